@@ -1,0 +1,56 @@
+# berth.docker: every target installs what it needs (Debian packages, the venv, the engine).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+INVENTORY ?= inventory/local.yml
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help site test quick unit integration lab sanity lint venv deps engine bench clean-test
+
+help:
+	@echo "make site     run playbooks/site.yml on this host (inventory/local.yml)"
+	@echo "make test     everything CI runs: lint, sanity, unit, integration (real engine, registry, HAProxy) and lab"
+	@echo "make quick    unit tests and the fast integration tests (no lab, nothing marked slow)"
+	@echo "make bench    benchmarks (ratios against a baseline measured in the same run)"
+
+venv:
+	@tools/venv.sh
+
+deps:
+	@tools/ensure-deps.sh
+
+engine: deps
+	@tools/ensure-engine.sh
+
+site: venv engine
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/site.yml
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+integration: venv engine
+	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+lab: venv engine
+	$(BIN)/python -m pytest tests/lab $(PYTEST_ARGS)
+
+quick: venv engine
+	$(BIN)/python -m pytest tests/unit tests/integration -m "not slow" $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check plugins tests benchmarks tools
+	$(BIN)/ansible-lint --offline -q playbooks roles
+
+sanity: venv
+	tools/sanity.sh
+
+test: venv engine lint sanity
+	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+bench: venv engine
+	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b" || exit 1; done
+
+clean-test:
+	@docker ps -aq --filter name=berth | xargs -r docker rm -f -v >/dev/null

@@ -1,0 +1,97 @@
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every Engine API module shares: the connection argument spec (documented once in
+the ``berth.docker.docker`` doc fragment) and the run wrapper that turns DockerError into
+a clear ``fail_json`` and always closes the connection."""
+
+
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleFallbackNotFound, env_fallback
+
+from ansible_collections.berth.docker.plugins.module_utils.api import (
+    DEFAULT_DOCKER_HOST,
+    DEFAULT_TIMEOUT,
+    ConnectionConfig,
+    DockerError,
+    EngineClient,
+)
+
+
+def _cert_path_fallback(filename):
+    base = os.environ.get('DOCKER_CERT_PATH')
+    if not base:
+        raise AnsibleFallbackNotFound
+    return os.path.join(base, filename)
+
+
+def _tls_verify_fallback():
+    # the docker CLI treats any non-empty DOCKER_TLS_VERIFY as "verify"
+    value = os.environ.get('DOCKER_TLS_VERIFY')
+    if value is None:
+        raise AnsibleFallbackNotFound
+    return value not in ('', '0', 'false', 'False', 'no')
+
+
+CONNECTION_ARGUMENT_SPEC = dict(
+    docker_host=dict(type='str', default=DEFAULT_DOCKER_HOST, aliases=['docker_url'],
+                     fallback=(env_fallback, ['DOCKER_HOST'])),
+    tls_hostname=dict(type='str', fallback=(env_fallback, ['DOCKER_TLS_HOSTNAME'])),
+    api_version=dict(type='str', default='auto', aliases=['docker_api_version'],
+                     fallback=(env_fallback, ['DOCKER_API_VERSION'])),
+    timeout=dict(type='int', default=DEFAULT_TIMEOUT, fallback=(env_fallback, ['DOCKER_TIMEOUT'])),
+    ca_path=dict(type='path', aliases=['ca_cert', 'tls_ca_cert', 'cacert_path'],
+                 fallback=(_cert_path_fallback, ['ca.pem'])),
+    client_cert=dict(type='path', aliases=['tls_client_cert', 'cert_path'],
+                     fallback=(_cert_path_fallback, ['cert.pem'])),
+    client_key=dict(type='path', aliases=['tls_client_key', 'key_path'], no_log=False,
+                    fallback=(_cert_path_fallback, ['key.pem'])),
+    tls=dict(type='bool', default=False, fallback=(env_fallback, ['DOCKER_TLS'])),
+    validate_certs=dict(type='bool', default=False, aliases=['tls_verify'],
+                        fallback=(_tls_verify_fallback, [])),
+)
+
+
+def docker_argument_spec(spec=None):
+    """The connection options plus a module's own ``spec``."""
+    merged = dict(CONNECTION_ARGUMENT_SPEC)
+    merged.update(spec or {})
+    return merged
+
+
+def connection_config(params):
+    return ConnectionConfig(
+        docker_host=params.get('docker_host'),
+        tls=params.get('tls'),
+        validate_certs=params.get('validate_certs'),
+        ca_path=params.get('ca_path'),
+        client_cert=params.get('client_cert'),
+        client_key=params.get('client_key'),
+        tls_hostname=params.get('tls_hostname'),
+        api_version=params.get('api_version'),
+        timeout=params.get('timeout'),
+    )
+
+
+def run_module(module, handler, on_error=None):
+    """Create the client, call ``handler(module, client)`` which returns the result dict,
+    and exit. A DockerError fails the task with its message (``on_error(exc)`` may add
+    fields to the failure result, e.g. ``can_talk_to_docker``)."""
+    client = None
+    try:
+        client = EngineClient(connection_config(module.params))
+        result = handler(module, client)
+    except DockerError as exc:
+        extra = on_error(exc) if on_error else {}
+        if isinstance(extra, dict) and extra.pop('_exit', False):
+            module.exit_json(**extra)
+        module.fail_json(msg=exc.msg, **(extra or {}))
+    except Exception as exc:  # pragma: no cover - a bug, not bad input: show where
+        module.fail_json(msg='unexpected error: %s: %s' % (type(exc).__name__, exc),
+                         exception=traceback.format_exc())
+    finally:
+        if client is not None:
+            client.close()
+    module.exit_json(**result)

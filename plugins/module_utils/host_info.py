@@ -1,0 +1,133 @@
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Engine facts and object lists for berth.docker.host_info."""
+
+
+
+from ansible_collections.berth.docker.plugins.module_utils.api import encode_filters
+
+LISTS = ('containers', 'images', 'networks', 'volumes')
+
+
+def engine_summary(version, info):
+    """The short facts a play usually wants, from GET /version and GET /info."""
+    return {
+        'version': version.get('Version'),
+        'api_version': version.get('ApiVersion'),
+        'min_api_version': version.get('MinAPIVersion'),
+        'os': info.get('OperatingSystem'),
+        'os_type': info.get('OSType') or version.get('Os'),
+        'kernel_version': info.get('KernelVersion') or version.get('KernelVersion'),
+        'architecture': info.get('Architecture') or version.get('Arch'),
+        'storage_driver': info.get('Driver'),
+        'cgroup_driver': info.get('CgroupDriver'),
+        'cgroup_version': info.get('CgroupVersion'),
+        'docker_root_dir': info.get('DockerRootDir'),
+        'containers': info.get('Containers'),
+        'containers_running': info.get('ContainersRunning'),
+        'containers_paused': info.get('ContainersPaused'),
+        'containers_stopped': info.get('ContainersStopped'),
+        'images': info.get('Images'),
+        'name': info.get('Name'),
+    }
+
+
+def _short_container(c):
+    return {
+        'Id': c.get('Id'),
+        'Names': c.get('Names'),
+        'Image': c.get('Image'),
+        'ImageID': c.get('ImageID'),
+        'Command': c.get('Command'),
+        'Created': c.get('Created'),
+        'State': c.get('State'),
+        'Status': c.get('Status'),
+        'Ports': c.get('Ports'),
+        'Labels': c.get('Labels'),
+    }
+
+
+def _short_image(i):
+    return {
+        'Id': i.get('Id'),
+        'RepoTags': i.get('RepoTags'),
+        'RepoDigests': i.get('RepoDigests'),
+        'Created': i.get('Created'),
+        'Size': i.get('Size'),
+        'Labels': i.get('Labels'),
+    }
+
+
+def _short_network(n):
+    return {
+        'Id': n.get('Id'),
+        'Name': n.get('Name'),
+        'Driver': n.get('Driver'),
+        'Scope': n.get('Scope'),
+        'Internal': n.get('Internal'),
+        'Labels': n.get('Labels'),
+    }
+
+
+def _short_volume(v):
+    return {
+        'Name': v.get('Name'),
+        'Driver': v.get('Driver'),
+        'Mountpoint': v.get('Mountpoint'),
+        'Labels': v.get('Labels'),
+    }
+
+
+SHORTEN = {
+    'containers': _short_container,
+    'images': _short_image,
+    'networks': _short_network,
+    'volumes': _short_volume,
+}
+
+
+def list_objects(client, kind, filters=None, include_all=False):
+    """GET /containers/json, /images/json, /networks or /volumes with engine filters."""
+    params = {'filters': encode_filters(filters) if filters else None}
+    if kind == 'containers':
+        params['all'] = bool(include_all)
+        return client.get('/containers/json', params) or []
+    if kind == 'images':
+        params['all'] = bool(include_all)
+        return client.get('/images/json', params) or []
+    if kind == 'networks':
+        return client.get('/networks', params) or []
+    return (client.get('/volumes', params) or {}).get('Volumes') or []
+
+
+def gather(module, client):
+    params = module.params
+    version = client.version()
+    client.negotiate()
+    info = client.get('/info')
+    result = {
+        'changed': False,
+        'can_talk_to_docker': True,
+        'api_version_used': client.api_version,
+        'engine': engine_summary(version, info),
+        'host_info': info,
+        'docker_version': version,
+    }
+    for kind in LISTS:
+        if not params.get(kind):
+            continue
+        items = list_objects(client, kind, params.get('%s_filters' % kind),
+                             params.get('%s_all' % kind, False))
+        if not params.get('verbose_output'):
+            items = [SHORTEN[kind](item) for item in items]
+        result[kind] = items
+    if params.get('disk_usage'):
+        usage = client.get('/system/df')
+        result['disk_usage'] = usage if params.get('verbose_output') else {
+            'LayersSize': usage.get('LayersSize'),
+            'Images': len(usage.get('Images') or []),
+            'Containers': len(usage.get('Containers') or []),
+            'Volumes': len(usage.get('Volumes') or []),
+            'BuildCache': len(usage.get('BuildCache') or []),
+        }
+    return result

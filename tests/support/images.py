@@ -1,0 +1,88 @@
+"""Test images built on this machine (no registry is reachable): built once, then cached in
+the engine and reused by later runs (checked with `docker image inspect` first)."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+
+from tests.support.docker_cli import docker, exists
+
+BUSYBOX = 'berth-test/busybox:1'
+WEB = 'berth-test/web:1'
+DEBIAN = 'berth-test/debian:bookworm'
+DEBIAN_MIRROR = os.environ.get('BERTH_DEBIAN_MIRROR', 'http://deb.debian.org/debian')
+
+_lock = threading.Lock()
+
+# busybox httpd answering with the container's host name (or $WEB_NAME) on every path;
+# SIGKILL as stop signal because busybox as PID 1 ignores SIGTERM (test image only).
+WEB_SCRIPT = """#!/bin/sh
+name="${WEB_NAME:-$(hostname)}"
+echo "$name" > /www/index.html
+echo "static $name" > /www/static/app.css
+echo "$name" > /www/health
+exec httpd -f -v -p "${WEB_PORT:-80}" -h /www
+"""
+WEB_DOCKERFILE = """FROM %(busybox)s
+COPY web.sh /web.sh
+RUN mkdir -p /www/static && chmod +x /web.sh
+EXPOSE 80
+STOPSIGNAL SIGKILL
+LABEL org.berth.test=web
+CMD ["/web.sh"]
+"""
+
+
+def _build(tag, dockerfile, files=None):
+    ctx = tempfile.mkdtemp(prefix='berth-img-')
+    try:
+        with open(os.path.join(ctx, 'Dockerfile'), 'w') as handle:
+            handle.write(dockerfile)
+        for name, src in (files or {}).items():
+            if isinstance(src, bytes):
+                with open(os.path.join(ctx, name), 'wb') as handle:
+                    handle.write(src)
+            else:
+                shutil.copy2(src, os.path.join(ctx, name))
+        docker('build', '-q', '-t', tag, ctx)
+    finally:
+        shutil.rmtree(ctx, ignore_errors=True)
+
+
+def ensure_busybox():
+    """A 2 MB image FROM scratch with a static busybox and its applets in /bin."""
+    with _lock:
+        if not exists('image', BUSYBOX):
+            _build(BUSYBOX, 'FROM scratch\nCOPY busybox /bin/busybox\n'
+                   'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+                   'LABEL org.berth.test=busybox\nCMD ["/bin/sh"]\n',
+                   {'busybox': '/bin/busybox'})
+    return BUSYBOX
+
+
+def ensure_web():
+    """A busybox web server that answers its own name: WEB_NAME env or the host name."""
+    ensure_busybox()
+    with _lock:
+        if not exists('image', WEB):
+            _build(WEB, WEB_DOCKERFILE % {'busybox': BUSYBOX}, {'web.sh': WEB_SCRIPT.encode()})
+    return WEB
+
+
+def ensure_debian():
+    """A Debian bookworm base image made by debootstrap from the package mirror (~30 s once)."""
+    with _lock:
+        if not exists('image', DEBIAN):
+            root = tempfile.mkdtemp(prefix='berth-debootstrap-')
+            try:
+                subprocess.run(['debootstrap', '--variant=minbase', 'bookworm', root, DEBIAN_MIRROR],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                tar = subprocess.Popen(['tar', '-C', root, '-c', '.'], stdout=subprocess.PIPE)
+                subprocess.run(['docker', 'import', '-', DEBIAN], stdin=tar.stdout, check=True,
+                               stdout=subprocess.DEVNULL)
+                tar.wait()
+            finally:
+                shutil.rmtree(root, ignore_errors=True)
+    return DEBIAN
