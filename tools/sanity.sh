@@ -9,7 +9,7 @@ base=${BERTH_SANITY_DIR:-${TMPDIR:-/tmp}/berth-sanity}
 dest=$base/ansible_collections/berth/docker
 rm -rf "$base"
 mkdir -p "$dest"
-git ls-files -co --exclude-standard | grep -v '^collections/' | rsync -a --files-from=- ./ "$dest/"
+git ls-files -co --exclude-standard | grep -v '^collections/' | rsync -a --ignore-missing-args --files-from=- ./ "$dest/"
 # ansible-test downloads a pip bootstrap script from a host outside the package registries:
 # seed its cache with a local stand-in (tools/get_pip_shim.py)
 cache=${HOME}/.ansible/test/cache

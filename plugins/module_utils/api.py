@@ -12,7 +12,6 @@ this client knows, never a fixed pin.
 """
 
 
-
 import base64
 import http.client
 import json

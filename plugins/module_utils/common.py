@@ -5,7 +5,6 @@ the ``berth.docker.docker`` doc fragment) and the run wrapper that turns DockerE
 a clear ``fail_json`` and always closes the connection."""
 
 
-
 import os
 import traceback
 

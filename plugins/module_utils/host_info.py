@@ -3,7 +3,6 @@
 """Engine facts and object lists for berth.docker.host_info."""
 
 
-
 from ansible_collections.berth.docker.plugins.module_utils.api import encode_filters
 
 LISTS = ('containers', 'images', 'networks', 'volumes')

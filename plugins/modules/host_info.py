@@ -3,7 +3,6 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 
-
 DOCUMENTATION = r'''
 module: host_info
 short_description: Facts about a Docker engine, and lists of its containers, images, networks and volumes

@@ -204,7 +204,7 @@ def test_tls_handshake_failure_explained():
     port = server.getsockname()[1]
 
     def serve():
-        conn, _ = server.accept()
+        conn, _peer = server.accept()
         conn.recv(1024)
         conn.sendall(b'HTTP/1.1 400 Bad Request\r\n\r\nnot tls')
         conn.close()
