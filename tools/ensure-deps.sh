@@ -3,7 +3,7 @@
 # the Docker engine (docker.io), a registry, HAProxy, the compose v1 CLI (interop tests only),
 # busybox-static and debootstrap (to build test images without any registry), htpasswd.
 set -euo pipefail
-pkgs=(docker.io docker-registry haproxy docker-compose busybox-static debootstrap apache2-utils curl openssh-client iproute2 rsync shellcheck)
+pkgs=(docker.io docker-registry haproxy docker-compose busybox-static debootstrap apache2-utils curl openssh-client iproute2 rsync shellcheck openssh-server)
 [ "${1:-}" = "--engine-only" ] && pkgs=(docker.io curl)
 missing=()
 for p in "${pkgs[@]}"; do

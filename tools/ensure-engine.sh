@@ -11,7 +11,7 @@ command -v dockerd >/dev/null 2>&1 || "$(dirname "$0")/ensure-deps.sh" --engine-
 if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
   systemctl start docker
 else
-  pkill -x dockerd 2>/dev/null && sleep 1 || true
+  if pkill -x dockerd 2>/dev/null; then sleep 1; fi
   rm -f /var/run/docker.pid
   nohup dockerd >>"$log" 2>&1 </dev/null &
 fi

@@ -253,12 +253,27 @@ class SSHHTTPConnection(http.client.HTTPConnection):
                 'docker_host %s uses ssh://, which needs the Python package paramiko on the host '
                 'running the module (pip install paramiko, or python3-paramiko); or use a unix/tcp '
                 'docker_host, or run the task on the engine host itself' % self.url.geturl())
+        host, port, user, key_files = self.url.hostname, self.url.port, self.url.username, None
+        config_path = os.path.expanduser('~/.ssh/config')
+        if os.path.exists(config_path):
+            ssh_config = paramiko.SSHConfig.from_path(config_path).lookup(host)
+            host = ssh_config.get('hostname', host)
+            port = port or (int(ssh_config['port']) if 'port' in ssh_config else None)
+            user = user or ssh_config.get('user')
+            key_files = ssh_config.get('identityfile')
         client = paramiko.SSHClient()
         client.load_system_host_keys()
-        client.set_missing_host_key_policy(paramiko.WarningPolicy())
-        client.connect(
-            self.url.hostname, port=self.url.port or 22, username=self.url.username or None,
-            password=self.url.password or None, timeout=self.timeout)
+        # an unknown host key is refused, as the ssh CLI refuses it in batch mode
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        try:
+            client.connect(host, port=port or 22, username=user or None, password=self.url.password or None,
+                           key_filename=key_files, timeout=self.timeout)
+        except paramiko.SSHException as exc:
+            if 'not found in known_hosts' in str(exc):
+                raise EngineUnreachable(
+                    'the ssh host key of %s is not known: add it to ~/.ssh/known_hosts of the user running the '
+                    'module (for example with ssh-keyscan, after checking it), then retry' % host)
+            raise
         channel = client.get_transport().open_session()
         channel.settimeout(self.timeout)
         channel.exec_command('docker system dial-stdio')
