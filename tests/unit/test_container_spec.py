@@ -1,0 +1,302 @@
+"""Unit tests of the pure container spec helpers (no engine)."""
+
+import pytest
+
+from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
+from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
+
+IMAGE = {
+    'Id': 'sha256:aaa',
+    'Config': {
+        'Env': ['PATH=/usr/bin:/bin', 'LANG=C'],
+        'Labels': {'org.berth.test': 'web'},
+        'ExposedPorts': {'80/tcp': {}},
+        'Volumes': {'/data': {}},
+        'Cmd': ['/web.sh'],
+        'Healthcheck': {'Test': ['CMD-SHELL', 'true'], 'Interval': 30000000000},
+        'StopSignal': 'SIGKILL',
+    },
+}
+
+
+def container_from(options, image=IMAGE, running=True):
+    """What the engine's inspect looks like after creating ``options`` (a simulation of the
+    engine's image merge, for unit tests only)."""
+    body = cs.create_body(options, image)
+    img = image['Config']
+    env = cs._env_dict(img['Env'])
+    env.update(cs._env_dict(body.get('Env')))
+    labels = dict(img['Labels'])
+    labels.update(body.get('Labels') or {})
+    exposed = dict(img['ExposedPorts'])
+    exposed.update(body.get('ExposedPorts') or {})
+    volumes = dict(img['Volumes'])
+    volumes.update(body.get('Volumes') or {})
+    host = dict(body['HostConfig'])
+    host.setdefault('NetworkMode', 'default')
+    return {
+        'Id': 'c' * 64, 'Image': image['Id'], 'State': {'Running': running},
+        'Config': {'Env': ['%s=%s' % kv for kv in env.items()], 'Labels': labels, 'ExposedPorts': exposed,
+                   'Volumes': volumes, 'Cmd': body.get('Cmd', img['Cmd']), 'Entrypoint': body.get('Entrypoint'),
+                   'Healthcheck': dict(img['Healthcheck'], **body.get('Healthcheck', {})), 'StopSignal': img['StopSignal'],
+                   'Hostname': 'cccccccccccc', 'User': body.get('User', '')},
+        'HostConfig': host,
+        'NetworkSettings': {'Networks': {'bridge': {'Aliases': None}}},
+    }
+
+
+@pytest.mark.parametrize('text,expected', [
+    ('512m', 512 * 1024 ** 2), ('1g', 1024 ** 3), ('1G', 1024 ** 3), ('1.5g', int(1.5 * 1024 ** 3)),
+    ('1024', 1024), (2048, 2048), ('64MB', 64 * 1024 ** 2), ('64MiB', 64 * 1024 ** 2), ('10k', 10240),
+])
+def test_parse_memory(text, expected):
+    assert cs.parse_memory(text) == expected
+
+
+@pytest.mark.parametrize('text', ['lots', '12x', '-5m', '', 'm'])
+def test_parse_memory_rejects(text):
+    with pytest.raises(SpecError) as err:
+        cs.parse_memory(text)
+    assert 'memory' in err.value.msg and '512m' in err.value.msg
+
+
+def test_memory_swap_unlimited():
+    assert cs.parse_memory('unlimited', 'memory_swap', allow_unlimited=True) == -1
+    assert cs.parse_memory('-1', 'memory_swap', allow_unlimited=True) == -1
+
+
+@pytest.mark.parametrize('text,ns', [
+    ('30s', 30 * 10 ** 9), ('1m30s', 90 * 10 ** 9), ('500ms', 5 * 10 ** 8), (10, 10 ** 10), ('2h', 7200 * 10 ** 9),
+    ('1.5s', 15 * 10 ** 8), ('7', 7 * 10 ** 9),
+])
+def test_parse_duration(text, ns):
+    assert cs.parse_duration(text, 'x') == ns
+
+
+def test_parse_duration_rejects():
+    with pytest.raises(SpecError) as err:
+        cs.parse_duration('soon', 'healthcheck.interval')
+    assert err.value.msg.startswith('healthcheck.interval:') and '1m30s' in err.value.msg
+
+
+@pytest.mark.parametrize('spec,expected', [
+    ('80', [('80/tcp', '', '')]),
+    ('8080:80', [('80/tcp', '', '8080')]),
+    ('127.0.0.1:8080:80', [('80/tcp', '127.0.0.1', '8080')]),
+    ('0.0.0.0:8080:80', [('80/tcp', '', '8080')]),
+    ('127.0.0.1::80', [('80/tcp', '127.0.0.1', '')]),
+    ('[::1]:8080:80', [('80/tcp', '::1', '8080')]),
+    ('53:53/udp', [('53/udp', '', '53')]),
+    ('8000-8001:80-81', [('80/tcp', '', '8000'), ('81/tcp', '', '8001')]),
+    ('8000-8010:80', [('80/tcp', '', '8000-8010')]),
+    (9000, [('9000/tcp', '', '')]),
+])
+def test_parse_port(spec, expected):
+    assert cs.parse_port(spec) == expected
+
+
+@pytest.mark.parametrize('spec', ['abc', '70000:80', '8080:80/xdp', '1:2:3:4', '::1:8080:80', '8000-8002:80-81', '8080:'])
+def test_parse_port_rejects(spec):
+    with pytest.raises(SpecError) as err:
+        cs.parse_port(spec)
+    assert err.value.field == 'published_ports'
+
+
+@pytest.mark.parametrize('spec,expected', [
+    ('/srv/data:/data', ('/srv/data', '/data', 'rw')),
+    ('/srv/data:/data:ro', ('/srv/data', '/data', 'ro')),
+    ('/srv/data:/data/:Z', ('/srv/data', '/data', 'Z,rw')),
+    ('myvol:/data', ('myvol', '/data', 'rw')),
+    ('/data', ('', '/data', '')),
+])
+def test_parse_volume(spec, expected):
+    assert cs.parse_volume(spec) == expected
+
+
+@pytest.mark.parametrize('spec,needle', [
+    ('./data:/data', 'relative'), ('data/sub:/data', 'relative'), ('~/x:/data', 'relative'),
+    ('/srv:data:ro', 'not absolute'), ('/srv:/data:rx', 'unknown volume mode'),
+])
+def test_parse_volume_rejects(spec, needle):
+    with pytest.raises(SpecError) as err:
+        cs.parse_volume(spec)
+    assert needle in err.value.msg and err.value.field == 'volumes'
+
+
+def test_healthcheck_forms():
+    assert cs.parse_healthcheck({'test': 'curl -f localhost', 'interval': '10s', 'retries': 3}) == {
+        'Test': ['CMD-SHELL', 'curl -f localhost'], 'Interval': 10 ** 10, 'Retries': 3}
+    assert cs.parse_healthcheck({'test': ['wget', '-q', 'x']})['Test'] == ['CMD', 'wget', '-q', 'x']
+    assert cs.parse_healthcheck({'test': ['CMD', 'true']})['Test'] == ['CMD', 'true']
+    assert cs.parse_healthcheck({'disable': True}) == {'Test': ['NONE']}
+
+
+def test_ulimits_devices_mounts():
+    assert cs.parse_ulimit('nofile:1024:2048') == {'Name': 'nofile', 'Soft': 1024, 'Hard': 2048}
+    assert cs.parse_ulimit('nproc:64') == {'Name': 'nproc', 'Soft': 64, 'Hard': 64}
+    with pytest.raises(SpecError):
+        cs.parse_ulimit('nofile:lots')
+    assert cs.parse_device('/dev/fuse') == {'PathOnHost': '/dev/fuse', 'PathInContainer': '/dev/fuse', 'CgroupPermissions': 'rwm'}
+    assert cs.parse_device('/dev/a:/dev/b:r')['CgroupPermissions'] == 'r'
+    assert cs.parse_mount({'type': 'tmpfs', 'target': '/cache', 'tmpfs_size': '16m', 'tmpfs_mode': '1777'}) == {
+        'Type': 'tmpfs', 'Target': '/cache', 'TmpfsOptions': {'SizeBytes': 16 * 1024 ** 2, 'Mode': 0o1777}}
+    with pytest.raises(SpecError):
+        cs.parse_mount({'type': 'bind', 'source': 'rel', 'target': '/x'})
+
+
+def test_env_values_must_not_be_booleans():
+    with pytest.raises(SpecError) as err:
+        cs.normalize_options({'env': {'DEBUG': True}})
+    assert 'quote it' in err.value.msg
+    assert cs.normalize_options({'env': {'N': 3}})['env'] == {'N': '3'}
+
+
+def test_env_file_merged_under_env(tmp_path):
+    path = tmp_path / 'app.env'
+    path.write_text('# comment\nA=1\nB=from-file\n\nUNSET\n')
+    opts = cs.normalize_options({'env_file': str(path), 'env': {'B': 'from-env'}})
+    assert opts['env'] == {'A': '1', 'B': 'from-env'}
+
+
+def test_normalize_is_idempotent():
+    opts = cs.normalize_options({'image': 'x', 'memory': '1g', 'published_ports': ['8080:80']})
+    assert cs.normalize_options(opts) is opts
+
+
+def test_create_body():
+    body = cs.create_body({
+        'image': 'web:1', 'command': 'sleep 30', 'env': {'B': '2', 'A': '1'}, 'published_ports': ['127.0.0.1:8080:80'],
+        'volumes': ['/srv:/srv:ro', '/cache'], 'memory': '256m', 'cpus': 0.5, 'restart_policy': 'on-failure',
+        'restart_retries': 3, 'networks': [{'name': 'front', 'aliases': ['web']}, {'name': 'back'}],
+        'log_driver': 'json-file', 'log_options': {'max-size': '10m'}, 'capabilities': ['net_admin'],
+    }, IMAGE)
+    assert body['Cmd'] == ['sleep', '30']
+    assert body['Env'] == ['A=1', 'B=2']
+    assert body['ExposedPorts'] == {'80/tcp': {}}
+    host = body['HostConfig']
+    assert host['PortBindings'] == {'80/tcp': [{'HostIp': '127.0.0.1', 'HostPort': '8080'}]}
+    assert host['Binds'] == ['/srv:/srv:ro'] and body['Volumes'] == {'/cache': {}}
+    assert host['Memory'] == 256 * 1024 ** 2 and host['NanoCpus'] == 500000000
+    assert host['RestartPolicy'] == {'Name': 'on-failure', 'MaximumRetryCount': 3}
+    assert host['NetworkMode'] == 'front'
+    assert body['NetworkingConfig'] == {'EndpointsConfig': {'front': {'Aliases': ['web']}}}
+    assert host['LogConfig'] == {'Type': 'json-file', 'Config': {'max-size': '10m'}}
+    assert host['CapAdd'] == ['CAP_NET_ADMIN']
+    assert cs.initial_network_actions({'networks': [{'name': 'front'}, {'name': 'back'}]}) == [
+        {'action': 'connect', 'network': 'back', 'config': {}}]
+
+
+def test_create_body_requires_image_and_healthcheck_test():
+    with pytest.raises(SpecError) as err:
+        cs.create_body({'command': ['true']})
+    assert err.value.field == 'image'
+    with pytest.raises(SpecError) as err:
+        cs.create_body({'image': 'x', 'healthcheck': {'interval': '5s'}}, {'Config': {}})
+    assert 'healthcheck.test is required' in err.value.msg
+
+
+FULL = {
+    'image': 'web:1', 'command': ['sleep', '30'], 'env': {'A': '1'}, 'labels': {'x': 'y'},
+    'published_ports': ['127.0.0.1:8080:80', '9000'], 'exposed_ports': ['81'], 'volumes': ['/srv:/srv:ro', 'named:/named'],
+    'memory': '256m', 'restart_policy': 'always', 'healthcheck': {'interval': '10s'}, 'user': 'nobody',
+    'etc_hosts': {'db': '10.0.0.2'}, 'ulimits': ['nofile:100:200'], 'tmpfs': ['/run:size=1m'], 'sysctls': {'net.ipv4.ip_forward': '1'},
+    'init': True, 'network_mode': 'bridge', 'capabilities': ['NET_ADMIN'],
+}
+
+
+def test_compare_identical_after_image_merge_is_empty():
+    container = container_from(FULL)
+    assert cs.compare(FULL, container, IMAGE) == []
+    # image defaults do not cause changes even in strict mode
+    assert cs.compare(FULL, container, IMAGE, comparisons={'*': 'strict'}) == []
+
+
+def test_compare_reports_changes_and_update_in_place():
+    container = container_from(FULL)
+    changed = dict(FULL, memory='512m', restart_policy='unless-stopped', command=['sleep', '60'])
+    diffs = dict((d['option'], d) for d in cs.compare(changed, container, IMAGE))
+    assert set(diffs) == {'memory', 'restart_policy', 'command'}
+    assert diffs['memory']['update'] and diffs['restart_policy']['update'] and not diffs['command']['update']
+    assert cs.needs_recreate(diffs.values())
+    only_update = [d for d in diffs.values() if d['update']]
+    body = cs.update_body(only_update, changed, container)
+    assert body['Memory'] == 512 * 1024 ** 2 and body['RestartPolicy'] == {'Name': 'unless-stopped'}
+
+
+def test_memory_update_keeps_double_swap():
+    container = container_from({'image': 'x', 'memory': '64m'})
+    container['HostConfig']['MemorySwap'] = 128 * 1024 ** 2  # what the engine sets
+    diffs = cs.compare({'image': 'x', 'memory': '256m'}, container, IMAGE)
+    assert cs.update_body(diffs, {'image': 'x', 'memory': '256m'}, container)['MemorySwap'] == 512 * 1024 ** 2
+
+
+def test_compare_image_id():
+    container = container_from(FULL)
+    diffs = cs.compare(FULL, container, dict(IMAGE, Id='sha256:bbb'))
+    assert [d['option'] for d in diffs] == ['image'] and cs.needs_recreate(diffs)
+    assert cs.compare(FULL, container, dict(IMAGE, Id='sha256:bbb'), comparisons={'image': 'ignore'}) == []
+
+
+def test_allow_more_present_vs_strict():
+    container = container_from(dict(FULL, env={'A': '1', 'EXTRA': 'x'}, labels={'x': 'y', 'z': '1'}))
+    assert cs.compare(FULL, container, IMAGE) == []
+    strict = cs.compare(FULL, container, IMAGE, comparisons={'env': 'strict', 'labels': 'strict'})
+    assert sorted(d['option'] for d in strict) == ['env', 'labels']
+    assert cs.compare(dict(FULL, env={'A': '2'}), container, IMAGE)[0]['option'] == 'env'
+
+
+def test_published_ports_strict_and_ip_normalised():
+    container = container_from({'image': 'x', 'published_ports': ['0.0.0.0:8080:80']})
+    assert cs.compare({'image': 'x', 'published_ports': ['8080:80']}, container, IMAGE) == []
+    diffs = cs.compare({'image': 'x', 'published_ports': ['8081:80']}, container, IMAGE)
+    assert diffs[0]['before'] == ['8080:80/tcp'] and diffs[0]['after'] == ['8081:80/tcp']
+
+
+def test_comparisons_validation():
+    with pytest.raises(SpecError) as err:
+        cs.resolve_comparisons({'nonsense': 'strict'})
+    assert 'unknown option' in err.value.msg
+    with pytest.raises(SpecError):
+        cs.resolve_comparisons({'memory': 'allow_more_present'})
+    with pytest.raises(SpecError):
+        cs.resolve_comparisons({'*': 'allow_more_present'})
+    modes = cs.resolve_comparisons({'*': 'ignore', 'env': 'strict'})
+    assert modes['env'] == 'strict' and modes['memory'] == 'ignore'
+    assert cs.resolve_comparisons(purge_networks=True)['networks'] == 'strict'
+
+
+def test_network_actions():
+    container = container_from({'image': 'x'})
+    container['Id'] = 'abcdef1234567890'
+    container['NetworkSettings']['Networks'] = {
+        'front': {'Aliases': ['abcdef123456', 'web'], 'IPAMConfig': None},
+        'old': {'Aliases': None},
+    }
+    opts = {'networks': [{'name': 'front', 'aliases': ['web']}, {'name': 'back', 'ipv4_address': '10.1.0.5'}]}
+    assert cs.network_actions(opts, container) == [
+        {'action': 'connect', 'network': 'back', 'config': {'IPAMConfig': {'IPv4Address': '10.1.0.5'}}}]
+    strict = cs.network_actions(opts, container, purge_networks=True)
+    assert [(a['action'], a['network']) for a in strict] == [('connect', 'back'), ('disconnect', 'old')]
+    moved = cs.network_actions({'networks': [{'name': 'front', 'aliases': ['api']}]}, container)
+    assert [(a['action'], a['network']) for a in moved] == [('disconnect', 'front'), ('connect', 'front')]
+
+
+def test_plan():
+    running = {'State': {'Running': True}}
+    stopped = {'State': {'Running': False}}
+    upd = [{'option': 'memory', 'update': True}]
+    rec = [{'option': 'command', 'update': False}]
+    opts = {'networks': [{'name': 'a'}, {'name': 'b'}]}
+    assert cs.plan('started', None, options=opts) == ['create', 'connect:b', 'start']
+    assert cs.plan('present', None) == ['create']
+    assert cs.plan('started', running) == []
+    assert cs.plan('started', stopped) == ['start']
+    assert cs.plan('started', running, upd) == ['update']
+    assert cs.plan('started', running, rec) == ['recreate', 'start']
+    assert cs.plan('present', running, rec) == ['recreate', 'start']
+    assert cs.plan('present', stopped, rec) == ['recreate']
+    assert cs.plan('stopped', running) == ['stop']
+    assert cs.plan('stopped', stopped) == []
+    assert cs.plan('started', running, restart=True) == ['restart']
+    assert cs.plan('absent', running) == ['remove'] and cs.plan('absent', None) == []
+    assert cs.plan('started', running, recreate=True) == ['recreate', 'start']
