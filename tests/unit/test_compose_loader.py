@@ -1,0 +1,483 @@
+"""The compose loader: files, merge, interpolation, profiles, normalisation, errors."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.berth.docker.plugins.module_utils import compose_loader as cl
+from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError, load_project
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(str(path)), exist_ok=True)
+    with open(str(path), 'w') as handle:
+        handle.write(text)
+    return str(path)
+
+
+def load(definition, **kwargs):
+    kwargs.setdefault('environ', {})
+    kwargs.setdefault('project_src', '/srv/app')
+    return load_project(definition=definition, **kwargs)
+
+
+# ---------------------------------------------------------------- project source and name
+
+def test_project_src_finds_compose_file_and_override(tmp_path):
+    write(tmp_path / 'docker-compose.yml', 'services:\n  web:\n    image: a\n')
+    write(tmp_path / 'docker-compose.override.yml', 'services:\n  web:\n    image: b\n')
+    project = load_project(project_src=str(tmp_path), environ={})
+    assert project.services['web']['image'] == 'b'
+    assert project.config_files == [str(tmp_path / 'docker-compose.yml'), str(tmp_path / 'docker-compose.override.yml')]
+    assert project.working_dir == str(tmp_path)
+
+
+def test_compose_yaml_preferred_over_docker_compose_yml(tmp_path):
+    write(tmp_path / 'compose.yaml', 'services:\n  web:\n    image: new\n')
+    write(tmp_path / 'docker-compose.yml', 'services:\n  web:\n    image: old\n')
+    assert load_project(project_src=str(tmp_path), environ={}).services['web']['image'] == 'new'
+
+
+def test_missing_compose_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ComposeError, match='no compose file in .*compose.yaml'):
+        load_project(project_src=str(tmp_path), environ={})
+
+
+def test_project_name_from_directory_normalised(tmp_path):
+    src = tmp_path / 'My_Web.Stack'
+    write(src / 'compose.yml', 'services:\n  web:\n    image: a\n')
+    assert load_project(project_src=str(src), environ={}).name == 'my_webstack'
+
+
+@pytest.mark.parametrize('raw,expected', [('MyApp', 'myapp'), ('_x-Y z', 'x-yz'), ('a.b', 'ab'), ('123', '123')])
+def test_normalise_project_name(raw, expected):
+    assert cl.normalise_project_name(raw) == expected
+
+
+def test_project_name_precedence():
+    doc = {'name': 'fromfile', 'services': {'web': {'image': 'a'}}}
+    assert load(doc, project_name='Option').name == 'option'
+    assert load(doc).name == 'fromfile'
+    assert load({'services': {'web': {'image': 'a'}}}, environ={'COMPOSE_PROJECT_NAME': 'envname'}).name == 'envname'
+    assert load({'services': {'web': {'image': 'a'}}}).name == 'app'
+
+
+def test_unnameable_project_fails():
+    with pytest.raises(ComposeError, match='set project_name'):
+        load({'services': {'web': {'image': 'a'}}}, project_name='!!!')
+
+
+def test_definition_needs_no_pyyaml(tmp_path):
+    """A definition dict loads in an interpreter where PyYAML cannot be imported (simulated by
+    poisoning sys.modules['yaml']); files then fail with the install hint."""
+    code = (
+        "import sys; sys.modules['yaml'] = None\n"
+        "sys.path.insert(0, %r)\n"
+        "from ansible_collections.berth.docker.plugins.module_utils import compose_loader as cl\n"
+        "p = cl.load_project(definition={'services': {'web': {'image': 'a'}}}, project_src='/x', environ={})\n"
+        "print(p.services['web']['image'])\n"
+        "try:\n"
+        "    cl.load_project(project_src=%r, environ={})\n"
+        "except cl.ComposeError as exc:\n"
+        "    print(exc.msg)\n"
+    ) % (os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'collections'),
+         str(tmp_path))
+    write(tmp_path / 'compose.yml', 'services: {web: {image: a}}\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[0] == 'a'
+    assert 'python3-yaml' in out and 'pip install pyyaml' in out and 'definition' in out
+
+
+# ---------------------------------------------------------------- YAML errors
+
+def test_invalid_yaml_names_line_and_column(tmp_path):
+    path = write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n   ports: [1\n')
+    with pytest.raises(ComposeError) as err:
+        load_project(project_src=str(tmp_path), environ={})
+    assert path in err.value.msg and 'line 4, column 4' in err.value.msg
+
+
+def test_unclosed_flow_sequence_line(tmp_path):
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n    ports: [1\n')
+    with pytest.raises(ComposeError, match=r'invalid YAML in .*compose.yml, line \d+, column \d+'):
+        load_project(project_src=str(tmp_path), environ={})
+
+
+def test_document_not_a_mapping(tmp_path):
+    write(tmp_path / 'compose.yml', '- a\n- b\n')
+    with pytest.raises(ComposeError, match='must be a mapping'):
+        load_project(project_src=str(tmp_path), environ={})
+
+
+def test_no_services():
+    with pytest.raises(ComposeError, match='no services'):
+        load({'services': {}})
+
+
+# ---------------------------------------------------------------- multi-file merge
+
+def test_files_merge_in_order(tmp_path):
+    base = write(tmp_path / 'base.yml', '''
+services:
+  web:
+    image: web:1
+    command: ["a", "b"]
+    environment: [A=1, B=2]
+    labels: {x: "1"}
+    ports: ["8001:80"]
+    volumes: ["./www:/www", "./conf:/etc/conf:ro"]
+    depends_on: [db]
+    dns: 1.1.1.1
+  db:
+    image: db:1
+networks:
+  back: {driver: bridge}
+''')
+    over = write(tmp_path / 'prod.yml', '''
+services:
+  web:
+    image: web:2
+    command: c
+    environment: {B: "3", C: "4"}
+    labels: [y=2]
+    ports: ["8443:443"]
+    volumes: ["./conf2:/etc/conf"]
+    dns: [8.8.8.8]
+  cache:
+    image: cache:1
+networks:
+  back: {internal: true}
+''')
+    project = load_project(files=[base, over], environ={})
+    web = project.services['web']
+    assert web['image'] == 'web:2'
+    assert web['command'] == ['c']
+    assert web['environment'] == {'A': '1', 'B': '3', 'C': '4'}
+    assert web['labels'] == {'x': '1', 'y': '2'}
+    assert [p['published'] for p in web['ports']] == [8001, 8443]
+    assert sorted((v['source'], v['target']) for v in web['volumes']) == [
+        (str(tmp_path / 'conf2'), '/etc/conf'), (str(tmp_path / 'www'), '/www')]
+    assert web['dns'] == ['1.1.1.1', '8.8.8.8']
+    assert web['depends_on'] == {'db': {'condition': 'service_started', 'required': True, 'restart': False}}
+    assert set(project.services) == {'web', 'db', 'cache'}
+    assert project.networks['back']['driver'] == 'bridge' and project.networks['back']['internal'] is True
+    assert project.working_dir == str(tmp_path)
+    assert project.config_files == [base, over]
+
+
+def test_relative_files_resolved_against_project_src(tmp_path):
+    write(tmp_path / 'a.yml', 'services: {web: {image: a}}\n')
+    write(tmp_path / 'b.yml', 'services: {web: {image: b}}\n')
+    project = load_project(project_src=str(tmp_path), files=['a.yml', 'b.yml'], environ={})
+    assert project.services['web']['image'] == 'b'
+
+
+def test_merge_service_healthcheck_and_entrypoint():
+    merged = cl.merge_service({'entrypoint': ['a', 'b'], 'healthcheck': {'test': 'x', 'retries': 3}},
+                              {'entrypoint': ['c'], 'healthcheck': {'test': ['CMD', 'y']}})
+    assert merged['entrypoint'] == ['c']
+    assert merged['healthcheck'] == {'test': ['CMD', 'y'], 'retries': 3}
+
+
+# ---------------------------------------------------------------- interpolation and env
+
+@pytest.mark.parametrize('text,expected', [
+    ('${SET}', 'value'), ('$SET', 'value'), ('${UNSET}', ''), ('${UNSET:-d}', 'd'), ('${EMPTY:-d}', 'd'),
+    ('${EMPTY-d}', ''), ('${UNSET-d}', 'd'), ('${SET:-d}', 'value'), ('${SET:+x}', 'x'), ('${EMPTY:+x}', ''),
+    ('${EMPTY+x}', 'x'), ('${UNSET+x}', ''), ('$$SET', '$SET'), ('a$${b}c', 'a${b}c'),
+    ('${UNSET:-${SET}}', 'value'), ('pre-${SET}-post', 'pre-value-post'), ('${SET:?boom}', 'value'),
+])
+def test_interpolation(text, expected):
+    env = {'SET': 'value', 'EMPTY': ''}
+    assert cl.interpolate(text, env) == expected
+
+
+def test_required_variable_error_carries_message():
+    with pytest.raises(ComposeError, match='required variable DB_PASSWORD is missing a value: set the db password'):
+        load({'services': {'db': {'image': 'a', 'environment': {'P': '${DB_PASSWORD:?set the db password}'}}}})
+    with pytest.raises(ComposeError, match='DB_PASSWORD'):
+        load({'services': {'db': {'image': 'a', 'environment': {'P': '${DB_PASSWORD?}'}}}})
+    # empty is fine for ? but not for :?
+    assert load({'services': {'db': {'image': 'a', 'environment': {'P': '${E?x}'}}}}, environ={'E': ''}).services['db']['environment'] == {'P': ''}
+
+
+def test_lone_dollar_and_bad_braces_fail():
+    with pytest.raises(ComposeError, match='lone \\$'):
+        cl.interpolate('cost $5', {})
+    with pytest.raises(ComposeError, match='invalid interpolation'):
+        cl.interpolate('${1BAD}', {})
+    with pytest.raises(ComposeError, match='unclosed'):
+        cl.interpolate('${OPEN', {})
+
+
+def test_keys_are_not_interpolated():
+    assert cl.interpolate({'$KEY': '$V'}, {'KEY': 'k', 'V': 'v'}) == {'$KEY': 'v'}
+
+
+def test_dot_env_and_process_environment(tmp_path):
+    write(tmp_path / '.env', '# comment\nTAG=1.2\nexport PORT=8080\nQUOTED="a b"\nSINGLE=\'$x\'\nREF=${TAG}-x\n')
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: "web:${TAG}"\n    ports: ["${PORT}:80"]\n'
+          '    environment: [Q=$QUOTED, R=$REF]\n')
+    project = load_project(project_src=str(tmp_path), environ={'PORT': '9090'})
+    web = project.services['web']
+    assert web['image'] == 'web:1.2'
+    assert web['ports'][0]['published'] == 9090  # the process environment wins over .env
+    assert web['environment'] == {'Q': 'a b', 'R': '1.2-x'}
+    assert project.env_files == [str(tmp_path / '.env')]
+
+
+def test_env_files_option_replaces_dot_env(tmp_path):
+    write(tmp_path / '.env', 'TAG=dotenv\n')
+    write(tmp_path / 'prod.env', 'TAG=prod\n')
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: "web:${TAG}"\n')
+    assert load_project(project_src=str(tmp_path), env_files=['prod.env'], environ={}).services['web']['image'] == 'web:prod'
+    with pytest.raises(ComposeError, match='env file .*missing.env does not exist'):
+        load_project(project_src=str(tmp_path), env_files=['missing.env'], environ={})
+
+
+def test_env_file_service_key_and_environment_precedence(tmp_path):
+    write(tmp_path / 'web.env', 'A=from_file\nB=from_file\nC\n')
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n    env_file: web.env\n'
+          '    environment:\n      B: from_environment\n      D:\n')
+    project = load_project(project_src=str(tmp_path), environ={'C': 'shell', 'D': 'shell_d'})
+    assert project.services['web']['environment'] == {'A': 'from_file', 'B': 'from_environment', 'C': 'shell', 'D': 'shell_d'}
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n    env_file: [{path: nope.env, required: false}]\n')
+    assert load_project(project_src=str(tmp_path), environ={}).services['web']['environment'] == {}
+
+
+def test_env_file_syntax_error():
+    with pytest.raises(ComposeError, match='line 2'):
+        cl.parse_env_file_text('A=1\nnot valid line\n')
+
+
+# ---------------------------------------------------------------- profiles
+
+def test_profiles():
+    doc = {'services': {'web': {'image': 'a'}, 'debug': {'image': 'b', 'profiles': ['dev']},
+                        'docs': {'image': 'c', 'profiles': ['docs', 'dev']}}}
+    assert set(load(doc).services) == {'web'}
+    assert set(load(doc).disabled_services) == {'debug', 'docs'}
+    assert set(load(doc, profiles=['docs']).services) == {'web', 'docs'}
+    assert set(load(doc, profiles=['dev']).services) == {'web', 'debug', 'docs'}
+    assert set(load(doc, environ={'COMPOSE_PROFILES': 'docs'}).services) == {'web', 'docs'}
+    assert set(load(doc, services=['debug']).services) == {'web', 'debug'}
+
+
+def test_dependency_on_disabled_service_fails():
+    doc = {'services': {'web': {'image': 'a', 'depends_on': ['debug']}, 'debug': {'image': 'b', 'profiles': ['dev']}}}
+    with pytest.raises(ComposeError, match='disabled by its profiles'):
+        load(doc)
+
+
+# ---------------------------------------------------------------- service normalisation
+
+def test_reference_stack_normalised():
+    doc = {'version': '3', 'services': {
+        'db': {'container_name': 'mariadb', 'image': 'mariadb', 'restart': 'always', 'ports': ['3306:3306'],
+               'volumes': ['./mariadb/data:/var/lib/mysql', './mariadb/config:/etc/mysql/conf.d'],
+               'environment': ['MYSQL_ROOT_PASSWORD=mypass', 'TZ=Asia/Seoul']},
+        'php': {'container_name': 'php-fpm', 'image': 'ifnlife/php-ext:v7.4.3', 'volumes': ['./www:/www'],
+                'user': '1000:1000', 'environment': ['TZ=Asia/Seoul']},
+        'nginx': {'container_name': 'nginx', 'image': 'nginx:latest', 'ports': ['8001:80'],
+                  'volumes': ['./www:/www', './nginx/conf.d:/etc/nginx/conf.d', './nginx/logs:/var/log/nginx']}}}
+    project = load(doc)
+    db = project.services['db']
+    assert db['container_name'] == 'mariadb' and db['restart'] == 'always'
+    assert db['ports'] == [{'target': 3306, 'published': 3306, 'host_ip': '', 'protocol': 'tcp'}]
+    assert db['volumes'][0] == {'type': 'bind', 'source': '/srv/app/mariadb/data', 'target': '/var/lib/mysql',
+                                'read_only': False, 'create_host_path': True}
+    assert db['environment'] == {'MYSQL_ROOT_PASSWORD': 'mypass', 'TZ': 'Asia/Seoul'}
+    assert project.services['php']['user'] == '1000:1000'
+    assert any('version key is obsolete' in w for w in project.warnings)
+    assert project.order == ['db', 'nginx', 'php']
+
+
+@pytest.mark.parametrize('item,expected', [
+    ('80', [{'target': 80, 'published': None, 'host_ip': '', 'protocol': 'tcp'}]),
+    ('8001:80', [{'target': 80, 'published': 8001, 'host_ip': '', 'protocol': 'tcp'}]),
+    ('127.0.0.1:8001:80/udp', [{'target': 80, 'published': 8001, 'host_ip': '127.0.0.1', 'protocol': 'udp'}]),
+    ('127.0.0.1::80', [{'target': 80, 'published': None, 'host_ip': '127.0.0.1', 'protocol': 'tcp'}]),
+    ('[::1]:8001:80', [{'target': 80, 'published': 8001, 'host_ip': '::1', 'protocol': 'tcp'}]),
+    ('9000-9001:8000-8001', [{'target': 8000, 'published': 9000, 'host_ip': '', 'protocol': 'tcp'},
+                             {'target': 8001, 'published': 9001, 'host_ip': '', 'protocol': 'tcp'}]),
+    (8080, [{'target': 8080, 'published': None, 'host_ip': '', 'protocol': 'tcp'}]),
+    ({'target': 80, 'published': '8080', 'host_ip': '127.0.0.1', 'protocol': 'udp', 'mode': 'host'},
+     [{'target': 80, 'published': 8080, 'host_ip': '127.0.0.1', 'protocol': 'udp'}]),
+    ({'target': 80}, [{'target': 80, 'published': None, 'host_ip': '', 'protocol': 'tcp'}]),
+])
+def test_ports(item, expected):
+    assert cl.parse_port(item, 'ports') == expected
+
+
+@pytest.mark.parametrize('item,msg', [
+    ('a:b', 'not a port number'), ('70000:80', 'outside'), ('80/icmp', 'protocol'), ('1-3:1-2', 'different lengths'),
+    ({'published': 80}, 'needs target'), ({'target': 80, 'bogus': 1}, 'unknown keys'), ('1:2:3:4', 'not HOST_IP'),
+])
+def test_bad_ports(item, msg):
+    with pytest.raises(ComposeError, match=msg):
+        cl.parse_port(item, 'ports')
+
+
+@pytest.mark.parametrize('item,expected', [
+    ('/data', {'type': 'volume', 'source': None, 'target': '/data', 'read_only': False}),
+    ('data:/data:ro', {'type': 'volume', 'source': 'data', 'target': '/data', 'read_only': True}),
+    ('./www:/www', {'type': 'bind', 'source': '/p/www', 'target': '/www', 'read_only': False, 'create_host_path': True}),
+    ('../up:/up:ro,z', {'type': 'bind', 'source': '/up', 'target': '/up', 'read_only': True, 'create_host_path': True,
+                        'selinux': 'z'}),
+    ('/abs:/abs:rw', {'type': 'bind', 'source': '/abs', 'target': '/abs', 'read_only': False, 'create_host_path': True}),
+    ({'type': 'bind', 'source': './x', 'target': '/x', 'read_only': True, 'bind': {'create_host_path': False}},
+     {'type': 'bind', 'source': '/p/x', 'target': '/x', 'read_only': True, 'create_host_path': False}),
+    ({'type': 'volume', 'source': 'data', 'target': '/d', 'volume': {'nocopy': True}},
+     {'type': 'volume', 'source': 'data', 'target': '/d', 'read_only': False, 'nocopy': True}),
+    ({'type': 'tmpfs', 'target': '/t', 'tmpfs': {'size': '64m'}},
+     {'type': 'tmpfs', 'source': None, 'target': '/t', 'read_only': False, 'size': 64 * 1024 * 1024}),
+])
+def test_volumes(item, expected):
+    assert cl.parse_volume(item, '/p', 'volumes') == expected
+
+
+def test_home_relative_volume():
+    assert cl.parse_volume('~/x:/x', '/p', 'v')['source'] == os.path.expanduser('~/x')
+
+
+@pytest.mark.parametrize('item,msg', [('a:b', 'must be absolute'), ('a:/b:xx', 'unknown volume mode'),
+                                      ({'type': 'nfs', 'target': '/x'}, 'must be bind'), ({'type': 'bind', 'target': '/x'}, 'needs source')])
+def test_bad_volumes(item, msg):
+    with pytest.raises(ComposeError, match=msg):
+        cl.parse_volume(item, '/p', 'volumes')
+
+
+def test_undeclared_named_volume_fails():
+    with pytest.raises(ComposeError, match="named volume 'data' is not declared"):
+        load({'services': {'db': {'image': 'a', 'volumes': ['data:/var/lib/mysql']}}})
+
+
+def test_all_service_keys():
+    doc = {'services': {'web': {
+        'image': 'web', 'command': 'httpd -f "a b"', 'entrypoint': ['/bin/sh', '-c'],
+        'environment': {'N': 1, 'T': True, 'E': None}, 'expose': ['80', '90-91/udp'],
+        'networks': {'front': {'aliases': ['www'], 'ipv4_address': '172.30.0.5'}, 'back': None},
+        'depends_on': {'db': {'condition': 'service_healthy'}},
+        'healthcheck': {'test': 'wget -q -O- localhost', 'interval': '1m30s', 'timeout': '500ms', 'retries': 3,
+                        'start_period': 5},
+        'restart': 'on-failure:3', 'hostname': 'h', 'user': 'u', 'working_dir': '/w', 'labels': ['a=b', 'c'],
+        'extra_hosts': ['db.local:10.0.0.1'], 'dns': '1.1.1.1', 'logging': {'driver': 'json-file', 'options': {'max-size': '1m'}},
+        'init': True, 'stop_signal': 'SIGINT', 'stop_grace_period': '1m', 'tmpfs': '/run', 'read_only': True,
+        'ulimits': {'nofile': {'soft': 1024, 'hard': 2048}, 'nproc': 100}, 'cap_add': ['NET_ADMIN'], 'cap_drop': 'ALL',
+        'deploy': {'replicas': 3, 'resources': {'limits': {'memory': '64M', 'cpus': '0.5'}}}, 'pull_policy': 'never',
+        'x-custom': 1,
+    }, 'db': {'image': 'db', 'build': {'context': './db', 'args': ['V=1', 'FROM_ENV'], 'target': 't'}}},
+        'networks': {'front': {'ipam': {'config': [{'subnet': '172.30.0.0/24'}]}}, 'back': {'external': True, 'name': 'shared'}}}
+    project = load(doc, environ={'FROM_ENV': 'e'})
+    web = project.services['web']
+    assert web['command'] == ['httpd', '-f', 'a b'] and web['entrypoint'] == ['/bin/sh', '-c']
+    assert web['environment'] == {'N': '1', 'T': 'true'}
+    assert web['expose'] == ['80/tcp', '90/udp', '91/udp']
+    assert web['networks']['front'] == {'aliases': ['www'], 'ipv4_address': '172.30.0.5', 'ipv6_address': None, 'priority': 0}
+    assert set(web['networks']) == {'front', 'back'}
+    assert web['depends_on']['db']['condition'] == 'service_healthy'
+    assert web['healthcheck'] == {'test': ['CMD-SHELL', 'wget -q -O- localhost'], 'interval': 90.0, 'timeout': 0.5,
+                                  'retries': 3, 'start_period': 5.0}
+    assert web['restart'] == 'on-failure:3' and web['labels'] == {'a': 'b', 'c': ''}
+    assert web['extra_hosts'] == ['db.local:10.0.0.1'] and web['dns'] == ['1.1.1.1']
+    assert web['logging'] == {'driver': 'json-file', 'options': {'max-size': '1m'}}
+    assert web['init'] is True and web['read_only'] is True and web['stop_grace_period'] == 60.0
+    assert web['tmpfs'] == ['/run'] and web['cap_drop'] == ['ALL']
+    assert web['ulimits'] == {'nofile': {'soft': 1024, 'hard': 2048}, 'nproc': {'soft': 100, 'hard': 100}}
+    assert web['scale'] == 3 and web['memory'] == 64 * 1024 * 1024 and web['cpus'] == 0.5
+    assert web['pull_policy'] == 'never'
+    db = project.services['db']
+    assert db['build'] == {'context': '/srv/app/db', 'dockerfile': 'Dockerfile', 'args': {'V': '1', 'FROM_ENV': 'e'},
+                           'target': 't', 'labels': {}, 'network': None, 'no_cache': False, 'pull': False}
+    assert project.networks['back'] == dict(project.networks['back'], name='shared', external=True)
+    assert project.networks['front']['name'] == 'app_front'
+    assert project.networks['front']['ipam']['config'] == [{'Subnet': '172.30.0.0/24'}]
+    assert project.warnings == []
+
+
+def test_build_without_image_gets_project_image_name():
+    project = load({'services': {'web': {'build': '.'}}})
+    assert project.services['web']['image'] == 'app-web'
+    assert project.services['web']['build']['context'] == '/srv/app'
+
+
+def test_healthcheck_disable_and_list():
+    assert cl.parse_healthcheck({'disable': True}, 'h') == {'test': ['NONE']}
+    assert cl.parse_healthcheck({'test': ['CMD', 'true']}, 'h') == {'test': ['CMD', 'true']}
+    with pytest.raises(ComposeError, match='must start with CMD'):
+        cl.parse_healthcheck({'test': ['true']}, 'h')
+
+
+@pytest.mark.parametrize('value,seconds', [('10s', 10), ('1m30s', 90), ('1h', 3600), ('250ms', 0.25), (5, 5), ('2', 2)])
+def test_durations(value, seconds):
+    assert cl.parse_duration(value, 'd') == seconds
+
+
+def test_bad_duration_and_size():
+    with pytest.raises(ComposeError, match='not a duration'):
+        cl.parse_duration('10 parsecs', 'd')
+    with pytest.raises(ComposeError, match='not a size'):
+        cl.parse_size('lots', 's')
+    assert cl.parse_size('1g', 's') == 1024 ** 3 and cl.parse_size('512', 's') == 512
+
+
+def test_unknown_keys_warn():
+    project = load({'services': {'web': {'image': 'a', 'imagee': 'b', 'secrets': ['s'], 'x-ok': 1,
+                                         'deploy': {'placement': {}}}},
+                    'extras': 1, 'x-top': 2})
+    text = '\n'.join(project.warnings)
+    assert 'services.web: unknown key imagee' in text
+    assert 'services.web: secrets is not supported' in text
+    assert 'unknown key extras' in text
+    assert 'services.web.deploy: placement is not supported' in text
+    assert 'x-ok' not in text and 'x-top' not in text
+
+
+@pytest.mark.parametrize('service,msg', [
+    ({}, 'neither image nor build'),
+    ({'image': 'a', 'restart': 'sometimes'}, 'restart'),
+    ({'image': 'a', 'depends_on': {'db': {'condition': 'service_ready'}}}, 'condition'),
+    ({'image': 'a', 'networks': ['nope']}, "network 'nope' is not declared"),
+    ({'image': 'a', 'network_mode': 'host', 'networks': ['default']}, 'cannot both'),
+    ({'image': 'a', 'container_name': 'x', 'scale': 2}, 'cannot have 2 replicas'),
+    ({'image': 'a', 'labels': {'com.docker.compose.project': 'x'}}, 'reserved'),
+    ({'image': 'a', 'pull_policy': 'sometimes'}, 'pull_policy'),
+    ({'image': 'a', 'scale': 'many'}, 'whole number'),
+    ({'image': 'a', 'extra_hosts': ['noaddr']}, 'needs an address'),
+])
+def test_bad_services(service, msg):
+    with pytest.raises(ComposeError, match=msg):
+        load({'services': {'web': service}})
+
+
+# ---------------------------------------------------------------- dependencies
+
+def test_dependency_order_and_cycle():
+    doc = {'services': {'web': {'image': 'a', 'depends_on': ['php']}, 'php': {'image': 'a', 'depends_on': ['db']},
+                        'db': {'image': 'a'}, 'side': {'image': 'a', 'network_mode': 'service:web'}}}
+    assert load(doc).order == ['db', 'php', 'web', 'side']
+    doc['services']['db']['depends_on'] = ['web']
+    with pytest.raises(ComposeError, match='dependency cycle between services: db -> web -> php -> db'):
+        load(doc)
+
+
+def test_self_dependency_and_unknown_dependency():
+    with pytest.raises(ComposeError, match='cycle.*web -> web'):
+        load({'services': {'web': {'image': 'a', 'depends_on': ['web']}}})
+    with pytest.raises(ComposeError, match='depends on ghost, which is not a service'):
+        load({'services': {'web': {'image': 'a', 'depends_on': ['ghost']}}})
+
+
+def test_with_dependencies():
+    project = load({'services': {'web': {'image': 'a', 'depends_on': ['php']}, 'php': {'image': 'a', 'depends_on': ['db']},
+                                 'db': {'image': 'a'}, 'other': {'image': 'a'}}})
+    assert sorted(cl.with_dependencies(project.services, ['web'])) == ['db', 'php', 'web']
+
+
+def test_project_config_like_compose_config():
+    project = load({'services': {'web': {'image': 'a:${T:-1}'}}})
+    config = cl.project_config(project)
+    assert config['name'] == 'app' and config['services']['web']['image'] == 'a:1'
+    assert config['networks']['default']['name'] == 'app_default'
