@@ -1,0 +1,532 @@
+#!/usr/bin/python
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+DOCUMENTATION = r'''
+module: container
+short_description: A Docker container in its declared state
+version_added: 0.1.0
+description:
+  - Creates, updates, recreates, starts, stops, restarts and removes a container so that it matches the options given.
+    What C(docker run / start / stop / restart / rm) do by hand, declaratively.
+  - Only the options you set are compared with the existing container, after merging the image's own defaults
+    (ENV, LABEL, EXPOSE, VOLUME, CMD, ENTRYPOINT, HEALTHCHECK), so image defaults never cause changes.
+  - Resource limits (O(memory), O(memory_reservation), O(memory_swap), O(cpus), O(cpu_shares), O(cpuset_cpus),
+    O(pids_limit)) and the restart policy change in place (same container ID). Networks are connected and
+    disconnected without recreating. Any other difference, or a changed image ID (after a pull or a local
+    rebuild), recreates the container.
+  - A container that exits right after it was started is reported with its exit code and last log lines.
+  - Option names follow C(community.docker.docker_container) for the common subset, so a playbook ports by
+    changing the module name.
+  - Talks to the Engine API with the Python standard library only; nothing needs to be installed on the managed host.
+author:
+  - berth.docker developers (@berth-docker)
+extends_documentation_fragment:
+  - berth.docker.docker
+  - berth.docker.docker.attributes
+  - berth.docker.docker.actiongroup_docker
+options:
+  name:
+    description: Name of the container. It is looked up with one C(GET /containers/NAME/json).
+    type: str
+    required: true
+  state:
+    description:
+      - V(started) (default) - created if needed and running.
+      - V(present) - created if needed, not started; a running container is left running.
+      - V(stopped) - created if needed and not running.
+      - V(healthy) - started, then wait until its healthcheck reports healthy (see O(healthy_wait_timeout));
+        fails with the last health check output on timeout or when the container exits.
+      - V(absent) - removed (stopped first by the engine).
+    type: str
+    default: started
+    choices: [absent, present, started, stopped, healthy]
+  image:
+    description:
+      - Image to run, for example V(nginx:1.25) or V(registry.example.com:5000/app:2).
+      - Required to create a container. When the image ID behind the name changes (pull, local rebuild),
+        the container is recreated.
+    type: str
+  pull:
+    description:
+      - When to pull O(image). V(missing) (default) pulls only if the engine does not have it, V(always)
+        pulls on every run (in check mode the pull is not done, so a new image cannot be predicted),
+        V(never) fails when the image is missing.
+      - V(true) means V(always) and V(false) means V(missing), as in community.docker.
+    type: raw
+    default: missing
+  command:
+    description: Command (arguments to the entrypoint). A list, or a string split like a shell would.
+    type: raw
+  entrypoint:
+    description: Entrypoint, overriding the image's.
+    type: list
+    elements: str
+  env:
+    description:
+      - Environment variables. Values must be strings; quote V("true") and numbers to be sure of the exact text.
+      - Merged over O(env_file).
+    type: dict
+  env_file:
+    description: A file of C(KEY=VALUE) lines on the managed host, read like C(docker run --env-file).
+    type: path
+  labels:
+    description: Labels of the container.
+    type: dict
+  published_ports:
+    description:
+      - 'Ports to publish: C([IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/tcp|udp|sctp]), for example V(8080:80),
+        V(127.0.0.1:8080:80), V(127.0.0.1::80) (random host port), V([::1]:8080:80) (IPv6 in brackets), V(53:53/udp).'
+    type: list
+    elements: str
+    aliases: [ports]
+  exposed_ports:
+    description: Extra container ports to expose (without publishing), for example V(9000) or V(53/udp).
+    type: list
+    elements: str
+    aliases: [exposed, expose]
+  volumes:
+    description:
+      - 'Volumes: V(/host/path:/container/path[:ro|rw]) (bind mount; the host path must be absolute),
+        V(volume_name:/container/path[:ro]) (named volume), V(/container/path) (anonymous volume).'
+    type: list
+    elements: str
+  mounts:
+    description: Mounts with options (the C(--mount) form).
+    type: list
+    elements: dict
+    suboptions:
+      target:
+        description: Path in the container.
+        type: str
+        required: true
+      source:
+        description: Host path (bind, absolute) or volume name (volume); none for tmpfs.
+        type: str
+      type:
+        description: Kind of mount.
+        type: str
+        choices: [bind, volume, tmpfs]
+        default: volume
+      read_only:
+        description: Mount read-only.
+        type: bool
+      consistency:
+        description: Consistency of a bind mount (Docker Desktop only).
+        type: str
+        choices: [cached, consistent, default, delegated]
+      propagation:
+        description: Propagation of a bind mount.
+        type: str
+        choices: [private, rprivate, shared, rshared, slave, rslave]
+      no_copy:
+        description: Do not copy the image's files into a new volume.
+        type: bool
+      labels:
+        description: Labels of a volume created for this mount.
+        type: dict
+      volume_driver:
+        description: Driver of a volume created for this mount.
+        type: str
+      volume_options:
+        description: Driver options of a volume created for this mount.
+        type: dict
+      tmpfs_size:
+        description: Size of a tmpfs mount, for example V(64m).
+        type: str
+      tmpfs_mode:
+        description: Octal permissions of a tmpfs mount, for example V("1777").
+        type: str
+  networks:
+    description:
+      - Networks to connect the container to. Missing ones are connected, and with O(purge_networks) (or
+        O(comparisons) C(networks=strict)) others are disconnected, all without recreating the container.
+      - When O(network_mode) is not set, the first network is the network mode, like community.docker.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Network name.
+        type: str
+        required: true
+      aliases:
+        description: Network-scoped aliases.
+        type: list
+        elements: str
+      ipv4_address:
+        description: Fixed IPv4 address (the network needs a subnet of its own).
+        type: str
+      ipv6_address:
+        description: Fixed IPv6 address.
+        type: str
+      links:
+        description: Links to other containers, V(name) or V(name:alias).
+        type: list
+        elements: str
+  network_mode:
+    description: V(bridge), V(host), V(none), V(container:NAME) or a network name. V(default) is the same as V(bridge).
+    type: str
+  purge_networks:
+    description: Disconnect the container from every network not listed in O(networks) (same as O(comparisons) C(networks=strict)).
+    type: bool
+    default: false
+  restart_policy:
+    description: Restart policy; changed in place.
+    type: str
+    choices: ['no', on-failure, always, unless-stopped]
+  restart_retries:
+    description: Maximum restarts with O(restart_policy=on-failure).
+    type: int
+  healthcheck:
+    description: Healthcheck, merged over the image's HEALTHCHECK.
+    type: dict
+    suboptions:
+      test:
+        description: A shell command string (C(CMD-SHELL)), or a list (C(CMD) form; a list may start with C(CMD), C(CMD-SHELL) or C(NONE)).
+        type: raw
+      interval:
+        description: Time between checks, for example V(30s) or V(1m30s).
+        type: str
+      timeout:
+        description: Time after which a check counts as failed.
+        type: str
+      retries:
+        description: Consecutive failures that make the container unhealthy.
+        type: int
+      start_period:
+        description: Start-up time during which failures do not count.
+        type: str
+      disable:
+        description: Disable the image's healthcheck (same as O(healthcheck.test=[NONE])).
+        type: bool
+  healthy_wait_timeout:
+    description: Seconds to wait for O(state=healthy).
+    type: float
+    default: 300
+  user:
+    description: User (and group) to run as, V(name), V(uid) or V(uid:gid).
+    type: str
+  working_dir:
+    description: Working directory.
+    type: str
+  hostname:
+    description: Host name of the container.
+    type: str
+  domainname:
+    description: Domain name of the container.
+    type: str
+  etc_hosts:
+    description: 'Extra C(/etc/hosts) entries: V({name: IP}).'
+    type: dict
+  dns_servers:
+    description: DNS servers.
+    type: list
+    elements: str
+  memory:
+    description: Memory limit, for example V(512m) or V(1g) (binary units); changed in place.
+    type: str
+  memory_reservation:
+    description: Memory soft limit; changed in place.
+    type: str
+  memory_swap:
+    description: Memory plus swap limit, or V(unlimited) (V(-1)); changed in place.
+    type: str
+  cpus:
+    description: CPUs the container may use, for example V(0.5); changed in place.
+    type: float
+  cpu_shares:
+    description: Relative CPU weight; changed in place.
+    type: int
+  cpuset_cpus:
+    description: CPUs allowed, for example V(0-1); changed in place.
+    type: str
+  pids_limit:
+    description: Maximum number of processes; changed in place.
+    type: int
+  ulimits:
+    description: Ulimits as V(NAME:SOFT[:HARD]), for example V(nofile:1024:2048).
+    type: list
+    elements: str
+  log_driver:
+    description: Logging driver, for example V(json-file) or V(local).
+    type: str
+  log_options:
+    description: 'Options of the logging driver, for example V({max-size: 10m}).'
+    type: dict
+    aliases: [log_opt]
+  init:
+    description: Run an init process as PID 1 that reaps zombies and forwards signals.
+    type: bool
+  tty:
+    description: Allocate a pseudo-TTY.
+    type: bool
+  interactive:
+    description: Keep stdin open.
+    type: bool
+  stop_signal:
+    description: Signal that stops the container, for example V(SIGTERM).
+    type: str
+  stop_timeout:
+    description: Seconds to wait after O(stop_signal) before killing the container. Not compared by default.
+    type: int
+  capabilities:
+    description: Capabilities to add, for example V(NET_ADMIN).
+    type: list
+    elements: str
+  cap_drop:
+    description: Capabilities to drop.
+    type: list
+    elements: str
+  security_opts:
+    description: Security options, for example V(no-new-privileges).
+    type: list
+    elements: str
+  read_only:
+    description: Mount the root file system read-only.
+    type: bool
+  tmpfs:
+    description: tmpfs mounts as V(/path[:options]), for example V(/run:rw,size=64m).
+    type: list
+    elements: str
+  devices:
+    description: Host devices as V(HOST_PATH[:CONTAINER_PATH[:PERMISSIONS]]).
+    type: list
+    elements: str
+  sysctls:
+    description: Namespaced kernel parameters.
+    type: dict
+  shm_size:
+    description: Size of C(/dev/shm), for example V(64m).
+    type: str
+  auto_remove:
+    description: Let the engine remove the container when it exits (C(--rm) for a detached container).
+    type: bool
+  detach:
+    description:
+      - V(false) runs the container to completion like C(docker run) without C(-d), and returns RV(status),
+        RV(stdout) and RV(stderr); the task fails when the status is not 0. It reports a change on every run.
+    type: bool
+    default: true
+  cleanup:
+    description: With O(detach=false), remove the container after it ran (like C(docker run --rm)).
+    type: bool
+    default: false
+  keep_volumes:
+    description: Keep the container's anonymous volumes when it is removed or recreated.
+    type: bool
+    default: true
+  removal_wait_timeout:
+    description: Seconds to wait for the engine to finish removing the container.
+    type: float
+  recreate:
+    description:
+      - Recreate the container even when nothing differs.
+      - Also allows taking over a container that belongs to a compose project (label C(com.docker.compose.project)),
+        which is otherwise refused when its configuration differs.
+    type: bool
+    default: false
+  restart:
+    description: Restart a running container once (a change every time it is set).
+    type: bool
+    default: false
+  comparisons:
+    description:
+      - 'How each option is compared with the existing container: V(strict) (must be equal), V(allow_more_present)
+        (for lists and dictionaries: everything listed must be there, more is fine), V(ignore).'
+      - 'Key C(*) sets V(strict) or V(ignore) for every option not named.'
+      - 'Defaults: lists that are sets (O(env), O(exposed_ports), O(volumes), O(mounts), O(etc_hosts), O(ulimits),
+        O(devices), O(capabilities), O(cap_drop), O(security_opts)) and dictionaries (O(labels), O(log_options),
+        O(sysctls), O(tmpfs)) and O(networks) use V(allow_more_present), so what the image or the engine adds
+        causes no change; O(stop_timeout) is V(ignore); everything else, including O(published_ports),
+        O(command) and O(image), is V(strict).'
+    type: dict
+notes:
+  - A container that belongs to a compose project is not recreated unless O(recreate=true).
+  - With O(pull=always) in check mode the image is not pulled, so a newer image in the registry is not predicted.
+'''
+
+EXAMPLES = r'''
+- name: A web server on port 8001
+  berth.docker.container:
+    name: web1
+    image: nginx:1.25
+    published_ports:
+      - "8001:80"
+    restart_policy: unless-stopped
+    memory: 256m
+    env:
+      TZ: Asia/Seoul
+
+- name: Wait until the database is healthy
+  berth.docker.container:
+    name: db
+    image: mariadb:11
+    state: healthy
+    env:
+      MARIADB_ROOT_PASSWORD: "{{ vault_db_root_password }}"
+    volumes:
+      - db-data:/var/lib/mysql
+    healthcheck:
+      test: ["CMD", "healthcheck.sh", "--connect"]
+      interval: 5s
+    networks:
+      - name: backend
+        aliases: [database]
+
+- name: Run a one-off command and read its output (docker run --rm)
+  berth.docker.container:
+    name: migrate
+    image: app:2
+    command: ["manage", "migrate"]
+    detach: false
+    cleanup: true
+  register: migrate
+
+- name: Only the image and the ports matter, ignore everything else
+  berth.docker.container:
+    name: web1
+    image: nginx:1.25
+    published_ports: ["8001:80"]
+    comparisons:
+      '*': ignore
+      image: strict
+      published_ports: strict
+
+- name: Removed
+  berth.docker.container:
+    name: web1
+    state: absent
+'''
+
+RETURN = r'''
+container:
+  description: The container's inspect data (C(docker inspect)) after the run; empty when absent. In check mode, the data before the run.
+  returned: success
+  type: dict
+actions:
+  description: What was done (or, in check mode, would be done), in order.
+  returned: always
+  type: list
+  elements: str
+  sample: [recreate, "connect:backend", start]
+status:
+  description: Exit status of the command with O(detach=false).
+  returned: when O(detach=false) and not in check mode
+  type: int
+  sample: 0
+stdout:
+  description: Standard output with O(detach=false) (all output when O(tty=true)).
+  returned: when O(detach=false) and not in check mode
+  type: str
+stderr:
+  description: Standard error with O(detach=false).
+  returned: when O(detach=false) and not in check mode
+  type: str
+exited:
+  description: Why a container this task started stopped right away (exit code and a message with the last log lines).
+  returned: when a started container exited at once
+  type: dict
+  sample: {exit_code: 0, message: "container cal exited with code 0; its command ended; ..."}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
+from ansible_collections.berth.docker.plugins.module_utils.container import run_container
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=docker_argument_spec(dict(
+            name=dict(type='str', required=True),
+            state=dict(type='str', default='started', choices=['absent', 'present', 'started', 'stopped', 'healthy']),
+            image=dict(type='str'),
+            pull=dict(type='raw', default='missing'),
+            command=dict(type='raw'),
+            entrypoint=dict(type='list', elements='str'),
+            env=dict(type='dict'),
+            env_file=dict(type='path'),
+            labels=dict(type='dict'),
+            published_ports=dict(type='list', elements='str', aliases=['ports']),
+            exposed_ports=dict(type='list', elements='str', aliases=['exposed', 'expose']),
+            volumes=dict(type='list', elements='str'),
+            mounts=dict(type='list', elements='dict', options=dict(
+                target=dict(type='str', required=True),
+                source=dict(type='str'),
+                type=dict(type='str', choices=['bind', 'volume', 'tmpfs'], default='volume'),
+                read_only=dict(type='bool'),
+                consistency=dict(type='str', choices=['cached', 'consistent', 'default', 'delegated']),
+                propagation=dict(type='str', choices=['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']),
+                no_copy=dict(type='bool'),
+                labels=dict(type='dict'),
+                volume_driver=dict(type='str'),
+                volume_options=dict(type='dict'),
+                tmpfs_size=dict(type='str'),
+                tmpfs_mode=dict(type='str'),
+            )),
+            networks=dict(type='list', elements='dict', options=dict(
+                name=dict(type='str', required=True),
+                aliases=dict(type='list', elements='str'),
+                ipv4_address=dict(type='str'),
+                ipv6_address=dict(type='str'),
+                links=dict(type='list', elements='str'),
+            )),
+            network_mode=dict(type='str'),
+            purge_networks=dict(type='bool', default=False),
+            restart_policy=dict(type='str', choices=['no', 'on-failure', 'always', 'unless-stopped']),
+            restart_retries=dict(type='int'),
+            healthcheck=dict(type='dict', options=dict(
+                test=dict(type='raw'),
+                interval=dict(type='str'),
+                timeout=dict(type='str'),
+                retries=dict(type='int'),
+                start_period=dict(type='str'),
+                disable=dict(type='bool'),
+            )),
+            healthy_wait_timeout=dict(type='float', default=300),
+            user=dict(type='str'),
+            working_dir=dict(type='str'),
+            hostname=dict(type='str'),
+            domainname=dict(type='str'),
+            etc_hosts=dict(type='dict'),
+            dns_servers=dict(type='list', elements='str'),
+            memory=dict(type='str'),
+            memory_reservation=dict(type='str'),
+            memory_swap=dict(type='str'),
+            cpus=dict(type='float'),
+            cpu_shares=dict(type='int'),
+            cpuset_cpus=dict(type='str'),
+            pids_limit=dict(type='int'),
+            ulimits=dict(type='list', elements='str'),
+            log_driver=dict(type='str'),
+            log_options=dict(type='dict', aliases=['log_opt']),
+            init=dict(type='bool'),
+            tty=dict(type='bool'),
+            interactive=dict(type='bool'),
+            stop_signal=dict(type='str'),
+            stop_timeout=dict(type='int'),
+            capabilities=dict(type='list', elements='str'),
+            cap_drop=dict(type='list', elements='str'),
+            security_opts=dict(type='list', elements='str'),
+            read_only=dict(type='bool'),
+            tmpfs=dict(type='list', elements='str'),
+            devices=dict(type='list', elements='str'),
+            sysctls=dict(type='dict'),
+            shm_size=dict(type='str'),
+            auto_remove=dict(type='bool'),
+            detach=dict(type='bool', default=True),
+            cleanup=dict(type='bool', default=False),
+            keep_volumes=dict(type='bool', default=True),
+            removal_wait_timeout=dict(type='float'),
+            recreate=dict(type='bool', default=False),
+            restart=dict(type='bool', default=False),
+            comparisons=dict(type='dict'),
+        )),
+        supports_check_mode=True,
+    )
+    run_module(module, run_container)
+
+
+if __name__ == '__main__':
+    main()
