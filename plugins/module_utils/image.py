@@ -1,0 +1,663 @@
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``berth.docker.image``: an image in its declared state.
+
+Orchestration only: pull, build, load, import or take a local image, then save it to an
+archive, tag it under another repository, push it; or remove it; and export a container's
+file system. Reference parsing lives in image_ref, the build context in build_context,
+credentials in registry. Every step computes what it would do first, acts only outside
+check mode, and says what it did in ``actions``.
+"""
+
+
+import hashlib
+import json
+import os
+import tarfile
+import tempfile
+import zlib
+from urllib.parse import quote, urlencode
+
+from ansible_collections.berth.docker.plugins.module_utils import build_context
+from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, StreamError
+from ansible_collections.berth.docker.plugins.module_utils.image_ref import is_image_id, parse, repo_digests_for, resolve
+from ansible_collections.berth.docker.plugins.module_utils.registry import auth_header, build_config_header, registry_error
+
+IMPORT_HASH_LABEL = 'berth.docker.import-hash'
+# pulls, pushes and builds may take long: the stream gets its own, longer timeout
+STREAM_TIMEOUT = 3600
+
+BUILD_SPEC = dict(
+    path=dict(type='path'),
+    dockerfile=dict(type='str'),
+    args=dict(type='dict'),
+    target=dict(type='str'),
+    labels=dict(type='dict'),
+    pull=dict(type='bool', default=False),
+    nocache=dict(type='bool', default=False),
+    rm=dict(type='bool', default=True),
+    network=dict(type='str'),
+    platform=dict(type='str'),
+    etc_hosts=dict(type='dict'),
+    shm_size=dict(type='str'),
+    cache_from=dict(type='list', elements='str'),
+    rebuild=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
+)
+
+IMAGE_SPEC = dict(
+    name=dict(type='str'),
+    tag=dict(type='str', default='latest'),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    source=dict(type='str', choices=['build', 'load', 'pull', 'local', 'import']),
+    force_source=dict(type='bool', default=False),
+    force_absent=dict(type='bool', default=False),
+    force_tag=dict(type='bool', default=False),
+    build=dict(type='dict', options=BUILD_SPEC),
+    pull=dict(type='dict', options=dict(platform=dict(type='str'))),
+    push=dict(type='bool', default=False),
+    repository=dict(type='str'),
+    archive_path=dict(type='path'),
+    archive_names=dict(type='list', elements='str'),
+    load_path=dict(type='path'),
+    import_path=dict(type='path'),
+    changes=dict(type='list', elements='str'),
+    container_export=dict(type='dict', options=dict(
+        container=dict(type='str', required=True),
+        path=dict(type='path', required=True),
+    )),
+)
+
+# a placeholder for an image that check mode predicts but that does not exist yet
+PENDING = {'Id': '(pending)', 'RepoTags': [], 'RepoDigests': [], 'Config': {}}
+
+
+def parse_size(value):
+    """'64m' / '1g' / '1024' -> bytes (docker's units, powers of 1024)."""
+    text = str(value).strip().lower()
+    units = {'b': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3}
+    if text and text[-1] == 'b' and len(text) > 1 and text[-2] in units:
+        text = text[:-1]
+    factor = 1
+    if text and text[-1] in units:
+        factor = units[text[-1]]
+        text = text[:-1]
+    try:
+        number = float(text)
+    except ValueError:
+        raise DockerError('shm_size %r is not a size like 64m, 1g or 1048576' % (value,))
+    if number <= 0:
+        raise DockerError('shm_size %r must be larger than 0' % (value,))
+    return int(number * factor)
+
+
+def summary(image):
+    """What the diff shows of an image."""
+    if not image:
+        return {}
+    return {'id': image.get('Id'), 'tags': sorted(image.get('RepoTags') or []),
+            'digests': sorted(image.get('RepoDigests') or [])}
+
+
+def archive_manifest(path):
+    """{image ID: sorted RepoTags} of a ``docker save`` archive. Raises ValueError with a
+    clear message when it is not one (corrupt, truncated, not a tar, no manifest.json)."""
+    try:
+        with tarfile.open(path, 'r:*') as tar:
+            members = dict((m.name[2:] if m.name.startswith('./') else m.name, m) for m in tar.getmembers())
+            manifest_member = members.get('manifest.json')
+            if manifest_member is None:
+                raise ValueError('%s is a tar file but has no manifest.json: not an archive made by docker save '
+                                 '(for a root file system tarball use source: import)' % path)
+            manifest = json.loads(tar.extractfile(manifest_member).read().decode('utf-8'))
+            result = {}
+            for entry in manifest:
+                config_name = entry.get('Config')
+                member = members.get(config_name)
+                if member is None:
+                    raise ValueError('%s: manifest.json names %s, which the archive does not hold (truncated?)'
+                                     % (path, config_name))
+                data = tar.extractfile(member).read()
+                image_id = 'sha256:' + hashlib.sha256(data).hexdigest()
+                result[image_id] = sorted(set(result.get(image_id, [])) | set(entry.get('RepoTags') or []))
+            return result
+    except (tarfile.TarError, EOFError, OSError, ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
+        if isinstance(exc, ValueError) and str(exc).startswith(path):
+            raise
+        raise ValueError('%s is not a readable docker save archive (%s): is it complete and not corrupt?'
+                         % (path, exc or type(exc).__name__))
+
+
+def check_rootfs_tarball(path):
+    """Read every member header of a root file system tarball; ValueError when it is corrupt."""
+    count = 0
+    try:
+        with tarfile.open(path, 'r:*') as tar:
+            for member in tar:
+                count += 1
+                if member.isfile():
+                    handle = tar.extractfile(member)
+                    while handle.read(1024 * 1024):
+                        pass
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        raise ValueError('%s is not a readable tar archive (%s): is it complete and not corrupt?' % (path, exc))
+    if count == 0:
+        raise ValueError('%s is an empty tar archive: nothing to import' % path)
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_hash(path, changes):
+    digest = hashlib.sha256()
+    digest.update(file_sha256(path).encode('ascii'))
+    digest.update(json.dumps(list(changes or [])).encode('utf-8'))
+    return 'sha256:' + digest.hexdigest()
+
+
+def query(path, pairs):
+    """``path?k=v&k=v2`` with repeated keys (the client's params take one value per key)."""
+    pairs = [(k, v) for k, v in pairs if v is not None]
+    return path + ('?' + urlencode(pairs) if pairs else '')
+
+
+class ImageManager:
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self.check_mode = module.check_mode
+        self.results = {'changed': False, 'actions': [], 'image': None}
+        self.before = None
+        self.image = None
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def act(self, message):
+        self.results['changed'] = True
+        self.results['actions'].append(message)
+
+    def note(self, message):
+        self.results['actions'].append(message)
+
+    def inspect(self, name):
+        if name is None:
+            return None
+        return self.client.inspect('image', name)
+
+    def ref(self, value, tag=None, option='name'):
+        try:
+            return resolve(value, tag)
+        except ValueError as exc:
+            raise DockerError('%s: %s' % (option, exc))
+
+    def stream(self, method, path, params=None, body=None, headers=None, what=None):
+        return self.client.stream_json(method, path, params=params, body=body, headers=headers,
+                                       timeout=max(self.client.config.timeout, STREAM_TIMEOUT), what=what)
+
+    # -- entry ----------------------------------------------------------------------------
+
+    def run(self):
+        p = self.params
+        if p['container_export']:
+            self.export_container()
+        if not p['name']:
+            if not p['container_export']:
+                raise DockerError('name is required (the image), unless only container_export is given')
+            return self.finish(None)
+        ref = self.ref(p['name'], p['tag'])
+        self.before = self.inspect(ref.name)
+        if p['state'] == 'absent':
+            self.remove(ref)
+            return self.finish(ref)
+        source = p['source']
+        if source is None:
+            raise DockerError('state=present needs source: pull, build, load, import or local (local only checks '
+                              'that the image exists, e.g. before tagging, pushing or archiving it)')
+        if ref.digest and source in ('build', 'load', 'import'):
+            raise DockerError('name %s has a digest; source=%s needs a name with a tag (a digest names content '
+                              'that only a registry can give)' % (p['name'], source))
+        getattr(self, 'source_' + source)(ref)
+        if p['archive_path']:
+            self.archive(ref)
+        push_ref = ref
+        if p['repository']:
+            push_ref = self.tag_as(ref)
+        if p['push']:
+            self.push(push_ref)
+        return self.finish(ref)
+
+    def finish(self, ref):
+        if ref is not None and self.params['state'] == 'present':
+            image = self.image if self.image is not PENDING else None
+            if image is None and not self.check_mode:
+                image = self.inspect(ref.name)
+            self.results['image'] = image
+        if self.module._diff and ref is not None:
+            after = self.results.get('image')
+            if self.params['state'] == 'absent':
+                after = None if self.results['changed'] else self.before
+            elif self.image is PENDING:
+                after = {'Id': '(new image)', 'RepoTags': [ref.name]}
+            self.results['diff'] = {'before': summary(self.before), 'after': summary(after)}
+        return self.results
+
+    # -- sources --------------------------------------------------------------------------
+
+    def source_local(self, ref):
+        if self.before is None:
+            raise DockerError('image %s is not present on the engine (source=local only uses what is there); '
+                              'use source pull, build, load or import to get it' % ref.name)
+        self.image = self.before
+
+    def _pull_params(self, ref):
+        pull = self.params['pull'] or {}
+        return {'fromImage': ref.repository, 'tag': ref.digest or ref.tag, 'platform': pull.get('platform')}
+
+    def registry_digest(self, ref):
+        """The manifest digest the registry has for ``ref`` (GET /distribution), or None when
+        the registry does not have it. Registry errors fail clearly."""
+        try:
+            info = self.client.get('/distribution/%s/json' % quote(ref.name, safe=':/@'),
+                                   headers=auth_header(ref.registry), what='registry lookup of %s' % ref.name)
+        except DockerError as exc:
+            low = exc.msg.lower()
+            if isinstance(exc, NotFound) or 'manifest unknown' in low or 'not found' in low or \
+                    'name unknown' in low or 'does not exist' in low:
+                return None
+            raise registry_error(ref.registry, exc)
+        return ((info or {}).get('Descriptor') or {}).get('digest')
+
+    def source_pull(self, ref):
+        before = self.before
+        if before is not None and not self.params['force_source']:
+            self.image = before
+            return
+        if self.check_mode:
+            digest = self.registry_digest(ref)
+            if digest is None:
+                raise DockerError('image %s is not in registry %s (or needs a login); check name and tag' % (ref.name, ref.registry))
+            if before is not None and digest in repo_digests_for(before.get('RepoDigests'), ref.repository):
+                self.image = before
+                return
+            self.act('Would pull %s (registry digest %s)' % (ref.name, digest))
+            self.image = PENDING
+            return
+        try:
+            self.stream('POST', '/images/create', params=self._pull_params(ref), headers=auth_header(ref.registry),
+                        what='pull %s' % ref.name)
+        except DockerError as exc:
+            low = exc.msg.lower()
+            if 'manifest unknown' in low or 'not found' in low or 'name unknown' in low:
+                raise DockerError('pull %s: the registry %s does not have it (%s); check name and tag'
+                                  % (ref.name, ref.registry, exc.msg))
+            raise registry_error(ref.registry, exc)
+        after = self.inspect(ref.name)
+        if after is None:
+            raise DockerError('pulled %s but the engine does not show it (platform mismatch?)' % ref.name)
+        self.image = after
+        if before is None or before.get('Id') != after.get('Id'):
+            self.act('Pulled %s (%s)' % (ref.name, after.get('Id')))
+
+    def build_options(self, build):
+        args = dict((k, '' if v is None else str(v)) for k, v in (build.get('args') or {}).items())
+        labels = dict((k, '' if v is None else str(v)) for k, v in (build.get('labels') or {}).items())
+        return {'args': args, 'labels': labels, 'target': build.get('target'), 'platform': build.get('platform'),
+                'dockerfile': build.get('dockerfile') or 'Dockerfile'}
+
+    def source_build(self, ref):
+        build = self.params['build'] or {}
+        try:
+            context = build_context.scan(build.get('path'), build.get('dockerfile'))
+        except ValueError as exc:
+            raise DockerError(str(exc))
+        options = self.build_options(build)
+        digest = build_context.content_hash(context, options)
+        self.results['build_hash'] = digest
+        before = self.before
+        rebuild = build.get('rebuild') or 'auto'
+        if self.params['force_source']:
+            rebuild = 'always'
+        if before is not None and rebuild == 'never':
+            self.image = before
+            return
+        stamped = ((before or {}).get('Config') or {}).get('Labels') or {}
+        if before is not None and rebuild == 'auto' and stamped.get(build_context.BUILD_HASH_LABEL) == digest:
+            self.image = before
+            return
+        if self.check_mode:
+            self.act('Would build %s from %s' % (ref.name, context.path))
+            self.image = PENDING
+            return
+        labels = dict(options['labels'])
+        labels[build_context.BUILD_HASH_LABEL] = digest
+        params = {
+            't': ref.name,
+            'dockerfile': context.dockerfile_name,
+            'buildargs': json.dumps(options['args']) if options['args'] else None,
+            'target': options['target'],
+            'labels': json.dumps(labels),
+            'pull': bool(build.get('pull')),
+            'nocache': bool(build.get('nocache')),
+            'rm': bool(build.get('rm', True)),
+            'forcerm': bool(build.get('rm', True)),
+            'networkmode': build.get('network'),
+            'platform': options['platform'],
+            'extrahosts': ','.join('%s:%s' % (k, v) for k, v in (build.get('etc_hosts') or {}).items()) or None,
+            'shmsize': parse_size(build['shm_size']) if build.get('shm_size') else None,
+            'cachefrom': json.dumps(build['cache_from']) if build.get('cache_from') else None,
+        }
+        headers = {'Content-Type': 'application/x-tar'}
+        headers.update(build_config_header())
+        messages = []
+        with build_context.write_tar(context) as body:
+            try:
+                self.client.stream_json('POST', '/build', params=params, body=body, headers=headers,
+                                        timeout=max(self.client.config.timeout, STREAM_TIMEOUT),
+                                        on_message=messages.append)
+            except StreamError as exc:
+                self.results['build_output'] = build_context.bounded(build_context.output_lines(messages))
+                error = build_context_error(exc)
+                raise BuildFailed(build_context.build_failure_message(ref.name, error, messages),
+                                  self.results['build_output'])
+            except APIError as exc:
+                hint = build_context.virtualisation_hint(exc.msg)
+                raise DockerError('building %s failed: %s%s' % (ref.name, exc.msg, ('\n' + hint) if hint else ''))
+        self.results['build_output'] = build_context.bounded(build_context.output_lines(messages))
+        after = self.inspect(ref.name)
+        if after is None:
+            raise DockerError('the build of %s finished but the engine does not show the image; build output:\n%s'
+                              % (ref.name, '\n'.join(self.results['build_output'][-20:])))
+        self.image = after
+        self.act('Built %s (%s)' % (ref.name, after.get('Id')))
+
+    def source_load(self, ref):
+        path = self.params['load_path']
+        if not path:
+            raise DockerError('source=load needs load_path: the tar made by docker save (or archive_path)')
+        if not os.path.isfile(path):
+            raise DockerError('load_path %s does not exist (or is not a file)' % path)
+        try:
+            inside = archive_manifest(path)
+        except ValueError as exc:
+            raise DockerError('load_path: %s; nothing was loaded' % exc)
+        tags = sorted(t for ts in inside.values() for t in ts)
+        wanted_tag = None
+        for image_id, image_tags in inside.items():
+            for t in image_tags:
+                if parse(t).full == ref.full:
+                    wanted_tag = (t, image_id)
+        if wanted_tag is None and not (ref.digest is None and is_image_id(self.params['name'])):
+            raise DockerError('load_path %s holds %s, not %s; set name to one of those'
+                              % (path, ', '.join(tags) or 'only untagged images', ref.name))
+        missing = []
+        for image_id, image_tags in inside.items():
+            local = self.inspect(image_id)
+            if local is None:
+                missing.append(image_id)
+                continue
+            for t in image_tags:
+                tagged = self.inspect(t)
+                if tagged is None or tagged.get('Id') != image_id:
+                    missing.append(t)
+        if not missing and not self.params['force_source']:
+            self.image = self.before
+            return
+        if self.check_mode:
+            self.act('Would load %s from %s' % (', '.join(missing) or ref.name, path))
+            self.image = PENDING
+            return
+        with open(path, 'rb') as body:
+            try:
+                messages = self.stream('POST', '/images/load', params={'quiet': True}, body=body,
+                                       headers={'Content-Type': 'application/x-tar'}, what='load %s' % path)
+            except DockerError as exc:
+                raise DockerError('loading %s failed: %s' % (path, exc.msg))
+        loaded = [m.get('stream', '').strip() for m in messages if isinstance(m, dict) and m.get('stream')]
+        self.image = self.inspect(ref.name)
+        if self.image is None:
+            raise DockerError('loaded %s (%s) but %s is not among the images' % (path, '; '.join(loaded), ref.name))
+        if missing:
+            self.act('Loaded %s from %s' % (', '.join(missing), path))
+        else:
+            self.note('Loaded %s again (force_source); nothing changed' % path)
+
+    def source_import(self, ref):
+        path = self.params['import_path']
+        changes = list(self.params['changes'] or [])
+        if not path:
+            raise DockerError('source=import needs import_path: a root file system tarball (as docker export makes)')
+        if not os.path.isfile(path):
+            raise DockerError('import_path %s does not exist (or is not a file)' % path)
+        for change in changes:
+            word = change.strip().split(None, 1)[0].upper() if change.strip() else ''
+            if word not in ('CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'ONBUILD', 'USER', 'VOLUME', 'WORKDIR', 'LABEL', 'STOPSIGNAL'):
+                raise DockerError('changes: %r is not a Dockerfile instruction that import accepts (CMD, ENTRYPOINT, ENV, '
+                                  'EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR)' % change)
+        try:
+            check_rootfs_tarball(path)
+        except ValueError as exc:
+            raise DockerError('import_path: %s; nothing was imported' % exc)
+        digest = import_hash(path, changes)
+        self.results['import_hash'] = digest
+        before = self.before
+        stamped = ((before or {}).get('Config') or {}).get('Labels') or {}
+        if before is not None and not self.params['force_source'] and stamped.get(IMPORT_HASH_LABEL) == digest:
+            self.image = before
+            return
+        if self.check_mode:
+            self.act('Would import %s from %s' % (ref.name, path))
+            self.image = PENDING
+            return
+        pairs = [('fromSrc', '-'), ('repo', ref.repository), ('tag', ref.tag)]
+        pairs += [('changes', c) for c in changes]
+        pairs.append(('changes', 'LABEL %s=%s' % (IMPORT_HASH_LABEL, digest)))
+        with open(path, 'rb') as body:
+            try:
+                self.stream('POST', query('/images/create', pairs), body=body,
+                            headers={'Content-Type': 'application/x-tar'}, what='import %s' % path)
+            except DockerError as exc:
+                raise DockerError('importing %s as %s failed: %s' % (path, ref.name, exc.msg))
+        self.image = self.inspect(ref.name)
+        self.act('Imported %s from %s (%s)' % (ref.name, path, (self.image or {}).get('Id')))
+
+    # -- archive, tag, push -------------------------------------------------------------------
+
+    def archive(self, ref):
+        path = self.params['archive_path']
+        names = [ref.name] + [self.ref(n, None, 'archive_names').name for n in (self.params['archive_names'] or [])]
+        wanted = {}
+        pending = self.image is PENDING
+        for name in names:
+            image = self.image if name == ref.name else self.inspect(name)
+            if image is None:
+                raise DockerError('archive_names: image %s is not present on the engine; nothing was archived' % name)
+            if image is PENDING:
+                continue
+            wanted.setdefault(image['Id'], set()).add(name)
+        current = None
+        if os.path.exists(path):
+            try:
+                current = archive_manifest(path)
+            except ValueError:
+                current = None
+        if current is not None and not pending:
+            # the archive holds the same image IDs, each with (at least) the requested names
+            same = set(current) == set(wanted) and all(
+                set(parse(n).full for n in wanted[i]) <= set(parse(t).full for t in current[i]) for i in wanted)
+            if same:
+                return
+        if self.check_mode:
+            self.act('Would save %s to %s' % (', '.join(names), path))
+            return
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise DockerError('archive_path %s: the directory %s does not exist' % (path, directory))
+        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+        try:
+            response = self.client.request('GET', query('/images/get', [('names', n) for n in names]), stream=True,
+                                           timeout=max(self.client.config.timeout, STREAM_TIMEOUT),
+                                           what='save %s' % ', '.join(names))
+            with os.fdopen(fd, 'wb') as handle:
+                for chunk in self.client.iter_response(response):
+                    handle.write(chunk)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        self.act('Saved %s to %s' % (', '.join(names), path))
+
+    def tag_as(self, ref):
+        """Tag the image as ``repository`` (its own tag, else the tag of name). Returns the new ref."""
+        repo = self.ref(self.params['repository'], ref.tag or 'latest', 'repository')
+        if repo.digest:
+            raise DockerError('repository %s has a digest; give a repository with an optional tag' % self.params['repository'])
+        if self.image is None:
+            raise DockerError('cannot tag %s as %s: the image is not present' % (ref.name, repo.name))
+        existing = self.inspect(repo.name)
+        if existing is not None and self.image is not PENDING and existing.get('Id') == self.image.get('Id'):
+            return repo
+        if existing is not None and not self.params['force_tag']:
+            raise DockerError(
+                '%s already names another image (%s), not %s (%s); set force_tag: true to move the tag'
+                % (repo.name, existing.get('Id'), ref.name, self.image.get('Id')))
+        if self.check_mode:
+            self.act('Would tag %s as %s' % (ref.name, repo.name))
+            return repo
+        self.client.post('/images/%s/tag' % quote(self.image['Id'], safe=':'),
+                         params={'repo': repo.repository, 'tag': repo.tag}, what='tag %s' % repo.name)
+        self.act('Tagged %s as %s%s' % (ref.name, repo.name, ' (moved from %s)' % existing.get('Id') if existing else ''))
+        return repo
+
+    def push(self, ref):
+        if ref.digest or not ref.tag:
+            raise DockerError('push needs a name with a tag, not a digest (%s)' % ref.name)
+        if self.image is None:
+            raise DockerError('cannot push %s: the image is not present' % ref.name)
+        local = self.inspect(ref.name) if self.image is not PENDING else None
+        remote = self.registry_digest(ref)
+        if local is not None and remote and remote in repo_digests_for(local.get('RepoDigests'), ref.repository):
+            self.results['push'] = {'repository': ref.repository, 'tag': ref.tag, 'digest': remote, 'changed': False}
+            return
+        if self.check_mode:
+            self.act('Would push %s to %s' % (ref.name, ref.registry))
+            return
+        try:
+            messages = self.stream('POST', '/images/%s/push' % quote(ref.repository, safe=':/'),
+                                   params={'tag': ref.tag}, headers=auth_header(ref.registry), what='push %s' % ref.name)
+        except DockerError as exc:
+            raise registry_error(ref.registry, exc)
+        digest = None
+        for m in messages:
+            aux = m.get('aux') if isinstance(m, dict) else None
+            if isinstance(aux, dict) and aux.get('Digest'):
+                digest = aux['Digest']
+        self.results['push'] = {'repository': ref.repository, 'tag': ref.tag, 'digest': digest, 'changed': True}
+        self.act('Pushed %s (%s)' % (ref.name, digest))
+        self.image = None  # RepoDigests changed: finish() inspects it again
+
+    # -- absent ---------------------------------------------------------------------------
+
+    def remove(self, ref):
+        image = self.before
+        if image is None:
+            return
+        requested = {ref.full}
+        by_id = is_image_id(self.params['name']) or bool(ref.digest)
+        others = []
+        for t in image.get('RepoTags') or []:
+            try:
+                if parse(t).full not in requested:
+                    others.append(t)
+            except ValueError:
+                others.append(t)
+        if by_id or not others:
+            what = 'Deleted image %s (%s)' % (image.get('Id'), ref.name if not others else 'tags %s' % ', '.join(others))
+            mode = 'delete'
+        else:
+            what = 'Untagged %s; image %s stays because it is still tagged %s' % (ref.name, image.get('Id'), ', '.join(others))
+            mode = 'untag'
+        self.results['removal'] = mode
+        if self.check_mode:
+            self.act('Would ' + what[0].lower() + what[1:])
+            return
+        try:
+            answer = self.client.delete('/images/%s' % quote(ref.name, safe=':/@'),
+                                        params={'force': bool(self.params['force_absent'])}, what='image %s' % ref.name)
+        except Conflict as exc:
+            raise DockerError(
+                'cannot remove %s: %s. Remove the containers that use it first (berth.docker.container state=absent), '
+                'or set force_absent: true' % (ref.name, exc.msg))
+        except NotFound:
+            return
+        self.results['removed'] = answer or []
+        self.act(what)
+
+    # -- container export -------------------------------------------------------------------------
+
+    def export_container(self):
+        spec = self.params['container_export']
+        name, path = spec['container'], spec['path']
+        container = self.client.inspect('container', name)
+        if container is None:
+            raise DockerError('container_export: there is no container %s' % name)
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise DockerError('container_export.path %s: the directory %s does not exist' % (path, directory))
+        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+        digest = hashlib.sha256()
+        try:
+            response = self.client.request('GET', '/containers/%s/export' % quote(container['Id']), stream=True,
+                                           timeout=max(self.client.config.timeout, STREAM_TIMEOUT),
+                                           what='export of container %s' % name)
+            with os.fdopen(fd, 'wb') as handle:
+                for chunk in self.client.iter_response(response):
+                    digest.update(chunk)
+                    handle.write(chunk)
+            same = os.path.isfile(path) and file_sha256(path) == digest.hexdigest()
+            self.results['export'] = {'container': name, 'path': path, 'sha256': digest.hexdigest(), 'changed': not same}
+            if same:
+                return
+            if self.check_mode:
+                self.act('Would export container %s to %s' % (name, path))
+                return
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+            tmp = None
+            self.act('Exported container %s to %s' % (name, path))
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+
+class BuildFailed(DockerError):
+    def __init__(self, msg, output):
+        super(BuildFailed, self).__init__(msg)
+        self.output = output
+
+
+def build_context_error(exc):
+    """The error text of a failed build stream, without the ``what:`` prefix."""
+    return exc.msg
+
+
+def run_image(module, client):
+    return ImageManager(module, client).run()
+
+
+def on_error(exc):
+    """Extra failure fields: the (bounded) build output of a failed build."""
+    if isinstance(exc, BuildFailed):
+        return {'build_output': exc.output}
+    return {}

@@ -1,0 +1,93 @@
+"""Pure helpers of the image room: archive manifests, sizes, import hashes."""
+
+import hashlib
+import io
+import json
+import tarfile
+
+import pytest
+
+from ansible_collections.berth.docker.plugins.module_utils import image
+from ansible_collections.berth.docker.plugins.module_utils.api import DockerError
+
+
+def add(tar, name, data):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+
+
+def make_archive(path, entries):
+    with tarfile.open(path, 'w') as tar:
+        manifest = []
+        for config, tags in entries:
+            name = hashlib.sha256(config).hexdigest() + '.json'
+            add(tar, name, config)
+            manifest.append({'Config': name, 'RepoTags': tags, 'Layers': []})
+        add(tar, 'manifest.json', json.dumps(manifest).encode())
+
+
+def test_archive_manifest_maps_ids_to_tags(tmp_path):
+    path = str(tmp_path / 'a.tar')
+    make_archive(path, [(b'{"a":1}', ['x:1', 'y:2']), (b'{"b":2}', None)])
+    got = image.archive_manifest(path)
+    assert got == {'sha256:' + hashlib.sha256(b'{"a":1}').hexdigest(): ['x:1', 'y:2'],
+                   'sha256:' + hashlib.sha256(b'{"b":2}').hexdigest(): []}
+
+
+def test_archive_manifest_rejects_corrupt_and_foreign_files(tmp_path):
+    corrupt = tmp_path / 'corrupt.tar'
+    corrupt.write_bytes(b'this is not a tar file at all' * 50)
+    with pytest.raises(ValueError, match='not a readable docker save archive'):
+        image.archive_manifest(str(corrupt))
+    rootfs = str(tmp_path / 'rootfs.tar')
+    with tarfile.open(rootfs, 'w') as tar:
+        add(tar, 'etc/hostname', b'x\n')
+    with pytest.raises(ValueError, match='no manifest.json'):
+        image.archive_manifest(rootfs)
+    truncated = str(tmp_path / 'truncated.tar')
+    with tarfile.open(truncated, 'w') as tar:
+        add(tar, 'manifest.json', json.dumps([{'Config': 'gone.json', 'RepoTags': ['a:1']}]).encode())
+    with pytest.raises(ValueError, match='does not hold'):
+        image.archive_manifest(truncated)
+
+
+def test_check_rootfs_tarball(tmp_path):
+    good = str(tmp_path / 'good.tar')
+    with tarfile.open(good, 'w') as tar:
+        add(tar, 'bin/sh', b'#!' * 1000)
+    image.check_rootfs_tarball(good)
+    bad = tmp_path / 'bad.tar'
+    bad.write_bytes(open(good, 'rb').read()[:700])
+    with pytest.raises(ValueError, match='not a readable tar'):
+        image.check_rootfs_tarball(str(bad))
+    empty = str(tmp_path / 'empty.tar')
+    tarfile.open(empty, 'w').close()
+    with pytest.raises(ValueError, match='empty'):
+        image.check_rootfs_tarball(empty)
+
+
+def test_import_hash_covers_tarball_and_changes(tmp_path):
+    path = tmp_path / 'r.tar'
+    path.write_bytes(b'abc')
+    first = image.import_hash(str(path), ['CMD ["/bin/sh"]'])
+    assert first == image.import_hash(str(path), ['CMD ["/bin/sh"]'])
+    assert first != image.import_hash(str(path), ['CMD ["/bin/ls"]'])
+    path.write_bytes(b'abd')
+    assert first != image.import_hash(str(path), ['CMD ["/bin/sh"]'])
+
+
+@pytest.mark.parametrize('value,size', [('64m', 64 * 1024 ** 2), ('1g', 1024 ** 3), ('1024', 1024), ('2kb', 2048), ('1.5k', 1536)])
+def test_parse_size(value, size):
+    assert image.parse_size(value) == size
+
+
+@pytest.mark.parametrize('value', ['lots', '-1m', '0'])
+def test_parse_size_rejects(value):
+    with pytest.raises(DockerError):
+        image.parse_size(value)
+
+
+def test_query_repeats_keys():
+    assert image.query('/images/get', [('names', 'a:1'), ('names', 'b:2')]) == '/images/get?names=a%3A1&names=b%3A2'
+    assert image.query('/x', [('a', None)]) == '/x'
