@@ -124,167 +124,148 @@ def sorted_networks(svc):
     return sorted((svc.get('networks') or {}).items(), key=lambda kv: (-kv[1].get('priority', 0), kv[0]))
 
 
-def endpoint_config(project, svc, key, spec):
-    aliases = [svc['name']] + [a for a in spec.get('aliases') or [] if a != svc['name']]
-    endpoint = {'Aliases': aliases}
-    ipam = {}
-    if spec.get('ipv4_address'):
-        ipam['IPv4Address'] = spec['ipv4_address']
-    if spec.get('ipv6_address'):
-        ipam['IPv6Address'] = spec['ipv6_address']
-    if ipam:
-        endpoint['IPAMConfig'] = ipam
-    return endpoint
+def service_networks(project, svc):
+    """The service's networks as berth.docker.container ``networks`` entries (full names,
+    the service name as first alias, as compose does), in attach order."""
+    result = []
+    for key, spec in sorted_networks(svc):
+        net = {'name': project.networks[key]['name'],
+               'aliases': [svc['name']] + [a for a in spec.get('aliases') or [] if a != svc['name']]}
+        for addr in ('ipv4_address', 'ipv6_address'):
+            if spec.get(addr):
+                net[addr] = spec[addr]
+        result.append(net)
+    return result
 
 
-def create_body(project, svc, number, chash, image_id=None, resolve_container=None):
-    """The Engine API ``POST /containers/create`` body for replica ``number`` of ``svc``.
+def _port_spec(port):
+    ip = port.get('host_ip') or ''
+    if ':' in ip:
+        ip = '[%s]' % ip
+    text = '%d/%s' % (port['target'], port['protocol'])
+    if port.get('published'):
+        text = '%s:%s' % (port['published'], text)
+    elif ip:
+        text = ':' + text
+    return '%s:%s' % (ip, text) if ip else text
 
-    ``resolve_container(service)`` returns the container ID/name of another service's first
-    replica (for ``network_mode: service:X`` and ``volumes_from``)."""
-    env = ['%s=%s' % (k, v) for k, v in sorted((svc.get('environment') or {}).items())]
-    exposed = {}
-    for entry in svc.get('expose') or []:
-        exposed[entry] = {}
-    bindings = {}
-    for port in svc.get('ports') or []:
-        key = '%d/%s' % (port['target'], port['protocol'])
-        exposed[key] = {}
-        bindings.setdefault(key, []).append({
-            'HostIp': port.get('host_ip') or '',
-            'HostPort': str(port['published']) if port.get('published') else '',
-        })
-    binds, mounts, anon = [], [], {}
+
+def container_options(project, svc, number, chash, image_id=None, resolve_container=None):
+    """The compose service as ``berth.docker.container`` options (container_spec's input):
+    compose keys mapped to the container module's names, paths and names fully resolved."""
+    opts = {
+        'image': svc['image'],
+        'env': dict(svc.get('environment') or {}),
+        'labels': container_labels(project, svc, number, chash, image_id),
+        'command': svc.get('command'),
+        'entrypoint': svc.get('entrypoint'),
+        'user': svc.get('user'), 'working_dir': svc.get('working_dir'), 'hostname': svc.get('hostname'),
+        'domainname': svc.get('domainname'), 'stop_signal': svc.get('stop_signal'),
+        'init': svc.get('init'), 'read_only': svc.get('read_only'), 'tty': svc.get('tty'),
+        'interactive': svc.get('stdin_open'),
+        'memory': svc.get('memory'), 'cpus': svc.get('cpus'), 'shm_size': svc.get('shm_size'),
+    }
+    if svc.get('stop_grace_period') is not None:
+        opts['stop_timeout'] = int(round(svc['stop_grace_period']))
+    if svc.get('ports'):
+        opts['published_ports'] = [_port_spec(p) for p in svc['ports']]
+    if svc.get('expose'):
+        opts['exposed_ports'] = list(svc['expose'])
+    volumes, mounts = [], []
     for vol in svc.get('volumes') or []:
         if vol['type'] == 'bind' and vol.get('create_host_path', True):
-            opts = ['ro' if vol.get('read_only') else 'rw']
-            if vol.get('selinux'):
-                opts.append(vol['selinux'])
-            if vol.get('propagation'):
-                opts.append(vol['propagation'])
-            binds.append('%s:%s:%s' % (vol['source'], vol['target'], ','.join(opts)))
+            modes = ['ro' if vol.get('read_only') else 'rw'] + [vol[k] for k in ('selinux', 'propagation') if vol.get(k)]
+            volumes.append('%s:%s:%s' % (vol['source'], vol['target'], ','.join(modes)))
         elif vol['type'] == 'bind':
-            mount = {'Type': 'bind', 'Source': vol['source'], 'Target': vol['target'], 'ReadOnly': bool(vol.get('read_only'))}
-            if vol.get('propagation'):
-                mount['BindOptions'] = {'Propagation': vol['propagation']}
-            mounts.append(mount)
+            mounts.append({'type': 'bind', 'source': vol['source'], 'target': vol['target'],
+                           'read_only': vol.get('read_only'), 'propagation': vol.get('propagation')})
         elif vol['type'] == 'volume' and vol.get('source'):
-            full = project.volumes[vol['source']]['name']
-            opts = ['ro' if vol.get('read_only') else 'rw']
-            if vol.get('nocopy'):
-                opts.append('nocopy')
-            binds.append('%s:%s:%s' % (full, vol['target'], ','.join(opts)))
+            modes = ['ro' if vol.get('read_only') else 'rw'] + (['nocopy'] if vol.get('nocopy') else [])
+            volumes.append('%s:%s:%s' % (project.volumes[vol['source']]['name'], vol['target'], ','.join(modes)))
         elif vol['type'] == 'volume':
-            anon[vol['target']] = {}
+            volumes.append(vol['target'])
         elif vol['type'] == 'tmpfs':
-            mount = {'Type': 'tmpfs', 'Target': vol['target'], 'ReadOnly': bool(vol.get('read_only'))}
-            tmp = {}
-            if vol.get('size') is not None:
-                tmp['SizeBytes'] = vol['size']
-            if vol.get('mode') is not None:
-                tmp['Mode'] = vol['mode']
-            if tmp:
-                mount['TmpfsOptions'] = tmp
-            mounts.append(mount)
-    config = {
-        'Image': svc['image'],
-        'Env': env,
-        'Labels': container_labels(project, svc, number, chash, image_id),
-    }
-    if svc.get('command') is not None:
-        config['Cmd'] = svc['command']
-    if svc.get('entrypoint') is not None:
-        config['Entrypoint'] = svc['entrypoint']
-    if exposed:
-        config['ExposedPorts'] = exposed
-    if anon:
-        config['Volumes'] = anon
-    for key, api in (('hostname', 'Hostname'), ('domainname', 'Domainname'), ('user', 'User'),
-                     ('working_dir', 'WorkingDir'), ('stop_signal', 'StopSignal'), ('mac_address', 'MacAddress')):
-        if svc.get(key):
-            config[api] = svc[key]
-    if svc.get('tty') is not None:
-        config['Tty'] = svc['tty']
-    if svc.get('stdin_open') is not None:
-        config['OpenStdin'] = svc['stdin_open']
-    if svc.get('stop_grace_period') is not None:
-        config['StopTimeout'] = int(round(svc['stop_grace_period']))
-    health = svc.get('healthcheck')
-    if health:
-        hc = {}
-        if health.get('test'):
-            hc['Test'] = health['test']
-        for key, api in (('interval', 'Interval'), ('timeout', 'Timeout'), ('start_period', 'StartPeriod')):
-            if health.get(key) is not None:
-                hc[api] = _ns(health[key])
-        if health.get('retries') is not None:
-            hc['Retries'] = health['retries']
-        config['Healthcheck'] = hc
-
-    host = {}
-    if binds:
-        host['Binds'] = binds
+            mounts.append({'type': 'tmpfs', 'target': vol['target'], 'read_only': vol.get('read_only'),
+                           'tmpfs_size': vol.get('size'), 'tmpfs_mode': vol.get('mode')})
+    if volumes:
+        opts['volumes'] = volumes
     if mounts:
-        host['Mounts'] = mounts
-    if bindings:
-        host['PortBindings'] = bindings
+        opts['mounts'] = mounts
     restart = svc.get('restart')
     if restart:
         name, _sep, count = restart.partition(':')
-        host['RestartPolicy'] = {'Name': '' if name == 'no' else name, 'MaximumRetryCount': int(count or 0)}
+        opts['restart_policy'] = name
+        if count:
+            opts['restart_retries'] = int(count)
     mode = svc.get('network_mode')
-    networks = sorted_networks(svc)
-    endpoints = {}
-    if mode:
-        if mode.startswith('service:'):
-            target = mode.split(':', 1)[1]
-            ref = resolve_container(target) if resolve_container else None
-            if not ref:
-                raise ComposeError('service %s uses network_mode service:%s, but %s has no container' % (svc['name'], target, target))
-            host['NetworkMode'] = 'container:%s' % ref
-        else:
-            host['NetworkMode'] = mode
-    elif networks:
-        key, spec = networks[0]
-        full = project.networks[key]['name']
-        host['NetworkMode'] = full
-        endpoints[full] = endpoint_config(project, svc, key, spec)
-    for key, api in (('extra_hosts', 'ExtraHosts'), ('dns', 'Dns'), ('dns_search', 'DnsSearch'), ('cap_add', 'CapAdd'),
-                     ('cap_drop', 'CapDrop'), ('security_opt', 'SecurityOpt'), ('group_add', 'GroupAdd')):
-        if svc.get(key):
-            host[api] = list(svc[key])
+    if mode and mode.startswith('service:'):
+        target = mode.split(':', 1)[1]
+        ref = resolve_container(target) if resolve_container else None
+        if not ref:
+            raise ComposeError('service %s uses network_mode service:%s, but %s has no container' % (svc['name'], target, target))
+        opts['network_mode'] = 'container:%s' % ref
+    elif mode:
+        opts['network_mode'] = mode
+    else:
+        opts['networks'] = service_networks(project, svc)
+    if svc.get('extra_hosts'):
+        opts['etc_hosts'] = dict(h.split(':', 1) for h in svc['extra_hosts'])
+    if svc.get('dns'):
+        opts['dns_servers'] = list(svc['dns'])
     if svc.get('logging'):
-        host['LogConfig'] = {'Type': svc['logging']['driver'], 'Config': svc['logging']['options']}
-    for key, api in (('init', 'Init'), ('read_only', 'ReadonlyRootfs'), ('privileged', 'Privileged')):
-        if svc.get(key) is not None:
-            host[api] = svc[key]
-    if svc.get('tmpfs'):
-        tmpfs = {}
-        for entry in svc['tmpfs']:
-            path, _sep, opts = entry.partition(':')
-            tmpfs[path] = opts
-        host['Tmpfs'] = tmpfs
-    if svc.get('ulimits'):
-        host['Ulimits'] = [{'Name': n, 'Soft': v['soft'], 'Hard': v['hard']} for n, v in sorted(svc['ulimits'].items())]
+        opts['log_driver'] = svc['logging']['driver']
+        opts['log_options'] = svc['logging']['options']
+    for key, opt in (('cap_add', 'capabilities'), ('cap_drop', 'cap_drop'), ('security_opt', 'security_opts'),
+                     ('tmpfs', 'tmpfs'), ('devices', 'devices')):
+        if svc.get(key):
+            opts[opt] = list(svc[key])
     if svc.get('sysctls'):
-        host['Sysctls'] = dict(svc['sysctls'])
-    if svc.get('shm_size') is not None:
-        host['ShmSize'] = svc['shm_size']
-    if svc.get('memory') is not None:
-        host['Memory'] = svc['memory']
-    if svc.get('cpus') is not None:
-        host['NanoCpus'] = int(round(svc['cpus'] * 1e9))
+        opts['sysctls'] = dict(svc['sysctls'])
+    if svc.get('ulimits'):
+        opts['ulimits'] = ['%s:%d:%d' % (n, v['soft'], v['hard']) for n, v in sorted(svc['ulimits'].items())]
+    return dict((k, v) for k, v in opts.items() if v is not None)
+
+
+def healthcheck_body(health):
+    hc = {}
+    if health.get('test'):
+        hc['Test'] = health['test']
+    for key, api in (('interval', 'Interval'), ('timeout', 'Timeout'), ('start_period', 'StartPeriod')):
+        if health.get(key) is not None:
+            hc[api] = _ns(health[key])
+    if health.get('retries') is not None:
+        hc['Retries'] = health['retries']
+    return hc
+
+
+def create_body(project, svc, number, chash, image_id=None, resolve_container=None, api_version='1.41'):
+    """The Engine API ``POST /containers/create`` body for replica ``number`` of ``svc``:
+    container_spec.create_body() of container_options(), plus the compose-only fields.
+
+    ``resolve_container(service)`` returns the container ID/name of another service's first
+    replica (for ``network_mode: service:X``, ``volumes_from`` and ``links``). Networks after
+    the first are connected by the caller (Engine API < 1.44 takes one at create)."""
+    from ansible_collections.berth.docker.plugins.module_utils import container_spec  # pylint: disable=import-outside-toplevel
+    options = container_options(project, svc, number, chash, image_id, resolve_container)
+    try:
+        body = container_spec.create_body(options, None, api_version)
+    except container_spec.SpecError as exc:
+        raise ComposeError('service %s: %s' % (svc['name'], exc.msg))
+    host = body.setdefault('HostConfig', {})
+    if svc.get('healthcheck'):
+        body['Healthcheck'] = healthcheck_body(svc['healthcheck'])
+    if svc.get('mac_address'):
+        body['MacAddress'] = svc['mac_address']
+    if svc.get('dns_search'):
+        host['DnsSearch'] = list(svc['dns_search'])
+    if svc.get('group_add'):
+        host['GroupAdd'] = list(svc['group_add'])
+    if svc.get('privileged') is not None:
+        host['Privileged'] = svc['privileged']
     if svc.get('pid'):
         host['PidMode'] = svc['pid']
     if svc.get('ipc'):
         host['IpcMode'] = svc['ipc']
-    if svc.get('devices'):
-        devices = []
-        for entry in svc['devices']:
-            parts = entry.split(':')
-            devices.append({'PathOnHost': parts[0], 'PathInContainer': parts[1] if len(parts) > 1 else parts[0],
-                            'CgroupPermissions': parts[2] if len(parts) > 2 else 'rwm'})
-        host['Devices'] = devices
     if svc.get('volumes_from'):
         refs = []
         for entry in svc['volumes_from']:
@@ -306,10 +287,7 @@ def create_body(project, svc, number, chash, image_id=None, resolve_container=No
                 links.append('%s:%s' % (ref, alias or name))
         if links:
             host['Links'] = links
-    config['HostConfig'] = host
-    if endpoints:
-        config['NetworkingConfig'] = {'EndpointsConfig': endpoints}
-    return config
+    return body
 
 
 # --------------------------------------------------------------------------- current state

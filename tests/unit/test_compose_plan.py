@@ -141,8 +141,8 @@ def test_create_body_maps_every_key():
                                     '9090/udp': [{'HostIp': '', 'HostPort': ''}]}
     assert host['Binds'] == ['/srv/demo/www:/www:ro', 'demo_data:/data:rw']
     assert body['Volumes'] == {'/anon': {}}
-    assert host['Mounts'] == [{'Type': 'tmpfs', 'Target': '/t', 'ReadOnly': False, 'TmpfsOptions': {'SizeBytes': 1024}},
-                              {'Type': 'bind', 'Source': '/etc/x', 'Target': '/x', 'ReadOnly': False}]
+    assert host['Mounts'] == [{'Type': 'tmpfs', 'Target': '/t', 'TmpfsOptions': {'SizeBytes': 1024}},
+                              {'Type': 'bind', 'Source': '/etc/x', 'Target': '/x'}]
     assert host['NetworkMode'] == 'demo_front'
     assert body['NetworkingConfig'] == {'EndpointsConfig': {'demo_front': {
         'Aliases': ['web', 'www'], 'IPAMConfig': {'IPv4Address': '172.31.0.9'}}}}
@@ -157,14 +157,13 @@ def test_create_body_maps_every_key():
     assert host['LogConfig'] == {'Type': 'json-file', 'Config': {'max-size': '1m'}}
     assert host['Init'] is True and host['ReadonlyRootfs'] is True and host['Tmpfs'] == {'/run': 'size=1m'}
     assert host['Ulimits'] == [{'Name': 'nofile', 'Soft': 1024, 'Hard': 1024}]
-    assert host['CapAdd'] == ['NET_ADMIN'] and host['CapDrop'] == ['ALL']
+    assert host['CapAdd'] == ['CAP_NET_ADMIN'] and host['CapDrop'] == ['ALL']
     assert host['Memory'] == 64 * 1024 * 1024 and host['NanoCpus'] == 500000000
 
 
 def test_create_body_restart_no_and_network_mode_service():
     project = project_of({'web': {'image': 'w', 'restart': 'no'}, 'side': {'image': 's', 'network_mode': 'service:web'}})
-    assert cp.create_body(project, project.services['web'], 1, 'h')['HostConfig']['RestartPolicy'] == {
-        'Name': '', 'MaximumRetryCount': 0}
+    assert cp.create_body(project, project.services['web'], 1, 'h')['HostConfig']['RestartPolicy'] == {'Name': 'no'}
     body = cp.create_body(project, project.services['side'], 1, 'h', resolve_container=lambda s: 'abc123')
     assert body['HostConfig']['NetworkMode'] == 'container:abc123' and 'NetworkingConfig' not in body
     with pytest.raises(ComposeError, match='has no container'):
