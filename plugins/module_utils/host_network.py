@@ -1,0 +1,165 @@
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host's routes and addresses, and whether a Docker address setting would collide with them.
+
+A ``bip``, ``fixed-cidr`` or ``default-address-pools`` entry that overlaps a route the host
+already uses makes Docker's bridge shadow that route: the host loses its way to that network
+(often the one it is managed over). ``collisions()`` names each such route before anything is
+written. Routes come from pyroute2 when it is importable, else from /proc/net/route (IPv4) and
+/proc/net/if_inet6 plus /proc/net/ipv6_route (IPv6).
+"""
+
+import ipaddress
+import re
+
+# interfaces that belong to Docker itself: a setting overlapping their routes is Docker's own
+# business (for example the current docker0 keeping its bip), not a host route being shadowed
+DOCKER_IFACE = re.compile(r'^(docker\d+|br-[0-9a-f]{12})$')
+
+
+class Route:
+    """One route or one local address: a network, the interface it goes through, where it came from."""
+
+    def __init__(self, network, dev, source):
+        self.network = ipaddress.ip_network(network, strict=False)
+        self.dev = dev
+        self.source = source
+
+    def __repr__(self):
+        return '<Route %s dev %s (%s)>' % (self.network, self.dev, self.source)
+
+    def describe(self):
+        return '%s dev %s (%s)' % (self.network, self.dev or '?', self.source)
+
+
+def _hex_ipv4(value):
+    # /proc/net/route stores addresses as little-endian hex
+    raw = bytes.fromhex(value)
+    return ipaddress.IPv4Address(raw[::-1])
+
+
+def parse_proc_route(text):
+    """Routes from the text of /proc/net/route (the default route included, prefix 0)."""
+    routes = []
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        dest = _hex_ipv4(fields[1])
+        mask = _hex_ipv4(fields[7])
+        prefix = bin(int(mask)).count('1')
+        routes.append(Route('%s/%d' % (dest, prefix), fields[0], 'route'))
+    return routes
+
+
+def parse_proc_if_inet6(text):
+    """Local IPv6 networks from the text of /proc/net/if_inet6 (address, index, prefix length, ...)."""
+    routes = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 6:
+            continue
+        addr = ipaddress.IPv6Address(int(fields[0], 16))
+        prefix = int(fields[2], 16)
+        routes.append(Route('%s/%d' % (addr, prefix), fields[5], 'address'))
+    return routes
+
+
+def parse_proc_ipv6_route(text):
+    routes = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 10:
+            continue
+        dest = ipaddress.IPv6Address(int(fields[0], 16))
+        prefix = int(fields[1], 16)
+        routes.append(Route('%s/%d' % (dest, prefix), fields[9], 'route'))
+    return routes
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return ''
+
+
+def _pyroute2_routes():
+    from pyroute2 import IPRoute  # noqa: PLC0415 - optional, imported only when present
+    routes = []
+    with IPRoute() as ipr:
+        names = {link['index']: link.get_attr('IFLA_IFNAME') for link in ipr.get_links()}
+        for family in (2, 10):  # AF_INET, AF_INET6
+            for msg in ipr.get_routes(family=family, table=254):
+                dst = msg.get_attr('RTA_DST') or ('0.0.0.0' if family == 2 else '::')
+                routes.append(Route('%s/%d' % (dst, msg['dst_len']), names.get(msg.get_attr('RTA_OIF')), 'route'))
+            for msg in ipr.get_addr(family=family):
+                routes.append(Route('%s/%d' % (msg.get_attr('IFA_ADDRESS'), msg['prefixlen']),
+                                    names.get(msg['index']), 'address'))
+    return routes
+
+
+def host_routes(use_pyroute2=True):
+    """(routes, backend): the host's routes and local address networks."""
+    if use_pyroute2:
+        try:
+            return _pyroute2_routes(), 'pyroute2'
+        except ImportError:
+            pass
+        except Exception:  # pylint: disable=broad-except - netlink refused (containers): fall back to /proc
+            pass
+    routes = parse_proc_route(_read('/proc/net/route'))
+    routes += parse_proc_ipv6_route(_read('/proc/net/ipv6_route'))
+    routes += parse_proc_if_inet6(_read('/proc/net/if_inet6'))
+    return routes, 'proc'
+
+
+def address_settings(config):
+    """(setting name, network) for every address setting of a daemon.json dict.
+    Raises ValueError naming the setting when a value is not a network."""
+    found = []
+
+    def add(name, value):
+        try:
+            found.append((name, ipaddress.ip_network(value, strict=False)))
+        except (ValueError, TypeError) as exc:
+            raise ValueError('daemon_config %s: %r is not an address/prefix (%s)' % (name, value, exc))
+
+    for key in ('bip', 'fixed-cidr', 'fixed-cidr-v6'):
+        if config.get(key):
+            add(key, config[key])
+    for index, pool in enumerate(config.get('default-address-pools') or []):
+        base = pool.get('base') if isinstance(pool, dict) else None
+        if not base:
+            raise ValueError('daemon_config default-address-pools[%d] needs a base, for example '
+                             '{"base": "10.200.0.0/16", "size": 24}' % index)
+        add('default-address-pools[%d].base' % index, base)
+    return found
+
+
+def collisions(config, routes, ignore_ifaces=None):
+    """Messages naming every host route/address a Docker address setting of ``config`` would shadow.
+    Default routes (prefix 0) and routes through Docker's own bridges are not collisions."""
+    ignore = set(ignore_ifaces or ())
+    if config.get('bridge') and config.get('bridge') != 'none':
+        ignore.add(config['bridge'])
+    problems = []
+    for name, net in address_settings(config):
+        for route in routes:
+            other = route.network
+            if other.version != net.version or other.prefixlen == 0:
+                continue
+            if route.dev and (route.dev in ignore or DOCKER_IFACE.match(route.dev)):
+                continue
+            if other.is_link_local or (other.version == 4 and other.is_loopback) or (other.version == 6 and other.is_loopback):
+                continue
+            if net.overlaps(other):
+                problems.append('%s %s overlaps the host %s %s: Docker\'s bridge would shadow it and cut the host '
+                                'off that network' % (name, net, route.source, route.describe()))
+    # one message per (setting, network)
+    seen = []
+    for p in problems:
+        if p not in seen:
+            seen.append(p)
+    return seen

@@ -1,0 +1,160 @@
+"""berth.docker.engine on this build machine (no systemd): the direct-daemon path, for real,
+against a SECOND dockerd with its own socket, pidfile, data-root and daemon.json (see
+tests/support/engine.py). The shared engine is never touched; packages are not managed here
+(the lab suite installs docker.io on a node for real)."""
+
+import ipaddress
+import subprocess
+
+import pytest
+
+from tests.support.ansible_run import four_step, run_tasks
+from tests.support.engine import BASE_CONFIG, second_engine  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+
+
+def engine_task(args, name='engine'):
+    return [{'name': name, 'berth.docker.engine': args, 'register': 'out'}]
+
+
+def started(second, config=None):
+    """Start the second engine through the module (one real run) and return its PID."""
+    run = run_tasks(engine_task(second.args(dict(BASE_CONFIG, **(config or {}))))).assert_ok()
+    assert run.task('engine')['pid'] == second.pid()
+    return second.pid()
+
+
+def test_direct_daemon_started_configured_four_step(second_engine):
+    """A fresh second engine: daemon.json written and dockerd started directly (pidfile, log file),
+    `enabled: n/a`; the second check and real run report no change."""
+    second = second_engine
+    config = dict(BASE_CONFIG, labels=['berth.test=one'])
+    runs = four_step(engine_task(second.args(config)))
+    check, real = runs[0].task('engine'), runs[1].task('engine')
+    assert 'start dockerd' in check['actions'] and any(a.startswith('write ') for a in check['actions'])
+    assert real['service_manager'] == 'direct' and real['enabled'] == 'n/a' and real['active'] is True
+    assert real['engine']['storage_driver'] == 'vfs'
+    pid = second.pid()
+    assert pid and real['pid'] == pid
+    assert runs[3].task('engine')['pid'] == pid
+    # witness: the docker CLI against the second socket, and the file itself
+    assert second.info('{{json .Labels}}') == '["berth.test=one"]'
+    assert second.config() == config
+    # the shared engine is untouched
+    assert subprocess.run(['docker', 'info', '--format', '{{.Driver}}'], stdout=subprocess.PIPE, check=True).stdout.strip() != b'vfs'
+
+
+def test_reload_keeps_pid_restart_changes_it(second_engine):
+    """A reloadable change (labels, debug) is applied by SIGHUP: same PID; a non-reloadable one
+    (log-driver) restarts dockerd: new PID. Both four-step."""
+    second = second_engine
+    pid = started(second, {'labels': ['berth.stage=a']})
+
+    runs = four_step(engine_task(second.args({'labels': ['berth.stage=b'], 'debug': True})), diff=True)
+    real = runs[1].task('engine')
+    assert real['actions'][-1] == 'reload dockerd (SIGHUP)' and real['restart_keys'] == []
+    assert real['pid_before'] == pid == real['pid'] == second.pid()
+    assert second.info('{{json .Labels}}') == '["berth.stage=b"]'
+    assert second.info('{{.Debug}}') == 'true'
+    # diff mode: the daemon.json diff is shown (the callback prints it)
+    assert '+  "debug": true' in runs[1].output and second.config_path in runs[1].output
+    assert real['backup_file'] and open(real['backup_file']).read() != second.raw_config()
+
+    runs = four_step(engine_task(second.args({'log-driver': 'local'})))
+    real = runs[1].task('engine')
+    assert real['restart_keys'] == ['log-driver']
+    new_pid = second.pid()
+    assert real['pid_before'] == pid and new_pid and new_pid != pid and real['pid'] == new_pid
+    assert second.info('{{.LoggingDriver}}') == 'local'
+    # merge mode kept the earlier keys
+    assert second.config()['labels'] == ['berth.stage=b'] and second.config()['bridge'] == 'none'
+
+
+def test_engine_that_does_not_come_back_is_rolled_back(second_engine):
+    """A daemon.json dockerd parses but cannot start with (an unknown storage driver): the module
+    restarts, the engine fails, the old file is put back, the engine runs again, the task fails with
+    the engine's own error."""
+    second = second_engine
+    pid = started(second)
+    before = second.raw_config()
+    run = run_tasks(engine_task(second.args({'storage-driver': 'berth-no-such-driver'})))
+    assert run.rc != 0
+    result = run.task('engine')
+    assert result['rolled_back'] is True
+    assert 'berth-no-such-driver' in result['msg'] and 'Rolled back' in result['msg']
+    assert second.raw_config() == before
+    new_pid = second.pid()
+    assert new_pid and new_pid != pid
+    assert second.info('{{.Driver}}') == 'vfs'
+
+
+def test_invalid_key_is_refused_by_dockerd(second_engine):
+    """An unknown daemon.json key: dockerd's own message, nothing written, engine untouched."""
+    second = second_engine
+    pid = started(second)
+    before = second.raw_config()
+    run = run_tasks(engine_task(second.args({'berth-no-such-option': 1})))
+    result = run.task('engine')
+    assert run.rc != 0
+    assert "the following directives don't match any configuration option: berth-no-such-option" in result['msg']
+    assert second.raw_config() == before and second.pid() == pid
+
+
+def _host_route():
+    """A non-default IPv4 route of this host that is not a Docker bridge (the witness: ip route)."""
+    out = subprocess.run(['ip', '-4', 'route', 'show', 'table', 'main'], stdout=subprocess.PIPE, text=True, check=True).stdout
+    for line in out.splitlines():
+        words = line.split()
+        if words and words[0] != 'default' and 'dev' in words:
+            dev = words[words.index('dev') + 1]
+            if not dev.startswith(('docker', 'br-', 'veth')):
+                return ipaddress.ip_network(words[0], strict=False), dev
+    pytest.skip('this host has no non-default route outside Docker bridges')
+    return None
+
+
+def test_colliding_bip_fails_naming_the_route(second_engine):
+    """A bip inside a host route fails before anything is written, naming that route."""
+    second = second_engine
+    pid = started(second)
+    before = second.raw_config()
+    net, dev = _host_route()
+    bip = '%s/%d' % (list(net.hosts())[-1], net.prefixlen) if net.num_addresses > 2 else str(net)
+    run = run_tasks(engine_task(second.args({'bip': bip, 'bridge': None})))
+    result = run.task('engine')
+    assert run.rc != 0
+    assert 'bip' in result['msg'] and str(net) in result['msg'] and 'dev %s' % dev in result['msg']
+    assert second.raw_config() == before and second.pid() == pid
+
+
+def test_absent_refuses_while_containers_run(second_engine, busybox_image, prefix):
+    """state=absent with a running container on the second engine fails naming it; with force the
+    engine is stopped (packages are not managed here: manage_packages=false)."""
+    second = second_engine
+    started(second)
+    save = subprocess.Popen(['docker', 'save', busybox_image], stdout=subprocess.PIPE)
+    second.docker('load', '-q', input=save.stdout.read())
+    save.wait()
+    name = prefix + 'busy'
+    second.docker('run', '-d', '--name', name, '--network', 'none', '--init', busybox_image, 'sleep', '600')
+    run = run_tasks(engine_task(second.args(state='absent')))
+    result = run.task('engine')
+    assert run.rc != 0 and name in result['msg'] and result['containers'] == [name]
+    assert second.pid() and name in second.docker('ps', '--format', '{{.Names}}').stdout.decode()
+
+    runs = four_step(engine_task(second.args(state='absent', force=True)))
+    assert runs[1].task('engine')['actions'] == ['stop dockerd']
+    assert second.pid() is None
+    assert second.docker('version', check=False).returncode != 0
+
+
+def test_version_pin_that_does_not_exist(second_engine):
+    """A version pin no repository offers fails and lists what is available (check mode and
+    update_cache=false: nothing is installed or refreshed on this machine)."""
+    second = second_engine
+    run = run_tasks(engine_task(second.args(manage_packages=True, source='distro', version='99.1', update_cache=False,
+                                            state='present')), check=True)
+    result = run.task('engine')
+    assert run.rc != 0
+    assert "version '99.1' of docker.io is not available" in result['msg'] and '20.10' in result['msg']

@@ -1,0 +1,116 @@
+"""A second Docker engine for the engine module's tests, beside the shared one.
+
+The shared engine at /var/run/docker.sock is never stopped, reconfigured or signalled: other
+suites run against it. ``second_engine`` gives a private directory with its own socket, pidfile,
+data-root, exec-root, log file and daemon.json path, and the module arguments that point
+berth.docker.engine at them (direct-daemon service manager, no packages). Its daemon.json base
+keeps it out of the main engine's way: no bridge, no iptables, no masquerading, vfs storage.
+Teardown stops only the dockerd whose pidfile is in that directory.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from tests.support.docker_cli import ENV
+
+BASE_CONFIG = {'bridge': 'none', 'iptables': False, 'ip-masq': False, 'storage-driver': 'vfs'}
+
+
+class SecondEngine:
+    def __init__(self, root):
+        self.root = root
+        self.socket = os.path.join(root, 'docker.sock')
+        self.host = 'unix://' + self.socket
+        self.pidfile = os.path.join(root, 'docker.pid')
+        self.config_path = os.path.join(root, 'etc', 'daemon.json')
+        self.data_root = os.path.join(root, 'data')
+        self.exec_root = os.path.join(root, 'exec')
+        self.log_file = os.path.join(root, 'dockerd.log')
+
+    def args(self, daemon_config=None, **extra):
+        """berth.docker.engine arguments for this engine (never the shared one)."""
+        args = {
+            'manage_packages': False,
+            'service_manager': 'direct',
+            'docker_host': self.host,
+            'daemon_config_path': self.config_path,
+            'daemon_pidfile': self.pidfile,
+            'daemon_data_root': self.data_root,
+            'daemon_exec_root': self.exec_root,
+            'daemon_log_file': self.log_file,
+            'start_timeout': 60,
+        }
+        if daemon_config is not None:
+            args['daemon_config'] = daemon_config
+        args.update(extra)
+        return args
+
+    def docker(self, *argv, check=True, input=None):
+        """The docker CLI against this engine: the witness."""
+        proc = subprocess.run(['docker', '-H', self.host] + [str(a) for a in argv], input=input, env=ENV,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, check=False)
+        if check and proc.returncode != 0:
+            raise AssertionError('docker -H %s %s failed: %s' % (self.host, ' '.join(argv), proc.stderr.decode()))
+        return proc
+
+    def info(self, fmt):
+        return self.docker('info', '--format', fmt).stdout.decode().strip()
+
+    def pid(self):
+        """The PID in this engine's pidfile if that process is a live dockerd, else None."""
+        try:
+            with open(self.pidfile) as handle:
+                pid = int(handle.read().strip())
+            with open('/proc/%d/comm' % pid) as handle:
+                if handle.read().strip() != 'dockerd':
+                    return None
+            with open('/proc/%d/stat' % pid) as handle:
+                if handle.read().split(') ', 1)[1].startswith('Z'):
+                    return None
+            return pid
+        except (OSError, ValueError):
+            return None
+
+    def config(self):
+        if not os.path.exists(self.config_path):
+            return None
+        with open(self.config_path) as handle:
+            return json.load(handle)
+
+    def raw_config(self):
+        with open(self.config_path) as handle:
+            return handle.read()
+
+    def stop(self):
+        pid = self.pid()
+        if pid is None:
+            return
+        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+            cmdline = handle.read().decode()
+        assert self.root in cmdline, 'refusing to signal pid %s: not our second engine (%s)' % (pid, cmdline)
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(300):
+            if self.pid() is None:
+                return
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def second_engine(engine):
+    """A private dockerd beside the shared one (started by the test through the module)."""
+    root = tempfile.mkdtemp(prefix='berth-e2-', dir='/tmp')
+    os.makedirs(os.path.join(root, 'etc'))
+    second = SecondEngine(root)
+    yield second
+    second.stop()
+    subprocess.run(['sh', '-c', 'grep " %s" /proc/mounts | cut -d" " -f2 | sort -r | xargs -r umount -l' % root],
+                   check=False)
+    shutil.rmtree(root, ignore_errors=True)
