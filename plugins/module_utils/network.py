@@ -1,0 +1,240 @@
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Networks for berth.docker.network: pure comparison helpers (network_body, network_differences)
+and the orchestration (create / recreate with force / connect / disconnect / remove)."""
+
+from urllib.parse import quote
+
+from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, NotFound
+from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
+
+PREDEFINED = ('bridge', 'host', 'none')
+
+
+def _q(name):
+    return quote(name, safe='')
+
+
+def normalize_ipam(ipam_config):
+    """The ipam_config option -> Engine API IPAM Config entries (only keys that are set)."""
+    result = []
+    for item in ipam_config or []:
+        entry = {}
+        for key, api in (('subnet', 'Subnet'), ('gateway', 'Gateway'), ('iprange', 'IPRange')):
+            if item.get(key):
+                entry[api] = str(item[key])
+        if item.get('aux_addresses'):
+            entry['AuxiliaryAddresses'] = dict((str(k), str(v)) for k, v in item['aux_addresses'].items())
+        if not entry.get('Subnet') and (entry.get('Gateway') or entry.get('IPRange')):
+            raise SpecError('ipam_config', 'gateway and iprange need a subnet in the same entry, for example '
+                            'subnet: 172.28.0.0/16, gateway: 172.28.0.1')
+        result.append(entry)
+    return result
+
+
+def network_body(params):
+    """POST /networks/create body from the module's options."""
+    body = {'Name': params['name'], 'Driver': params.get('driver') or 'bridge', 'CheckDuplicate': True}
+    if params.get('driver_options'):
+        body['Options'] = dict((str(k), str(v)) for k, v in params['driver_options'].items())
+    ipam = normalize_ipam(params.get('ipam_config'))
+    if ipam or params.get('ipam_driver'):
+        body['IPAM'] = {'Driver': params.get('ipam_driver') or 'default', 'Config': ipam}
+    for key, api in (('internal', 'Internal'), ('attachable', 'Attachable'), ('enable_ipv6', 'EnableIPv6')):
+        if params.get(key) is not None:
+            body[api] = bool(params[key])
+    if params.get('labels'):
+        body['Labels'] = dict((str(k), str(v)) for k, v in params['labels'].items())
+    return body
+
+
+def network_differences(params, network):
+    """[{'option', 'before', 'after'}] for the options set in ``params`` that differ from the
+    network's inspect data. Options the engine fills in (IPAM when not given, driver options it
+    adds, extra labels) do not count."""
+    diffs = []
+
+    def add(option, before, after):
+        diffs.append({'option': option, 'before': before, 'after': after})
+
+    driver = params.get('driver') or 'bridge'
+    if network.get('Driver') != driver:
+        add('driver', network.get('Driver'), driver)
+    want_opts = dict((str(k), str(v)) for k, v in (params.get('driver_options') or {}).items())
+    have_opts = network.get('Options') or {}
+    if any(have_opts.get(k) != v for k, v in want_opts.items()):
+        add('driver_options', have_opts, want_opts)
+    if params.get('ipam_config') is not None:
+        want = normalize_ipam(params['ipam_config'])
+        have = ((network.get('IPAM') or {}).get('Config')) or []
+        have_cmp = []
+        for entry, h in zip(want, have):
+            have_cmp.append(dict((k, h.get(k)) for k in entry))
+        if len(want) != len(have) or have_cmp != want:
+            add('ipam_config', have, want)
+    if params.get('ipam_driver') and (network.get('IPAM') or {}).get('Driver') != params['ipam_driver']:
+        add('ipam_driver', (network.get('IPAM') or {}).get('Driver'), params['ipam_driver'])
+    for key, api in (('internal', 'Internal'), ('attachable', 'Attachable'), ('enable_ipv6', 'EnableIPv6')):
+        if params.get(key) is not None and bool(network.get(api)) != bool(params[key]):
+            add(key, bool(network.get(api)), bool(params[key]))
+    want_labels = dict((str(k), str(v)) for k, v in (params.get('labels') or {}).items())
+    have_labels = network.get('Labels') or {}
+    if any(have_labels.get(k) != v for k, v in want_labels.items()):
+        add('labels', have_labels, want_labels)
+    return diffs
+
+
+def container_names(network):
+    return sorted(c.get('Name') for c in (network.get('Containers') or {}).values())
+
+
+class NetworkManager:
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.p = module.params
+        self.name = self.p['name']
+        self.actions = []
+        self.result = {'changed': False}
+        self.diff = {'before': {}, 'after': {}}
+
+    def inspect(self):
+        data = self.client.inspect('network', self.name)
+        if data is not None and data.get('Name') != self.name:
+            return None  # an ID prefix match of another network
+        return data
+
+    def run(self):
+        if self.name in PREDEFINED:
+            raise SpecError('name', '%s is a network the engine predefines; it cannot be created, changed or removed. '
+                            'Pick another name' % self.name)
+        network = self.inspect()
+        if self.p['state'] == 'absent':
+            if network is not None:
+                self.remove(network)
+            return self.finish(None)
+        diffs = []
+        if network is None:
+            self.actions.append('create')
+            self.diff = {'before': {'state': 'absent'}, 'after': {'state': 'present'}}
+        else:
+            diffs = network_differences(self.p, network)
+            if diffs:
+                self.diff = {'before': dict((d['option'], d['before']) for d in diffs),
+                             'after': dict((d['option'], d['after']) for d in diffs)}
+                users = container_names(network)
+                if users and not self.p['force']:
+                    raise DockerError(
+                        'network %s must be recreated to change %s, but containers use it: %s. Set force: true to '
+                        'disconnect them, recreate the network and reconnect them, or leave those options as they are'
+                        % (self.name, ', '.join(d['option'] for d in diffs), ', '.join(users)))
+                self.actions.append('recreate')
+        connect, disconnect = self.membership(network, bool(diffs))
+        self.actions.extend('connect:%s' % c for c in connect)
+        self.actions.extend('disconnect:%s' % c for c in disconnect)
+        if connect or disconnect:
+            self.diff['before']['connected'] = container_names(network or {})
+            self.diff['after']['connected'] = sorted(set(container_names(network or {})) - set(disconnect) | set(connect))
+        self.result['changed'] = bool(self.actions)
+        if self.module.check_mode or not self.actions:
+            return self.finish(network)
+        if network is None:
+            self.create()
+        elif diffs:
+            self.recreate(network)
+        for name in connect:
+            self.connect(name)
+        for name in disconnect:
+            self.disconnect(name)
+        return self.finish(self.inspect())
+
+    def membership(self, network, recreated):
+        """Containers to connect and to disconnect for ``connected`` / ``appends``."""
+        wanted = self.p.get('connected')
+        if wanted is None:
+            return [], []
+        attached = set()
+        for c in ((network or {}).get('Containers') or {}).values():
+            attached.add(c.get('Name'))
+        connect = []
+        for name in wanted:
+            if name in attached:
+                continue
+            info = self.client.inspect('container', name)
+            if info is None:
+                raise SpecError('connected', 'container %s does not exist; create it first (berth.docker.container)' % name)
+            if info.get('Name', '').lstrip('/') in attached or (network and info['Id'] in (network.get('Containers') or {})):
+                continue
+            connect.append(name)
+        disconnect = []
+        if not self.p.get('appends'):
+            disconnect = sorted(n for n in attached if n not in wanted)
+        return connect, disconnect
+
+    def create(self):
+        try:
+            self.client.post('/networks/create', body=network_body(self.p), what='network %s' % self.name)
+        except APIError as exc:
+            raise DockerError('creating network %s failed: %s. Check driver, driver_options and ipam_config (a subnet '
+                              'may overlap another network)' % (self.name, exc.msg))
+
+    def recreate(self, network):
+        endpoints = []
+        for cid in (network.get('Containers') or {}):
+            info = self.client.inspect('container', cid) or {}
+            ep = ((info.get('NetworkSettings') or {}).get('Networks') or {}).get(self.name) or {}
+            cfg = {}
+            aliases = [a for a in ep.get('Aliases') or [] if a != cid[:12]]
+            if aliases:
+                cfg['Aliases'] = aliases
+            if ep.get('IPAMConfig'):
+                cfg['IPAMConfig'] = ep['IPAMConfig']
+            if ep.get('Links'):
+                cfg['Links'] = ep['Links']
+            endpoints.append((cid, cfg))
+            self.client.post('/networks/%s/disconnect' % _q(network['Id']), body={'Container': cid, 'Force': True})
+        self.client.delete('/networks/%s' % _q(network['Id']), what='network %s' % self.name)
+        self.create()
+        for cid, cfg in endpoints:
+            try:
+                self.client.post('/networks/%s/connect' % _q(self.name), body={'Container': cid, 'EndpointConfig': cfg})
+            except APIError as exc:
+                self.module.warn('could not reconnect container %s to network %s: %s' % (cid[:12], self.name, exc.msg))
+
+    def connect(self, container):
+        self.client.post('/networks/%s/connect' % _q(self.name), body={'Container': container}, what='network %s' % self.name)
+
+    def disconnect(self, container):
+        try:
+            self.client.post('/networks/%s/disconnect' % _q(self.name), body={'Container': container, 'Force': True},
+                             what='network %s' % self.name)
+        except NotFound:
+            pass
+
+    def remove(self, network):
+        users = container_names(network)
+        if users and not self.p['force']:
+            raise DockerError('network %s is in use by %s; stop or disconnect them first, or set force: true to '
+                              'disconnect them' % (self.name, ', '.join(users)))
+        self.actions.append('remove')
+        self.result['changed'] = True
+        self.diff = {'before': {'state': 'present'}, 'after': {'state': 'absent'}}
+        if self.module.check_mode:
+            return
+        for cid in (network.get('Containers') or {}):
+            self.client.post('/networks/%s/disconnect' % _q(network['Id']), body={'Container': cid, 'Force': True})
+        try:
+            self.client.delete('/networks/%s' % _q(network['Id']), what='network %s' % self.name)
+        except NotFound:
+            pass
+
+    def finish(self, network):
+        self.result['network'] = network or {}
+        self.result['actions'] = self.actions
+        if self.module._diff:
+            self.result['diff'] = self.diff
+        return self.result
+
+
+def run_network(module, client):
+    return NetworkManager(module, client).run()
