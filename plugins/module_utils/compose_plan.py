@@ -314,6 +314,11 @@ def is_running(container):
     return container.get('State') in ('running', 'restarting', 'paused')
 
 
+def exited_ok(container):
+    """Whether a listed container has exited with code 0 (its Status reads "Exited (0) ...")."""
+    return container.get('State') == 'exited' and (container.get('Status') or '').startswith('Exited (0)')
+
+
 def containers_by_service(containers, project_name):
     """{service: [containers sorted by number]} of the project's non-one-off containers,
     and the list of one-off containers."""
@@ -445,13 +450,14 @@ def _network_drift(net, current):
 
 def plan_project(project, containers, networks, volumes, image_ids, state='present', services=None,
                  dependencies=True, scale=None, recreate='auto', remove_orphans=False, remove_volumes=False,
-                 image_actions=None):
+                 image_actions=None, run_once=()):
     """Decide everything for one run.
 
     containers: the engine's container list (all states) filtered by the project label;
     networks / volumes: the engine's lists (by name); image_ids: {service: image ID the
     container should run, or None when unknown until a pull/build}; image_actions: the
-    {service: 'pull'|'build'} already decided with image_action().
+    {service: 'pull'|'build'} already decided with image_action(); run_once: services others
+    wait for with service_completed_successfully (their exited-with-0 containers stay as they are).
     """
     if state not in STATES:
         raise ComposeError('state %r must be one of %s' % (state, ', '.join(STATES)))
@@ -582,6 +588,8 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
                 item['new_name'] = expected_name
                 item['start'] = state != 'stopped'
                 plan.containers.append(item)
+            elif state in ('present', 'restarted') and not is_running(container) and name in run_once and exited_ok(container):
+                pass
             elif state in ('present', 'restarted') and not is_running(container):
                 plan.containers.append(_container_action('start', name, container, 'it is %s' % (container.get('State') or 'stopped')))
             elif state == 'restarted':

@@ -431,3 +431,17 @@ def test_published_ports_of_body():
     project = stack()
     body = cp.create_body(project, project.services['web'], 1, 'h')
     assert cp.published_ports(body) == [('', 8001, 'tcp')]
+
+
+def test_run_once_service_that_completed_is_left_alone():
+    project = project_of({'migrate': {'image': 'm'}, 'web': {'image': 'w', 'depends_on': {
+        'migrate': {'condition': 'service_completed_successfully'}}}})
+    images = {'migrate': 'sha256:m', 'web': 'sha256:w'}
+    done = container(project, 'migrate', 1, state='exited', image_id='sha256:m')
+    done['Status'] = 'Exited (0) 3 seconds ago'
+    current = [done, container(project, 'web', 1, image_id='sha256:w')]
+    assert summary(cp.plan_project(project, current, nets(project), [], images, run_once={'migrate'})) == []
+    done['Status'] = 'Exited (1) 3 seconds ago'
+    assert summary(cp.plan_project(project, current, nets(project), [], images, run_once={'migrate'})) == [('start', 'migrate', 1)]
+    done['Status'] = 'Exited (0) 3 seconds ago'
+    assert summary(cp.plan_project(project, current, nets(project), [], images)) == [('start', 'migrate', 1)]

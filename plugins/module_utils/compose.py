@@ -1,0 +1,700 @@
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Carrying out a compose plan through the Engine API (berth.docker.compose and compose_info).
+
+The loader (compose_loader) builds the project model, the planner (compose_plan) decides;
+this file reads the engine's current state, gets images through image.ImageManager (pull /
+build, with exact check-mode predictions), and executes the plan: networks and volumes,
+containers service by service in depends_on order, waiting for each condition, then the
+optional wait for the whole project. Nothing is touched in check mode.
+"""
+
+
+import time
+import types
+from urllib.parse import quote
+
+from ansible_collections.berth.docker.plugins.module_utils.api import DockerError, NotFound, encode_filters, split_frames
+from ansible_collections.berth.docker.plugins.module_utils.compose_loader import (
+    ComposeError,
+    Project,
+    load_project,
+    parse_duration,
+    project_config,
+)
+from ansible_collections.berth.docker.plugins.module_utils.compose_plan import (
+    LABEL_CONFIG_HASH,
+    LABEL_NUMBER,
+    LABEL_ONEOFF,
+    LABEL_PROJECT,
+    LABEL_SERVICE,
+    config_hash,
+    container_display_name,
+    create_body,
+    image_action,
+    is_running,
+    network_create_body,
+    plan_project,
+    port_conflicts,
+    published_ports,
+    service_networks,
+    volume_create_body,
+)
+from ansible_collections.berth.docker.plugins.module_utils.container import exit_explanation, health_log, health_status
+from ansible_collections.berth.docker.plugins.module_utils.container_spec import endpoint_config, parse_network
+
+DEFAULT_STOP_TIMEOUT = 10
+POLL = 0.25
+
+# the module options that choose the project (shared by compose and compose_info)
+PROJECT_SPEC = dict(
+    project_src=dict(type='path'),
+    files=dict(type='list', elements='path'),
+    definition=dict(type='dict'),
+    project_name=dict(type='str'),
+    env_files=dict(type='list', elements='path'),
+    profiles=dict(type='list', elements='str'),
+)
+
+COMPOSE_SPEC = dict(
+    state=dict(type='str', default='present', choices=['present', 'stopped', 'restarted', 'absent']),
+    services=dict(type='list', elements='str'),
+    dependencies=dict(type='bool', default=True),
+    scale=dict(type='dict'),
+    recreate=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
+    pull=dict(type='str', default='policy', choices=['always', 'missing', 'never', 'policy']),
+    build=dict(type='str', default='policy', choices=['always', 'never', 'policy']),
+    remove_orphans=dict(type='bool', default=False),
+    remove_volumes=dict(type='bool', default=False),
+    remove_images=dict(type='str', choices=['all', 'local']),
+    wait=dict(type='bool', default=False),
+    wait_timeout=dict(type='int', default=300),
+    stop_timeout=dict(type='int'),
+)
+
+INFO_SPEC = dict(
+    logs=dict(type='bool', default=False),
+    tail=dict(type='int', default=100),
+    since=dict(type='str'),
+    services=dict(type='list', elements='str'),
+)
+
+
+def _q(name):
+    return quote(name, safe='')
+
+
+def project_from_params(params, services=None):
+    """Load the project the options describe; None when only project_name is given."""
+    if not (params.get('project_src') or params.get('files') or params.get('definition') is not None):
+        if not params.get('project_name'):
+            raise ComposeError('give project_src, files or definition (or project_name alone to act on an existing project)')
+        return None
+    return load_project(
+        project_src=params.get('project_src'), files=params.get('files'), definition=params.get('definition'),
+        project_name=params.get('project_name'), env_files=params.get('env_files'), profiles=params.get('profiles'),
+        services=services)
+
+
+def bare_project(name):
+    """A project known only by name (from the labels of what exists)."""
+    from ansible_collections.berth.docker.plugins.module_utils.compose_loader import normalise_project_name  # pylint: disable=import-outside-toplevel
+    project = Project()
+    project.name = normalise_project_name(name)
+    if not project.name:
+        raise ComposeError('project_name %r has no letters or digits' % name)
+    return project
+
+
+def list_project(client, project_name):
+    """The project's containers (all states), and all networks and volumes."""
+    containers = client.get('/containers/json', {'all': True, 'filters': encode_filters(
+        {'label': ['%s=%s' % (LABEL_PROJECT, project_name)]})}) or []
+    networks = client.get('/networks') or []
+    volumes = (client.get('/volumes') or {}).get('Volumes') or []
+    return containers, networks, volumes
+
+
+def ps_entry(container):
+    """One container as ``compose ps`` shows it (from the container list or an inspect)."""
+    labels = container.get('Labels') or (container.get('Config') or {}).get('Labels') or {}
+    state = container.get('State')
+    status = container.get('Status')
+    health = None
+    if isinstance(state, dict):
+        health = (state.get('Health') or {}).get('Status')
+        status = state.get('Status')
+        state = state.get('Status')
+    elif status and '(' in status and status.endswith(')'):
+        health = status.rsplit('(', 1)[1].rstrip(')')
+        if health.startswith('health: '):
+            health = health[len('health: '):]
+        if health not in ('healthy', 'unhealthy', 'starting'):
+            health = None
+    ports = []
+    for port in container.get('Ports') or []:
+        if port.get('PublicPort'):
+            ports.append('%s:%s->%s/%s' % (port.get('IP') or '0.0.0.0', port['PublicPort'], port['PrivatePort'], port.get('Type')))
+        else:
+            ports.append('%s/%s' % (port.get('PrivatePort'), port.get('Type')))
+    return {
+        'Name': container_display_name(container),
+        'ID': container.get('Id'),
+        'Service': labels.get(LABEL_SERVICE),
+        'Number': int(labels.get(LABEL_NUMBER) or 0),
+        'Project': labels.get(LABEL_PROJECT),
+        'Image': container.get('Image') or (container.get('Config') or {}).get('Image'),
+        'State': state,
+        'Status': status,
+        'Health': health,
+        'Ports': sorted(set(ports)),
+        'ConfigHash': labels.get(LABEL_CONFIG_HASH),
+    }
+
+
+def ps(client, project_name, services=None):
+    containers, _n, _v = list_project(client, project_name)
+    result = [ps_entry(c) for c in containers if (c.get('Labels') or {}).get(LABEL_ONEOFF, 'False') != 'True']
+    if services:
+        result = [c for c in result if c['Service'] in services]
+    return sorted(result, key=lambda c: (c['Service'] or '', c['Number'], c['Name']))
+
+
+class ComposeRunner:
+    """One run of berth.docker.compose."""
+
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.p = module.params
+        self.check_mode = module.check_mode
+        self.project = None
+        self.actions = []
+        self.images = []
+        self.changed = False
+        self.ids = {}  # service -> id of its first replica (after changes)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def warn(self, message):
+        self.module.warn(message)
+
+    def stop_timeout(self, container):
+        if self.p.get('stop_timeout') is not None:
+            return self.p['stop_timeout']
+        svc = self.project.services.get((container.get('Labels') or {}).get(LABEL_SERVICE)) if self.project else None
+        if svc and svc.get('stop_grace_period') is not None:
+            return int(round(svc['stop_grace_period']))
+        return DEFAULT_STOP_TIMEOUT
+
+    def _stop(self, cid, timeout):
+        self.client.post('/containers/%s/stop' % cid, {'t': timeout}, timeout=self.client.config.timeout + timeout,
+                         what='stopping container %s' % cid[:12])
+
+    def _remove(self, cid, volumes=False):
+        try:
+            self.client.delete('/containers/%s' % cid, {'force': True, 'v': bool(volumes)}, what='removing container %s' % cid[:12])
+        except NotFound:
+            pass
+
+    # -- images --------------------------------------------------------------------------
+
+    def image_manager(self, params):
+        from ansible_collections.berth.docker.plugins.module_utils.image import ImageManager  # pylint: disable=import-outside-toplevel
+        base = {'name': None, 'tag': None, 'state': 'present', 'source': None, 'force_source': False, 'build': None,
+                'pull': None, 'push': False, 'repository': None, 'archive_path': None, 'container_export': None}
+        base.update(params)
+        shim = types.SimpleNamespace(params=base, check_mode=self.check_mode, _diff=False,
+                                     warn=self.module.warn)
+        return ImageManager(shim, self.client)
+
+    def resolve_images(self, selected):
+        """Pull / build what the policies ask for. Returns ({service: image ID or None},
+        {service: 'pull'|'build'} for what changed or would change)."""
+        from ansible_collections.berth.docker.plugins.module_utils.image import PENDING  # pylint: disable=import-outside-toplevel
+        ids, actions, done = {}, {}, {}
+        for name in selected:
+            svc = self.project.services[name]
+            ref_name = svc['image']
+            if ref_name in done:
+                ids[name], act = done[ref_name]
+                if act:
+                    actions[name] = act
+                continue
+            info = self.client.inspect('image', ref_name)
+            action = image_action(svc, info is not None, self.p['pull'], self.p['build'])
+            image_id = info.get('Id') if info else None
+            act = None
+            if action == 'build':
+                build = svc['build']
+                mgr = self.image_manager({'name': ref_name, 'force_source': False, 'build': {
+                    'path': build['context'], 'dockerfile': build['dockerfile'], 'args': build['args'],
+                    'target': build['target'], 'labels': build['labels'], 'pull': build['pull'],
+                    'nocache': build['no_cache'], 'rm': True, 'network': build['network'], 'platform': None,
+                    'etc_hosts': None, 'shm_size': None, 'cache_from': None, 'rebuild': 'auto'}})
+                ref = mgr.ref(ref_name, None, 'services.%s.image' % name)
+                mgr.before = info
+                mgr.source_build(ref)
+                if mgr.image is PENDING:
+                    image_id, act = None, 'build'
+                else:
+                    image_id = mgr.image.get('Id')
+                    act = 'build' if mgr.results['changed'] else None
+                if mgr.results.get('build_output') and act:
+                    self.images.append({'service': name, 'image': ref_name, 'action': 'build', 'id': image_id,
+                                        'build_output': mgr.results['build_output'][-20:]})
+                elif act:
+                    self.images.append({'service': name, 'image': ref_name, 'action': 'build', 'id': image_id})
+            elif action == 'pull':
+                mgr = self.image_manager({'name': ref_name, 'force_source': info is not None})
+                ref = mgr.ref(ref_name, None, 'services.%s.image' % name)
+                mgr.before = info
+                mgr.source_pull(ref)
+                if mgr.image is PENDING:
+                    image_id, act = None, 'pull'
+                else:
+                    image_id = mgr.image.get('Id')
+                    act = 'pull' if mgr.results['changed'] else None
+                if act:
+                    self.images.append({'service': name, 'image': ref_name, 'action': 'pull', 'id': image_id})
+            done[ref_name] = (image_id, act)
+            ids[name] = image_id
+            if act:
+                actions[name] = act
+        return ids, actions
+
+    # -- run -----------------------------------------------------------------------------
+
+    def run(self):
+        p = self.p
+        if p['state'] == 'absent' and not (p.get('project_src') or p.get('files') or p.get('definition') is not None):
+            self.project = bare_project(p['project_name'] or '')
+            return self.run_bare_absent()
+        self.project = project = project_from_params(p, services=p.get('services'))
+        for message in project.warnings:
+            self.warn(message)
+        containers, networks, volumes = list_project(self.client, project.name)
+        image_ids, image_actions = {}, {}
+        if p['state'] != 'absent':
+            from ansible_collections.berth.docker.plugins.module_utils.compose_plan import select_services  # pylint: disable=import-outside-toplevel
+            selected = select_services(project, p.get('services'), p['dependencies'])
+            image_ids, image_actions = self.resolve_images(selected)
+        plan = plan_project(project, containers, networks, volumes, image_ids, state=p['state'], services=p.get('services'),
+                            dependencies=p['dependencies'], scale=p.get('scale'), recreate=p['recreate'],
+                            remove_orphans=p['remove_orphans'], remove_volumes=p['remove_volumes'],
+                            image_actions=image_actions,
+                            run_once=self.run_once_services())
+        for message in plan.warnings:
+            self.warn(message)
+        self.plan = plan
+        if p['state'] != 'absent':
+            self.preflight_ports(plan, containers, image_ids)
+        self.actions = [a for a in plan.actions() if a['what'] != 'image']
+        self.actions = [dict(what='image', **i) for i in self.images] + self.actions
+        self.changed = bool(self.actions)
+        if p['state'] == 'absent':
+            self.absent_extras(plan)
+        if not self.check_mode:
+            self.execute(plan, image_ids)
+            if p['wait'] and p['state'] in ('present', 'restarted'):
+                self.wait_project(plan.services)
+        return self.finish(plan)
+
+    def run_once_services(self):
+        names = set()
+        for svc in self.project.services.values():
+            for dep, spec in (svc.get('depends_on') or {}).items():
+                if spec['condition'] == 'service_completed_successfully':
+                    names.add(dep)
+        return names
+
+    def preflight_ports(self, plan, containers, image_ids):
+        """Fail before touching anything when a port we publish is taken by another container."""
+        wanted = []
+        going = set()
+        for item in plan.containers:
+            if item['action'] in ('recreate', 'remove'):
+                going.add(item['id'])
+        for item in plan.containers:
+            if item['action'] not in ('create', 'recreate') or not item.get('start', True):
+                continue
+            svc = self.project.services[item['service']]
+            body = create_body(self.project, svc, item['number'], 'x', resolve_container=lambda s: 'x')
+            for host_ip, port, proto in published_ports(body):
+                wanted.append((item.get('new_name') or item['name'], host_ip, port, proto))
+        if not wanted:
+            return
+        running = self.client.get('/containers/json') or []
+        clashes = port_conflicts(wanted, running, going)
+        if clashes:
+            raise ComposeError('cannot start project %s: %s. Nothing was changed; free the port or change the '
+                               'ports of the service' % (self.project.name, '; '.join(clashes)))
+
+    def absent_extras(self, plan):
+        """remove_images for state absent (planned here: it needs image inspects)."""
+        mode = self.p.get('remove_images')
+        if not mode:
+            return
+        seen = set()
+        for name in self.project.all_services:
+            raw = (self.project.config.get('services') or {}).get(name) or {}
+            svc = self.project.services.get(name)
+            image = svc['image'] if svc else (raw.get('image') or '%s-%s' % (self.project.name, name))
+            custom = bool(raw.get('image'))
+            if mode == 'local' and custom:
+                continue
+            if image in seen:
+                continue
+            seen.add(image)
+            info = self.client.inspect('image', image)
+            if info is None:
+                continue
+            plan.images.append({'action': 'remove', 'service': name, 'image': image, 'id': info.get('Id')})
+            self.actions.append({'what': 'image', 'action': 'remove', 'service': name, 'image': image})
+            self.images.append({'service': name, 'image': image, 'action': 'remove', 'id': info.get('Id')})
+        self.changed = bool(self.actions)
+
+    # -- execution -----------------------------------------------------------------------
+
+    def execute(self, plan, image_ids):
+        project = self.project
+        for item in plan.networks:
+            if item['action'] == 'create':
+                key = item['network']
+                self.client.post('/networks/create', body=network_create_body(project, key, project.networks[key]),
+                                 what='creating network %s' % item['name'])
+        for item in plan.volumes:
+            if item['action'] == 'create':
+                key = item['volume']
+                self.client.post('/volumes/create', body=volume_create_body(project, key, project.volumes[key]),
+                                 what='creating volume %s' % item['name'])
+        if self.p['state'] == 'absent':
+            return self.execute_absent(plan)
+        by_service = {}
+        for item in plan.containers:
+            by_service.setdefault(item['service'], []).append(item)
+        # orphans and scale-down first (frees names and ports)
+        for item in plan.containers:
+            if item['action'] == 'remove':
+                self._remove(item['id'], volumes=False)
+        self.refresh_ids()
+        stops = []
+        for name in plan.services:
+            items = [i for i in by_service.get(name, []) if i['action'] != 'remove']
+            starting = [i for i in items if i['action'] in ('create', 'recreate', 'start', 'restart') and i.get('start', True)]
+            if starting:
+                self.wait_dependencies(name)
+            for item in items:
+                if item['action'] == 'stop':
+                    stops.append(item)
+                    continue
+                self.execute_container(item, image_ids.get(name))
+            self.refresh_ids()
+        for item in stops:
+            self._stop(item['id'], self.stop_timeout({'Labels': {LABEL_SERVICE: item['service']}}))
+        return None
+
+    def execute_absent(self, plan):
+        for item in plan.containers:
+            self._remove(item['id'], volumes=self.p['remove_volumes'])
+        for item in plan.networks:
+            try:
+                self.client.delete('/networks/%s' % _q(item['name']), what='removing network %s' % item['name'])
+            except NotFound:
+                pass
+        for item in plan.volumes:
+            try:
+                self.client.delete('/volumes/%s' % _q(item['name']), what='removing volume %s' % item['name'])
+            except NotFound:
+                pass
+        for item in plan.images:
+            if item['action'] == 'remove':
+                try:
+                    self.client.delete('/images/%s' % _q(item['image']), {'force': False}, what='removing image %s' % item['image'])
+                except NotFound:
+                    pass
+
+    def refresh_ids(self):
+        containers, _n, _v = list_project(self.client, self.project.name)
+        ids = {}
+        for container in sorted(containers, key=lambda c: int((c.get('Labels') or {}).get(LABEL_NUMBER) or 0)):
+            labels = container.get('Labels') or {}
+            if labels.get(LABEL_ONEOFF, 'False') == 'True':
+                continue
+            ids.setdefault(labels.get(LABEL_SERVICE), container['Id'])
+        self.ids = ids
+
+    def resolve_container(self, service):
+        return self.ids.get(service)
+
+    def _create(self, item, image_id):
+        svc = self.project.services[item['service']]
+        chash = config_hash(svc, image_id)
+        body = create_body(self.project, svc, item['number'], chash, image_id, self.resolve_container,
+                           self.client.negotiate())
+        name = item.get('new_name') or item['name']
+        created = self.client.post('/containers/create', {'name': name}, body=body, what='creating container %s' % name)
+        cid = created['Id']
+        if not svc.get('network_mode'):
+            for net in service_networks(self.project, svc)[1:]:
+                spec = parse_network(net)
+                self.client.post('/networks/%s/connect' % _q(net['name']),
+                                 body={'Container': cid, 'EndpointConfig': endpoint_config(spec)},
+                                 what='connecting %s to network %s' % (name, net['name']))
+        return cid
+
+    def _start(self, cid, name):
+        try:
+            self.client.post('/containers/%s/start' % cid, what='starting container %s' % name)
+        except DockerError as exc:
+            raise DockerError('%s. The container was created but did not start; fix the cause and run again' % exc.msg)
+
+    def execute_container(self, item, image_id):
+        action = item['action']
+        if action == 'create':
+            cid = self._create(item, image_id)
+            if item.get('start', True):
+                self._start(cid, item['name'])
+        elif action == 'recreate':
+            old = item['id']
+            data = self.client.inspect('container', old) or {}
+            was_running = bool((data.get('State') or {}).get('Running'))
+            if was_running:
+                self._stop(old, self.stop_timeout(data.get('Config') or {}))
+            temp = '%s_%s' % (old[:12], item['name'])
+            self.client.post('/containers/%s/rename' % old, {'name': temp}, what='renaming container %s' % item['name'])
+            try:
+                cid = self._create(item, image_id)
+            except DockerError:
+                # put the old container back as it was
+                self.client.post('/containers/%s/rename' % old, {'name': item['name']})
+                if was_running:
+                    self.client.post('/containers/%s/start' % old)
+                raise
+            self._remove(old, volumes=False)
+            if item.get('start', True):
+                self._start(cid, item.get('new_name') or item['name'])
+        elif action == 'start':
+            self._start(item['id'], item['name'])
+        elif action == 'restart':
+            timeout = self.stop_timeout({'Labels': {LABEL_SERVICE: item['service']}})
+            self.client.post('/containers/%s/restart' % item['id'], {'t': timeout},
+                             timeout=self.client.config.timeout + timeout, what='restarting container %s' % item['name'])
+
+    # -- waiting -------------------------------------------------------------------------
+
+    def deadline(self):
+        return time.time() + (self.p.get('wait_timeout') or 300)
+
+    def service_containers(self, service):
+        containers = self.client.get('/containers/json', {'all': True, 'filters': encode_filters(
+            {'label': ['%s=%s' % (LABEL_PROJECT, self.project.name), '%s=%s' % (LABEL_SERVICE, service)]})}) or []
+        return [c for c in containers if (c.get('Labels') or {}).get(LABEL_ONEOFF, 'False') != 'True']
+
+    def wait_dependencies(self, name):
+        svc = self.project.services[name]
+        for dep, spec in sorted((svc.get('depends_on') or {}).items()):
+            if dep not in self.project.services:
+                continue
+            condition = spec['condition']
+            if condition == 'service_started':
+                continue
+            deadline = self.deadline()
+            for container in self.service_containers(dep):
+                self.wait_container(container['Id'], dep, condition, deadline, 'service %s depends on it' % name)
+
+    def wait_container(self, cid, service, condition, deadline, why):
+        while True:
+            data = self.client.inspect('container', cid)
+            if data is None:
+                raise DockerError('container %s of service %s disappeared while waiting (%s)' % (cid[:12], service, why))
+            state = data.get('State') or {}
+            name = data.get('Name', '').lstrip('/')
+            if condition == 'service_completed_successfully':
+                if not state.get('Running') and state.get('Status') in ('exited', 'dead'):
+                    if state.get('ExitCode') == 0:
+                        return data
+                    raise DockerError('service %s did not complete successfully (%s): %s' % (
+                        service, why, exit_explanation(self.client, data)))
+            else:  # service_healthy / running+healthy for wait
+                status = health_status(data)
+                running = state.get('Running') and not state.get('Restarting')
+                if not state.get('Running') and not state.get('Restarting') and state.get('Status') != 'created':
+                    raise DockerError('service %s is not running (%s): %s' % (service, why, exit_explanation(self.client, data)))
+                if condition == 'service_healthy' and status is None and running:
+                    raise DockerError('service %s has no healthcheck, so it can never become healthy (%s); add a '
+                                      'healthcheck to it or use condition service_started' % (service, why))
+                if running and (status in (None, 'healthy')):
+                    return data
+            if time.time() > deadline:
+                status = health_status(data)
+                raise DockerError('service %s is not %s after %s s (%s): container %s is %s%s; last health checks: %s. '
+                                  'Fix the service or its healthcheck, or raise wait_timeout. The other services were '
+                                  'left as they are' % (
+                                      service, 'complete' if condition == 'service_completed_successfully' else 'healthy',
+                                      self.p.get('wait_timeout'), why, name, state.get('Status'),
+                                      (' (%s)' % status) if status else '', health_log(data) or 'none ran'))
+            time.sleep(POLL)
+
+    def wait_project(self, services):
+        deadline = self.deadline()
+        run_once = self.run_once_services()
+        for name in services:
+            for container in self.service_containers(name):
+                condition = 'service_completed_successfully' if name in run_once else 'running'
+                self.wait_container(container['Id'], name, condition, deadline, 'wait is true')
+
+    # -- state absent with only a project name ------------------------------------------
+
+    def run_bare_absent(self):
+        project = self.project
+        containers, networks, volumes = list_project(self.client, project.name)
+        actions = []
+        for container in containers:
+            actions.append({'what': 'container', 'action': 'remove', 'name': container_display_name(container),
+                            'id': container['Id'], 'service': (container.get('Labels') or {}).get(LABEL_SERVICE),
+                            'reason': 'state is absent'})
+        for net in networks:
+            if (net.get('Labels') or {}).get(LABEL_PROJECT) == project.name:
+                actions.append({'what': 'network', 'action': 'remove', 'name': net['Name']})
+        if self.p['remove_volumes']:
+            for vol in volumes:
+                if (vol.get('Labels') or {}).get(LABEL_PROJECT) == project.name:
+                    actions.append({'what': 'volume', 'action': 'remove', 'name': vol['Name']})
+        self.actions = actions
+        self.changed = bool(actions)
+        if not self.check_mode:
+            for item in actions:
+                if item['what'] == 'container':
+                    self._remove(item['id'], volumes=self.p['remove_volumes'])
+            for item in actions:
+                try:
+                    if item['what'] == 'network':
+                        self.client.delete('/networks/%s' % _q(item['name']))
+                    elif item['what'] == 'volume':
+                        self.client.delete('/volumes/%s' % _q(item['name']))
+                except NotFound:
+                    pass
+        return self.finish(None)
+
+    # -- result --------------------------------------------------------------------------
+
+    def finish(self, plan):
+        result = {
+            'changed': self.changed,
+            'project_name': self.project.name,
+            'actions': self.actions,
+            'images': self.images,
+            'containers': ps(self.client, self.project.name) if not self.check_mode or not self.changed else
+            self.predicted_ps(plan),
+        }
+        if self.module._diff:
+            lines = []
+            for item in self.actions:
+                target = item.get('new_name') or item.get('name') or item.get('image')
+                lines.append('%s %s %s%s' % (item['action'], item['what'], target,
+                                             (' (%s)' % item['reason']) if item.get('reason') else ''))
+            result['diff'] = {'prepared': '\n'.join(lines) + ('\n' if lines else '')}
+        return result
+
+    def predicted_ps(self, plan):
+        """In check mode: today's containers with what the plan would do to each."""
+        current = ps(self.client, self.project.name)
+        if plan is None:
+            return current
+        planned = dict((i.get('id'), i) for i in plan.containers if i.get('id'))
+        for entry in current:
+            if entry['ID'] in planned:
+                entry['Planned'] = planned[entry['ID']]['action']
+        for item in plan.containers:
+            if item['action'] == 'create':
+                current.append({'Name': item['name'], 'ID': None, 'Service': item['service'], 'Number': item['number'],
+                                'Project': self.project.name, 'State': None, 'Planned': 'create'})
+        return current
+
+
+def run_compose(module, client):
+    try:
+        return ComposeRunner(module, client).run()
+    except ComposeError as exc:
+        raise DockerError(exc.msg)
+
+
+# --------------------------------------------------------------------------- compose_info
+
+def container_logs(client, cid, tail=100, since=None):
+    params = {'stdout': 1, 'stderr': 1, 'timestamps': 0}
+    if tail is not None and tail >= 0:
+        params['tail'] = tail
+    if since:
+        params['since'] = since
+    raw = client.get('/containers/%s/logs' % cid, params)
+    if not raw:
+        return []
+    if isinstance(raw, str):
+        raw = raw.encode()
+    out, err = split_frames(raw)
+    text = out.decode('utf-8', 'replace') + err.decode('utf-8', 'replace')
+    return text.splitlines()
+
+
+def since_timestamp(value, now=None):
+    """A since option (unix time, or a duration like 10m meaning that long ago) -> unix time."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return int(float(text))
+    except ValueError:
+        pass
+    try:
+        seconds = parse_duration(text, 'since')
+    except ComposeError:
+        raise ComposeError('since %r is neither a unix time nor a duration like 10m or 1h' % value)
+    return int((now or time.time()) - seconds)
+
+
+def run_compose_info(module, client):
+    p = module.params
+    try:
+        project = project_from_params(p)
+        if project is None:
+            project = bare_project(p['project_name'])
+        for message in project.warnings:
+            module.warn(message)
+        services = p.get('services')
+        if services and project.services:
+            for name in services:
+                if name not in project.all_services:
+                    raise ComposeError('no service %s in project %s; its services are: %s' % (
+                        name, project.name, ', '.join(project.all_services)))
+        containers = ps(client, project.name, services)
+        result = {'changed': False, 'project_name': project.name, 'containers': containers}
+        if project.services:
+            result['config'] = project_config(project)
+        status = {}
+        for name in (project.order or sorted(set(c['Service'] for c in containers if c['Service']))):
+            if services and name not in services:
+                continue
+            mine = [c for c in containers if c['Service'] == name]
+            status[name] = {
+                'containers': len(mine),
+                'running': len([c for c in mine if c['State'] == 'running']),
+                'healthy': len([c for c in mine if c['Health'] == 'healthy']),
+                'states': sorted(set(c['State'] for c in mine)),
+            }
+            if project.services.get(name):
+                status[name]['scale'] = project.services[name]['scale']
+        result['services'] = status
+        if p.get('logs'):
+            since = since_timestamp(p.get('since'))
+            logs = {}
+            for entry in containers:
+                logs.setdefault(entry['Service'], {})[entry['Name']] = container_logs(client, entry['ID'], p.get('tail'), since)
+            result['logs'] = logs
+        return result
+    except ComposeError as exc:
+        raise DockerError(exc.msg)
+
+
+__all__ = ['COMPOSE_SPEC', 'INFO_SPEC', 'PROJECT_SPEC', 'ComposeRunner', 'is_running', 'run_compose', 'run_compose_info']
