@@ -30,6 +30,7 @@ BUILD_HASH_LABEL = 'berth.docker.build-hash'
 DOCKERIGNORE = '.dockerignore'
 OUTSIDE_DOCKERFILE_PREFIX = '.berth-dockerfile-'
 MAX_OUTPUT_LINES = 400
+ANSI_RE = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
 MAX_OUTPUT_CHARS = 64 * 1024
 
 # build failures that usually mean the machine cannot run the container at all
@@ -294,7 +295,8 @@ def write_tar(context, fileobj=None):
 def output_lines(messages):
     """The text of a /build progress stream as lines (the ``stream`` fields, then errors)."""
     text = ''.join(m.get('stream', '') for m in messages if isinstance(m, dict) and isinstance(m.get('stream'), str))
-    lines = text.splitlines()
+    # the legacy builder colours the RUN steps' stderr red with ANSI escapes: drop them
+    lines = ANSI_RE.sub('', text).splitlines()
     for m in messages:
         if isinstance(m, dict) and m.get('error'):
             lines.append('ERROR: %s' % m['error'])

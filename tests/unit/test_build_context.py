@@ -206,3 +206,8 @@ def test_tar_of_empty_context_entries(tmp_path):
     bc.write_tar(ctx, out)
     with tarfile.open(fileobj=out) as tar:
         assert tar.getnames() == ['Dockerfile']
+
+
+def test_output_lines_drop_ansi_colours():
+    assert bc.output_lines([{'stream': '\x1b[91mon stderr\n\x1b[0mRemoving intermediate container 1\n'}]) == [
+        'on stderr', 'Removing intermediate container 1']
