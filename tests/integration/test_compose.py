@@ -1,0 +1,377 @@
+"""berth.docker.compose and compose_info through real ansible-playbook runs on the real engine,
+with the docker CLI (and Debian's docker-compose 1.29 for interoperability) as witnesses."""
+
+import os
+
+import pytest
+
+from tests.conftest import free_port
+from tests.support import compose as cs
+from tests.support.ansible_run import four_step, run_tasks
+from tests.support.docker_cli import docker, exists, inspect
+
+
+def sleeper(busybox, **extra):
+    """A busybox service that runs until stopped (init: true so SIGTERM ends it at once)."""
+    svc = {'image': busybox, 'command': ['sleep', '3600'], 'init': True}
+    svc.update(extra)
+    return svc
+
+
+def reference_stack(prefix, busybox, web, db_port, web_port):
+    """REFERENCE.md's nginx + php-fpm + MariaDB file, on the locally built test images (no registry here)."""
+    return {
+        'version': '3',
+        'services': {
+            'db': {
+                'container_name': prefix + 'mariadb',
+                'image': busybox,
+                'command': ['sh', '-c', 'echo "$$MYSQL_ROOT_PASSWORD" > /var/lib/mysql/marker; exec sleep 3600'],
+                'init': True,
+                'restart': 'always',
+                'ports': ['127.0.0.1:%d:3306' % db_port],
+                'volumes': ['./mariadb/data:/var/lib/mysql', './mariadb/config:/etc/mysql/conf.d'],
+                'environment': ['MYSQL_ROOT_PASSWORD=${DB_PASSWORD:?put DB_PASSWORD in .env}', 'TZ=Asia/Seoul'],
+            },
+            'php': {
+                'container_name': prefix + 'php-fpm',
+                'image': busybox,
+                'command': 'sleep 3600',
+                'init': True,
+                'volumes': ['./www:/www', './php-fpm/php.ini-development:/usr/local/etc/php/php.ini'],
+                'user': '1000:1000',
+                'environment': ['TZ=Asia/Seoul'],
+            },
+            'nginx': {
+                'container_name': prefix + 'nginx',
+                'image': web,
+                'ports': ['127.0.0.1:%d:80' % web_port],
+                'volumes': ['./www:/srv/www', './nginx/conf.d:/etc/nginx/conf.d', './nginx/logs:/var/log/nginx'],
+                'environment': ['TZ=Asia/Seoul', 'WEB_NAME=reference-nginx'],
+            },
+        },
+    }
+
+
+@pytest.mark.slow
+def test_reference_stack_four_step_then_absent(engine, prefix, busybox_image, web_image, tmp_path):
+    project = prefix + 'ref'
+    db_port, web_port = free_port(), free_port()
+    cs.write_project(tmp_path, reference_stack(prefix, busybox_image, web_image, db_port, web_port), 'docker-compose.yaml',
+                     {'.env': 'DB_PASSWORD=mypass\n', 'php-fpm/php.ini-development': 'memory_limit = 64M\n'})
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    runs = four_step([task])
+    planned = runs[0].task('compose')
+    assert [(a['what'], a['action']) for a in planned['actions']] == [
+        ('network', 'create'), ('container', 'create'), ('container', 'create'), ('container', 'create')]
+    assert 'the top-level version key is obsolete and ignored' in runs[0].output
+
+    containers = cs.project_containers(project)
+    assert sorted(containers) == sorted([prefix + 'mariadb', prefix + 'php-fpm', prefix + 'nginx'])
+    db = containers[prefix + 'mariadb']
+    labels = db['Config']['Labels']
+    assert labels['com.docker.compose.project'] == project
+    assert labels['com.docker.compose.service'] == 'db'
+    assert labels['com.docker.compose.container-number'] == '1'
+    assert labels['com.docker.compose.oneoff'] == 'False'
+    assert labels['com.docker.compose.project.working_dir'] == str(tmp_path)
+    assert labels['com.docker.compose.project.config_files'] == str(tmp_path / 'docker-compose.yaml')
+    assert len(labels['com.docker.compose.config-hash']) == 64
+    assert 'MYSQL_ROOT_PASSWORD=mypass' in db['Config']['Env'] and 'TZ=Asia/Seoul' in db['Config']['Env']
+    assert db['HostConfig']['RestartPolicy']['Name'] == 'always'
+    assert '%s:/var/lib/mysql:rw' % (tmp_path / 'mariadb' / 'data') in db['HostConfig']['Binds']
+    assert (tmp_path / 'mariadb' / 'data' / 'marker').read_text().strip() == 'mypass'
+    assert containers[prefix + 'php-fpm']['Config']['User'] == '1000:1000'
+    assert cs.http_get(web_port).strip() == 'reference-nginx'
+    assert docker('port', prefix + 'mariadb').stdout.strip().endswith('127.0.0.1:%d' % db_port)
+    assert cs.project_networks(project) == [project + '_default']
+    assert runs[1].task('compose')['containers'][0]['State'] == 'running'
+
+    run = run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent',
+                                     remove_volumes=True)]).assert_ok()
+    assert run.changed == ['compose']
+    assert cs.project_containers(project) == {} and cs.project_networks(project) == [] and cs.project_volumes(project) == []
+
+
+@pytest.mark.slow
+def test_multi_file_override_four_step(engine, prefix, busybox_image, web_image, tmp_path):
+    project = prefix + 'multi'
+    port = free_port()
+    base = cs.write_project(tmp_path, {'services': {
+        'web': {'image': web_image, 'environment': {'WEB_NAME': 'base', 'KEEP': 'yes'}, 'labels': {'tier': 'front'}},
+        'cache': sleeper(busybox_image, volumes=['cachedata:/data']),
+    }, 'volumes': {'cachedata': {}}}, 'docker-compose.yml')
+    cs.write_project(tmp_path, {'services': {
+        'web': {'environment': ['WEB_NAME=${SITE_NAME}'], 'ports': ['127.0.0.1:%d:80' % port], 'depends_on': ['cache']},
+        'cache': {'labels': ['role=cache']},
+    }}, 'prod.yml')
+    cs.write_project(tmp_path, {}, 'unused.yml', {'prod.env': 'SITE_NAME=from-prod-env\n', '.env': 'SITE_NAME=dotenv\n'})
+    task = cs.compose_task(project_src=str(tmp_path), files=['docker-compose.yml', 'prod.yml'], env_files=['prod.env'],
+                           project_name=project)
+    four_step([task])
+    containers = cs.project_containers(project)
+    web = containers[project + '-web-1']
+    assert 'WEB_NAME=from-prod-env' in web['Config']['Env'] and 'KEEP=yes' in web['Config']['Env']
+    assert web['Config']['Labels']['tier'] == 'front'
+    assert containers[project + '-cache-1']['Config']['Labels']['role'] == 'cache'
+    assert web['Config']['Labels']['com.docker.compose.project.config_files'] == '%s,%s' % (base, tmp_path / 'prod.yml')
+    assert cs.http_get(port).strip() == 'from-prod-env'
+    assert cs.project_volumes(project) == [project + '_cachedata']
+
+
+@pytest.mark.slow
+def test_scale_2_to_4_to_1_removes_highest_numbers(engine, prefix, busybox_image, tmp_path):
+    project = prefix + 'scale'
+    cs.write_project(tmp_path, {'services': {'worker': sleeper(busybox_image, scale=2), 'other': sleeper(busybox_image)}})
+    base = {'project_src': str(tmp_path), 'project_name': project}
+    run_tasks([cs.compose_task(**base)]).assert_ok()
+    assert cs.running_names(project) == sorted([project + '-other-1', project + '-worker-1', project + '-worker-2'])
+    first = cs.ids(project)
+
+    check = run_tasks([cs.compose_task(scale={'worker': 4}, **base)], check=True).assert_ok()
+    assert [(a['action'], a['name']) for a in check.task('compose')['actions']] == [
+        ('create', project + '-worker-3'), ('create', project + '-worker-4')]
+    assert len(cs.ids(project)) == 3
+    four = run_tasks([cs.compose_task(scale={'worker': 4}, **base)]).assert_ok()
+    assert four.changed == ['compose']
+    now = cs.ids(project)
+    assert sorted(now) == sorted([project + '-other-1'] + ['%s-worker-%d' % (project, n) for n in (1, 2, 3, 4)])
+    assert all(now[n] == first[n] for n in first), 'scaling up must not touch the existing replicas'
+    assert not run_tasks([cs.compose_task(scale={'worker': 4}, **base)]).assert_ok().changed
+
+    one = run_tasks([cs.compose_task(scale={'worker': 1}, **base)]).assert_ok()
+    assert [a['name'] for a in one.task('compose')['actions']] == ['%s-worker-%d' % (project, n) for n in (4, 3, 2)]
+    assert sorted(cs.ids(project)) == sorted([project + '-other-1', project + '-worker-1'])
+    assert cs.ids(project)[project + '-worker-1'] == first[project + '-worker-1']
+    assert not run_tasks([cs.compose_task(scale={'worker': 1}, **base)], check=True).assert_ok().changed
+
+
+@pytest.mark.slow
+def test_editing_one_service_recreates_only_it(engine, prefix, busybox_image, web_image, tmp_path):
+    project = prefix + 'edit'
+    doc = {'services': {'a': sleeper(busybox_image), 'b': sleeper(busybox_image, environment={'V': '1'}),
+                        'web': {'image': web_image, 'depends_on': ['a', 'b']}}}
+    cs.write_project(tmp_path, doc)
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    run_tasks([task]).assert_ok()
+    before = cs.ids(project)
+    doc['services']['b']['environment']['V'] = '2'
+    cs.write_project(tmp_path, doc)
+    runs = four_step([task], diff=True)
+    assert [(a['action'], a['service']) for a in runs[0].task('compose')['actions']] == [('recreate', 'b')]
+    assert 'recreate container %s-b-1 (its configuration or image changed)' % project in runs[1].output
+    after = cs.ids(project)
+    assert sorted(after) == sorted(before)
+    assert [n for n in before if before[n] != after[n]] == [project + '-b-1']
+    assert 'V=2' in inspect('container', project + '-b-1')['Config']['Env']
+    assert cs.running_names(project) == sorted(before)
+
+
+@pytest.mark.slow
+def test_check_mode_never_builds_and_build_is_idempotent(engine, prefix, busybox_image, tmp_path):
+    project = prefix + 'build'
+    image = prefix + 'app:1'
+    cs.write_project(tmp_path, {'services': {'app': {
+        'image': image, 'build': {'context': './app', 'args': {'GREETING': 'hello'}},
+        'command': ['sh', '-c', 'cat /greeting; exec sleep 3600'], 'init': True}}},
+        extra_files={'app/Dockerfile': 'FROM %s\nARG GREETING\nRUN echo "$GREETING" > /greeting\n' % busybox_image})
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    check = run_tasks([task], check=True).assert_ok()
+    assert check.changed == ['compose']
+    assert check.task('compose')['images'][0]['action'] == 'build'
+    assert not exists('image', image), 'check mode must not build'
+    assert cs.project_containers(project) == {}
+    runs = four_step([task])
+    assert [i['action'] for i in runs[1].task('compose')['images']] == ['build']
+    assert exists('image', image)
+    assert docker('logs', project + '-app-1').stdout.strip() == 'hello'
+    # build: always skips an unchanged context (content hash), so it stays idempotent
+    assert not run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, build='always')]).assert_ok().changed
+    (tmp_path / 'app' / 'Dockerfile').write_text('FROM %s\nARG GREETING\nRUN echo "$GREETING again" > /greeting\n' % busybox_image)
+    rebuilt = run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, build='always')]).assert_ok()
+    actions = [(a['what'], a['action']) for a in rebuilt.task('compose')['actions']]
+    assert actions == [('image', 'build'), ('container', 'recreate')]
+    assert docker('logs', project + '-app-1').stdout.strip() == 'hello again'
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent', remove_images='local')]).assert_ok()
+    assert exists('image', image), 'remove_images: local keeps images that have an image name of their own'
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent', remove_images='all')]).assert_ok()
+    assert not exists('image', image)
+
+
+@pytest.mark.slow
+def test_docker_compose_v1_interoperability(engine, prefix, busybox_image, web_image, tmp_path):
+    project = prefix + 'v1'
+    port = free_port()
+    cs.write_project(tmp_path, {'services': {
+        'web': {'image': web_image, 'ports': ['127.0.0.1:%d:80' % port], 'depends_on': ['db']},
+        'db': sleeper(busybox_image)}}, 'docker-compose.yml')
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    run_tasks([task]).assert_ok()
+    listed = cs.docker_compose(tmp_path, project, 'ps').stdout
+    assert project + '-web-1' in listed and project + '-db-1' in listed and 'Up' in listed
+    cs.docker_compose(tmp_path, project, 'down')
+    assert cs.project_containers(project) == {} and cs.project_networks(project) == []
+
+    # a project brought up by docker-compose is adopted: one recreation to take our hash, then stable
+    cs.docker_compose(tmp_path, project, 'up', '-d')
+    assert sorted(cs.project_containers(project)) == sorted([project + '_web_1', project + '_db_1'])
+    adopt = run_tasks([task]).assert_ok()
+    assert adopt.changed == ['compose']
+    assert sorted(cs.project_containers(project)) == sorted([project + '-web-1', project + '-db-1'])
+    assert cs.http_get(port)
+    assert not run_tasks([task], check=True).assert_ok().changed
+    assert not run_tasks([task]).assert_ok().changed
+    # down by project name alone (no files): everything labelled with the project goes
+    gone = run_tasks([cs.compose_task(project_name=project, state='absent')]).assert_ok()
+    assert gone.changed == ['compose']
+    assert cs.project_containers(project) == {} and cs.project_networks(project) == []
+
+
+def test_compose_info_ps_config_logs(engine, prefix, busybox_image, tmp_path):
+    project = prefix + 'info'
+    cs.write_project(tmp_path, {'services': {
+        'talker': {'image': busybox_image, 'init': True, 'command': ['sh', '-c', 'echo line-one; echo line-two >&2; exec sleep 3600'],
+                   'environment': {'TAG': '${TAG:-default-tag}'}},
+        'idle': sleeper(busybox_image)}})
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project)]).assert_ok()
+    docker('stop', '-t', '0', project + '-idle-1')
+    run = run_tasks([
+        {'name': 'by name', 'berth.docker.compose_info': {'project_name': project, 'logs': True, 'tail': 10}},
+        {'name': 'by files', 'berth.docker.compose_info': {'project_src': str(tmp_path), 'project_name': project,
+                                                           'services': ['talker']}},
+    ], check=True).assert_ok()
+    by_name = run.task('by name')
+    assert [(c['Name'], c['State']) for c in by_name['containers']] == [
+        (project + '-idle-1', 'exited'), (project + '-talker-1', 'running')]
+    assert by_name['services']['talker']['running'] == 1 and by_name['services']['idle']['running'] == 0
+    assert 'config' not in by_name
+    assert by_name['logs']['talker'][project + '-talker-1'] == ['line-one', 'line-two']
+    by_files = run.task('by files')
+    assert by_files['config']['services']['talker']['environment'] == {'TAG': 'default-tag'}
+    assert [c['Service'] for c in by_files['containers']] == ['talker']
+    assert by_files['changed'] is False
+    # state present starts the stopped one again
+    again = run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project)]).assert_ok()
+    assert [(a['action'], a['service']) for a in again.task('compose')['actions']] == [('start', 'idle')]
+
+
+@pytest.mark.slow
+def test_stopped_restarted_and_depends_on_conditions(engine, prefix, busybox_image, tmp_path):
+    project = prefix + 'states'
+    cs.write_project(tmp_path, {'services': {
+        'migrate': {'image': busybox_image, 'command': ['sh', '-c', 'echo migrated']},
+        'db': sleeper(busybox_image, healthcheck={'test': ['CMD', 'true'], 'interval': '1s', 'start_period': '1s'}),
+        'app': sleeper(busybox_image, depends_on={'db': {'condition': 'service_healthy'},
+                                                  'migrate': {'condition': 'service_completed_successfully'}}),
+    }})
+    base = {'project_src': str(tmp_path), 'project_name': project}
+    runs = four_step([cs.compose_task(wait=True, wait_timeout=60, **base)])
+    started = runs[1].task('compose')
+    assert [c['action'] for c in started['actions'] if c['what'] == 'container'] == ['create'] * 3
+    containers = cs.project_containers(project)
+    db, app = containers[project + '-db-1'], containers[project + '-app-1']
+    assert db['State']['Health']['Status'] == 'healthy'
+    assert app['State']['StartedAt'] > db['State']['StartedAt']
+    assert containers[project + '-migrate-1']['State']['ExitCode'] == 0
+
+    stopped = four_step([cs.compose_task(state='stopped', **base)])
+    assert [a['service'] for a in stopped[1].task('compose')['actions']] == ['app', 'db']
+    assert cs.running_names(project) == []
+    restarted = run_tasks([cs.compose_task(state='restarted', **base)]).assert_ok()
+    assert restarted.changed == ['compose']
+    assert cs.running_names(project) == sorted([project + '-app-1', project + '-db-1'])
+    again = run_tasks([cs.compose_task(state='restarted', **base)]).assert_ok()
+    assert {a['action'] for a in again.task('compose')['actions']} == {'restart'}
+
+
+# ---------------------------------------------------------------- bad input
+
+def _fail(tasks, **kwargs):
+    run = run_tasks(tasks, **kwargs)
+    assert run.rc != 0
+    return run.task(tasks[-1]['name'])['msg']
+
+
+def test_invalid_yaml_names_line_and_column(engine, prefix, tmp_path):
+    (tmp_path / 'compose.yaml').write_text('services:\n  web:\n    image: x\n   ports: [1\n')
+    msg = _fail([cs.compose_task(project_src=str(tmp_path), project_name=prefix + 'bad')], check=True)
+    assert 'invalid YAML in %s, line 4, column 4' % (tmp_path / 'compose.yaml') in msg
+
+
+@pytest.mark.parametrize('case', ['unknown service', 'cycle', 'required variable'])
+def test_bad_input_fails_clearly_and_creates_nothing(engine, prefix, busybox_image, case):
+    project = prefix + 'bad'
+    services = {'web': sleeper(busybox_image), 'db': sleeper(busybox_image)}
+    options = {'project_name': project, 'project_src': '/tmp'}
+    if case == 'unknown service':
+        options['services'] = ['ghost']
+        expected = 'no service ghost in project %s; its services are: db, web' % project
+    elif case == 'cycle':
+        services['web']['depends_on'] = ['db']
+        services['db']['depends_on'] = ['web']
+        expected = 'dependency cycle between services: db -> web -> db'
+    else:
+        services['db']['environment'] = {'PASSWORD': '${BERTH_UNSET_PASSWORD:?set the database password}'}
+        expected = 'required variable BERTH_UNSET_PASSWORD is missing a value: set the database password'
+    options['definition'] = {'services': services}
+    msg = _fail([cs.compose_task(**options)])
+    assert expected in msg
+    assert cs.project_containers(project) == {} and cs.project_networks(project) == []
+
+
+def test_port_clash_fails_before_touching_anything(engine, prefix, busybox_image, web_image, tmp_path):
+    project = prefix + 'clash'
+    taken, mine = free_port(), free_port()
+    docker('run', '-d', '--name', prefix + 'squatter', '-p', '127.0.0.1:%d:80' % taken, web_image)
+    doc = {'services': {'web': {'image': web_image, 'ports': ['127.0.0.1:%d:80' % mine]}, 'side': sleeper(busybox_image)}}
+    cs.write_project(tmp_path, doc)
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    run_tasks([task]).assert_ok()
+    before = cs.ids(project)
+    doc['services']['web']['ports'] = ['%d:80' % taken]
+    doc['services']['side']['environment'] = {'CHANGED': '1'}
+    cs.write_project(tmp_path, doc)
+    msg = _fail([task])
+    assert 'wants host port 0.0.0.0/%d/tcp, which container %ssquatter already publishes' % (taken, prefix) in msg
+    assert 'Nothing was changed' in msg
+    assert cs.ids(project) == before and cs.running_names(project) == sorted(before)
+    assert cs.http_get(mine)
+
+
+@pytest.mark.slow
+def test_healthcheck_that_never_passes_fails_after_wait_timeout(engine, prefix, busybox_image, tmp_path):
+    project = prefix + 'sick'
+    doc = {'services': {
+        'steady': sleeper(busybox_image),
+        'api': sleeper(busybox_image, healthcheck={'test': 'true', 'interval': '1s'}),
+    }}
+    cs.write_project(tmp_path, doc)
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project, wait=True, wait_timeout=8)
+    run_tasks([task]).assert_ok()
+    before = cs.ids(project)
+    doc['services']['api']['healthcheck'] = {'test': 'echo database unreachable; exit 1', 'interval': '1s', 'retries': 1}
+    cs.write_project(tmp_path, doc)
+    msg = _fail([task])
+    assert 'service api is not healthy after 8 s' in msg
+    assert 'database unreachable' in msg and 'wait_timeout' in msg
+    assert cs.ids(project)[project + '-steady-1'] == before[project + '-steady-1']
+    assert project + '-steady-1' in cs.running_names(project)
+
+
+def test_definition_works_without_pyyaml_on_the_host(engine, prefix, busybox_image, tmp_path):
+    """The managed host's interpreter has no site-packages at all (python -I -S): an inline
+    definition still works; files fail with the install hint."""
+    import sys  # noqa: PLC0415
+    bare = tmp_path / 'python-bare'
+    bare.write_text('#!/bin/sh\nexec %s -I -S "$@"\n' % sys.executable)
+    bare.chmod(0o755)
+    project = prefix + 'bare'
+    definition = {'services': {'one': sleeper(busybox_image)}}
+    interp = {'ansible_python_interpreter': str(bare)}
+    run = run_tasks([cs.compose_task(project_name=project, definition=definition, project_src=str(tmp_path))],
+                    vars=interp).assert_ok()
+    assert run.changed == ['compose'] and cs.running_names(project) == [project + '-one-1']
+    cs.write_project(tmp_path / 'files', definition)
+    msg = _fail([cs.compose_task(project_name=project, project_src=str(tmp_path / 'files'))], vars=interp)
+    assert 'python3-yaml' in msg and 'pip install pyyaml' in msg
+    assert os.path.exists(str(tmp_path / 'files' / 'compose.yaml'))
