@@ -698,3 +698,21 @@ def run_compose_info(module, client):
 
 
 __all__ = ['COMPOSE_SPEC', 'INFO_SPEC', 'PROJECT_SPEC', 'ComposeRunner', 'is_running', 'run_compose', 'run_compose_info']
+
+
+def service_container(client, project_name, service, index=1):
+    """The name of replica ``index`` of ``service`` in a compose project (for berth.docker.exec
+    project/service/index, like ``docker-compose exec --index N SERVICE``)."""
+    from ansible_collections.berth.docker.plugins.module_utils.compose_loader import normalise_project_name  # pylint: disable=import-outside-toplevel
+    project = normalise_project_name(project_name)
+    containers = client.get('/containers/json', {'all': True, 'filters': encode_filters(
+        {'label': ['%s=%s' % (LABEL_PROJECT, project), '%s=%s' % (LABEL_SERVICE, service)]})}) or []
+    containers = [c for c in containers if (c.get('Labels') or {}).get(LABEL_ONEOFF, 'False') != 'True']
+    for container in containers:
+        if (container.get('Labels') or {}).get(LABEL_NUMBER) == str(index):
+            return container_display_name(container)
+    if not containers:
+        raise DockerError('compose project %s has no container of service %s; bring it up first (berth.docker.compose)'
+                          % (project, service))
+    raise DockerError('service %s of compose project %s has no container number %d; it has %s' % (
+        service, project, index, ', '.join(sorted(container_display_name(c) for c in containers))))

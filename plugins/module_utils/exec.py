@@ -53,7 +53,10 @@ def _read_all(reader):
 def run_exec(module, client):
     p = module.params
     argv = exec_argv(p.get('command'), p.get('argv'))
-    name = p['container']
+    name = p.get('container')
+    if not name:
+        from ansible_collections.berth.docker.plugins.module_utils.compose import service_container  # pylint: disable=import-outside-toplevel
+        name = service_container(client, p['project'], p['service'], p.get('index') or 1)
     container = client.inspect('container', name)
     if container is None:
         raise DockerError('container %s does not exist; create and start it first (berth.docker.container)' % name)

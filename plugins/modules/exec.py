@@ -28,9 +28,20 @@ attributes:
     support: none
 options:
   container:
-    description: Name or ID of the container.
+    description: Name or ID of the container. Give either this, or O(project) and O(service).
     type: str
-    required: true
+  project:
+    description:
+      - A compose project name; with O(service) (and O(index)) it picks the container like C(docker-compose exec SERVICE),
+        by the C(com.docker.compose.*) labels (projects of berth.docker.compose and of docker compose alike).
+    type: str
+  service:
+    description: The compose service whose container runs the command (with O(project)).
+    type: str
+  index:
+    description: Which replica of O(service), by its container number, like C(docker-compose exec --index).
+    type: int
+    default: 1
   command:
     description: The command as a string, split like a shell would (no shell features; use V(sh -c '...') for those). Mutually exclusive with O(argv).
     type: str
@@ -77,6 +88,13 @@ EXAMPLES = r'''
   changed_when: false
   failed_when: check.rc != 0
 
+- name: Like docker-compose exec php php -v (replica 1 of service php of project web)
+  berth.docker.exec:
+    project: web
+    service: php
+    argv: [php, -v]
+  changed_when: false
+
 - name: Feed SQL on stdin
   berth.docker.exec:
     container: db
@@ -120,7 +138,10 @@ from ansible_collections.berth.docker.plugins.module_utils.exec import run_exec
 def main():
     module = AnsibleModule(
         argument_spec=docker_argument_spec(dict(
-            container=dict(type='str', required=True),
+            container=dict(type='str'),
+            project=dict(type='str'),
+            service=dict(type='str'),
+            index=dict(type='int', default=1),
             command=dict(type='str'),
             argv=dict(type='list', elements='str'),
             chdir=dict(type='str'),
@@ -132,8 +153,9 @@ def main():
             tty=dict(type='bool', default=False),
             detach=dict(type='bool', default=False),
         )),
-        mutually_exclusive=[('command', 'argv')],
-        required_one_of=[('command', 'argv')],
+        mutually_exclusive=[('command', 'argv'), ('container', 'project')],
+        required_one_of=[('command', 'argv'), ('container', 'project')],
+        required_together=[('project', 'service')],
         supports_check_mode=True,
     )
     run_module(module, run_exec)

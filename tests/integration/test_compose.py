@@ -375,3 +375,21 @@ def test_definition_works_without_pyyaml_on_the_host(engine, prefix, busybox_ima
     msg = _fail([cs.compose_task(project_name=project, project_src=str(tmp_path / 'files'))], vars=interp)
     assert 'python3-yaml' in msg and 'pip install pyyaml' in msg
     assert os.path.exists(str(tmp_path / 'files' / 'compose.yaml'))
+
+
+def test_exec_by_project_and_service(engine, prefix, busybox_image):
+    project = prefix + 'exec'
+    definition = {'services': {'worker': sleeper(busybox_image, scale=2, environment={'WHO': 'worker'})}}
+    run_tasks([cs.compose_task(project_name=project, definition=definition, project_src='/tmp')]).assert_ok()
+    run = run_tasks([
+        {'name': 'first', 'berth.docker.exec': {'project': project, 'service': 'worker', 'argv': ['sh', '-c', 'echo $WHO $(hostname)']}},
+        {'name': 'second', 'berth.docker.exec': {'project': project, 'service': 'worker', 'index': 2, 'argv': ['hostname']}},
+        {'name': 'third', 'berth.docker.exec': {'project': project, 'service': 'worker', 'index': 3, 'argv': ['true']},
+         'ignore_errors': True},
+    ])
+    first = inspect('container', project + '-worker-1')['Config']['Hostname']
+    second = inspect('container', project + '-worker-2')['Config']['Hostname']
+    assert run.task('first')['stdout'] == 'worker %s' % first
+    assert run.task('second')['stdout'] == second
+    third = run.task('third')
+    assert third['failed'] and 'has no container number 3; it has %s-worker-1, %s-worker-2' % (project, project) in third['msg']
