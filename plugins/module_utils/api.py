@@ -635,7 +635,11 @@ class EngineClient:
         self._conn = None
         sock = conn.sock
         conn.sock = None  # the response and socket now belong to the caller
-        return sock, response.fp
+        # take the reader away from the response: when the response object is garbage
+        # collected, HTTPResponse.close() would otherwise close it under the caller
+        reader = response.fp
+        response.fp = None
+        return sock, reader
 
 
 def close_write(sock):
