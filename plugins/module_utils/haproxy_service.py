@@ -1,0 +1,449 @@
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The HAProxy service room: validate a rendered configuration with ``haproxy -c -f``,
+write it atomically (with an optional backup), and apply it with a hitless reload:
+
+- ``systemd``: ``systemctl reload UNIT`` (start when inactive);
+- ``master_worker``: a master-worker daemon ``haproxy -W -D -p PIDFILE -S MASTER_SOCK -f CFG``
+  reloaded with ``SIGUSR2``; success or failure is read from the master CLI (``show proc``:
+  the reload counter and its ``failed`` counter);
+- ``sf``: the last resort, ``haproxy -D -p PIDFILE -f CFG -sf OLD_PIDS``;
+- ``none``: the file only.
+
+A reload that fails puts the previous file back, reloads again, and reports HAProxy's error.
+Standard library only (subprocess, os, signal)."""
+
+import difflib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
+
+
+class ServiceError(Exception):
+    """Validation, start or reload failed; the message carries HAProxy's own words."""
+
+
+def _run(cmd, timeout=60):
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, check=False)
+    except FileNotFoundError:
+        raise ServiceError('%s not found: install HAProxy (the berth.docker.haproxy role does) or set haproxy_bin' % cmd[0])
+    except subprocess.TimeoutExpired:
+        raise ServiceError('%s did not finish within %ss' % (' '.join(cmd), timeout))
+    return proc.returncode, proc.stdout.decode('utf-8', 'replace')
+
+
+ANSI = re.compile(r'\x1b\[[0-9;]*m')
+
+
+def _clean(text, tmp_path=None, real_path=None):
+    text = ANSI.sub('', text or '')
+    if tmp_path and real_path:
+        text = text.replace(tmp_path, real_path)
+    return text.strip()
+
+
+def check_config(haproxy_bin, text, path):
+    """Run ``haproxy -c -f`` on ``text`` (written to a temporary file beside ``path``, so
+    relative paths resolve as they will). Raises ServiceError with HAProxy's message."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        directory = None
+    fd, tmp = tempfile.mkstemp(prefix='.haproxy-check-', suffix='.cfg', dir=directory)
+    try:
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(text)
+        rc, out = _run([haproxy_bin, '-c', '-f', tmp])
+    finally:
+        os.unlink(tmp)
+    if rc != 0:
+        raise ServiceError('haproxy -c rejected the configuration (nothing was changed):\n%s' % _clean(out, tmp, path))
+    return _clean(out, tmp, path)
+
+
+def read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def file_mode(path):
+    try:
+        return '%04o' % (os.stat(path).st_mode & 0o7777)
+    except FileNotFoundError:
+        return None
+
+
+def atomic_write(path, text, mode=0o600):
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        try:
+            old = os.stat(path)
+            os.chown(tmp, old.st_uid, old.st_gid)
+        except (FileNotFoundError, PermissionError):
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def backup_file(path):
+    """Copy ``path`` to ``path.YYYYmmdd-HHMMSS.PID~`` (like Ansible's backup) and return that name."""
+    if not os.path.exists(path):
+        return None
+    dest = '%s.%s.%d~' % (path, time.strftime('%Y%m%d-%H%M%S'), os.getpid())
+    shutil.copy2(path, dest)
+    return dest
+
+
+def unified_diff(before, after, path):
+    return ''.join(difflib.unified_diff((before or '').splitlines(True), (after or '').splitlines(True),
+                                        fromfile='%s (before)' % path, tofile='%s (after)' % path))
+
+
+# --------------------------------------------------------------------------- service managers
+
+def _pid_alive(pid):
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+            cmdline = handle.read()
+        with open('/proc/%d/stat' % pid) as handle:
+            state = handle.read().rsplit(')', 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return b'haproxy' in cmdline and state != 'Z'
+
+
+def _read_pids(pid_file):
+    try:
+        with open(pid_file) as handle:
+            return [int(x) for x in handle.read().split() if x.strip().isdigit()]
+    except FileNotFoundError:
+        return []
+
+
+def _children(pid):
+    kids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != 'Z':
+            kids.append(int(entry))
+    return sorted(kids)
+
+
+def parse_show_proc(text):
+    """Master CLI ``show proc`` -> {'master': pid, 'reloads': n, 'failed': n, 'workers': [pids]}."""
+    out = {'master': None, 'reloads': None, 'failed': 0, 'workers': []}
+    for line in text.splitlines():
+        match = re.match(r'^(\d+)\s+master\s+(\d+)(?:\s+\[failed:\s*(\d+)\])?', line)
+        if match:
+            out['master'] = int(match.group(1))
+            out['reloads'] = int(match.group(2))
+            out['failed'] = int(match.group(3) or 0)
+            continue
+        match = re.match(r'^(\d+)\s+worker\s', line)
+        if match:
+            out['workers'].append(int(match.group(1)))
+    return out
+
+
+class Manager:
+    kind = 'none'
+
+    def running(self):
+        return False
+
+    def start(self):
+        pass
+
+    def reload(self):
+        pass
+
+    def stop(self):
+        pass
+
+
+class Systemd(Manager):
+    kind = 'systemd'
+
+    def __init__(self, unit):
+        self.unit = unit
+
+    def running(self):
+        rc, _out = _run(['systemctl', 'is-active', '--quiet', self.unit])
+        return rc == 0
+
+    def _journal(self):
+        _rc, out = _run(['journalctl', '-u', self.unit, '-n', '20', '--no-pager'])
+        return out
+
+    def start(self):
+        rc, out = _run(['systemctl', 'start', self.unit])
+        if rc != 0:
+            raise ServiceError('systemctl start %s failed: %s\n%s' % (self.unit, out.strip(), self._journal()))
+
+    def reload(self):
+        rc, out = _run(['systemctl', 'reload', self.unit])
+        if rc != 0:
+            raise ServiceError('systemctl reload %s failed: %s\n%s' % (self.unit, out.strip(), self._journal()))
+
+    def stop(self):
+        _run(['systemctl', 'stop', self.unit])
+
+
+class MasterWorker(Manager):
+    """``haproxy -W -D -p PIDFILE -S MASTER_SOCK -f CFG``; reload = SIGUSR2 to the master."""
+
+    kind = 'master_worker'
+
+    def __init__(self, haproxy_bin, config, pid_file, master_socket, timeout=15.0):
+        self.bin = haproxy_bin
+        self.config = config
+        self.pid_file = pid_file
+        self.master_socket = master_socket
+        self.timeout = timeout
+
+    def master_pid(self):
+        for pid in _read_pids(self.pid_file)[:1]:
+            if _pid_alive(pid):
+                return pid
+        return None
+
+    def running(self):
+        return self.master_pid() is not None
+
+    def show_proc(self):
+        if not self.master_socket or not os.path.exists(self.master_socket):
+            return None
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(2.0)
+        try:
+            sock.connect(self.master_socket)
+            sock.sendall(b'show proc;quit\n')
+            chunks = []
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+        except OSError:
+            return None
+        finally:
+            sock.close()
+        parsed = parse_show_proc(b''.join(chunks).decode('utf-8', 'replace'))
+        return parsed if parsed['master'] else None
+
+    def start(self):
+        cmd = [self.bin, '-W', '-D', '-p', self.pid_file]
+        if self.master_socket:
+            cmd += ['-S', self.master_socket]
+        cmd += ['-f', self.config]
+        rc, out = _run(cmd)
+        if rc != 0:
+            raise ServiceError('starting HAProxy (%s) failed:\n%s' % (' '.join(cmd), _clean(out)))
+        deadline = time.time() + self.timeout
+        while time.time() < deadline:
+            pid = self.master_pid()
+            if pid and _children(pid):
+                return
+            time.sleep(0.1)
+        raise ServiceError('HAProxy (%s) did not come up within %ss' % (' '.join(cmd), self.timeout))
+
+    def reload(self):
+        pid = self.master_pid()
+        before = self.show_proc()
+        old_workers = set(_children(pid))
+        os.kill(pid, signal.SIGUSR2)
+        deadline = time.time() + self.timeout
+        while time.time() < deadline:
+            time.sleep(0.1)
+            if before is not None:
+                now = self.show_proc()
+                if now is None or now['reloads'] is None or now['reloads'] <= before['reloads']:
+                    continue
+                if now['failed'] > before['failed']:
+                    raise ServiceError(
+                        'HAProxy refused the new configuration on reload (master CLI: %d failed reloads) and kept '
+                        'serving with the old workers. "haproxy -c" accepted the file, so the cause is something only a '
+                        'real start finds: usually a bind address or port that cannot be bound (in use without '
+                        'SO_REUSEPORT, or a privileged port) or a certificate that cannot be read.' % now['failed'])
+                if set(now['workers']) - old_workers:
+                    return
+            else:
+                if not _pid_alive(pid):
+                    raise ServiceError('the HAProxy master (pid %d) died during the reload' % pid)
+                if set(_children(pid)) - old_workers:
+                    return
+        raise ServiceError('HAProxy did not start a new worker within %ss after SIGUSR2; the new configuration '
+                           'was most likely refused (bind failure)' % self.timeout)
+
+    def stop(self):
+        pid = self.master_pid()
+        if pid:
+            os.kill(pid, signal.SIGUSR1)
+
+
+class SoftStop(Manager):
+    """The last resort: a plain daemon replaced by a new one with ``-sf OLD_PIDS``."""
+
+    kind = 'sf'
+
+    def __init__(self, haproxy_bin, config, pid_file):
+        self.bin = haproxy_bin
+        self.config = config
+        self.pid_file = pid_file
+
+    def pids(self):
+        return [p for p in _read_pids(self.pid_file) if _pid_alive(p)]
+
+    def running(self):
+        return bool(self.pids())
+
+    def start(self):
+        rc, out = _run([self.bin, '-D', '-p', self.pid_file, '-f', self.config])
+        if rc != 0:
+            raise ServiceError('starting HAProxy failed:\n%s' % _clean(out))
+
+    def reload(self):
+        rc, out = _run([self.bin, '-D', '-p', self.pid_file, '-f', self.config, '-sf'] + [str(p) for p in self.pids()])
+        if rc != 0:
+            raise ServiceError('HAProxy refused the new configuration on reload (-sf):\n%s' % _clean(out))
+
+    def stop(self):
+        for pid in self.pids():
+            os.kill(pid, signal.SIGUSR1)
+
+
+def systemd_is_pid1():
+    return os.path.isdir('/run/systemd/system')
+
+
+def make_manager(params):
+    mode = params.get('service_mgr') or 'auto'
+    if mode == 'auto':
+        mode = 'systemd' if systemd_is_pid1() and shutil.which('systemctl') else 'master_worker'
+    if mode == 'systemd':
+        return Systemd(params.get('service_name') or 'haproxy')
+    pid_file = params.get('pid_file') or '/run/haproxy.pid'
+    if mode == 'master_worker':
+        master = params.get('master_socket')
+        if master is None:
+            master = os.path.splitext(pid_file)[0] + '-master.sock'
+        return MasterWorker(params.get('haproxy_bin') or 'haproxy', params['path'], pid_file, master or None,
+                            float(params.get('reload_timeout') or 15))
+    if mode == 'sf':
+        return SoftStop(params.get('haproxy_bin') or 'haproxy', params['path'], pid_file)
+    return Manager()
+
+
+# --------------------------------------------------------------------------- orchestration
+
+def apply(params, check_mode, diff_mode=False, addresses=None):
+    """berth.docker.haproxy: returns the result dict; raises cfg.ConfigError / ServiceError."""
+    path = params['path']
+    mode = int(params.get('mode') or '0600', 8)
+    before = read_text(path)
+    result = {'changed': False, 'path': path, 'backup_file': None, 'reloaded': False, 'started': False}
+    if params['state'] == 'absent':
+        if before is not None:
+            result['changed'] = True
+            if diff_mode:
+                result['diff'] = {'before': before, 'after': '', 'before_header': path, 'after_header': path}
+            if not check_mode:
+                if params.get('backup'):
+                    result['backup_file'] = backup_file(path)
+                os.unlink(path)
+        return result
+
+    model = build_model(params)
+    host_addrs = None
+    if params.get('check_bind_addresses', True):
+        host_addrs = addresses if addresses is not None else cfg.host_addresses()
+    cfg.validate(model, host_addrs)
+    text = cfg.render(model)
+    result['socket'] = cfg.socket_path(model)
+    content_changed = before != text
+    mode_changed = file_mode(path) not in (None, '%04o' % mode)
+    manager = make_manager(params)
+    result['service_mgr'] = manager.kind
+    running = manager.running()
+    need_start = bool(params.get('start', True)) and manager.kind != 'none' and not running
+    if content_changed and params.get('validate', True):
+        check_config(params.get('haproxy_bin') or 'haproxy', text, path)
+    result['changed'] = content_changed or mode_changed or need_start
+    if diff_mode and content_changed:
+        result['diff'] = {'before': before or '', 'after': text,
+                          'before_header': '%s (before)' % path, 'after_header': '%s (after)' % path}
+        result['unified_diff'] = unified_diff(before, text, path)
+    if check_mode:
+        result['reloaded'] = content_changed and running and params.get('reload', True)
+        result['started'] = need_start
+        return result
+    sock_dir = cfg.socket_dir(model)
+    if sock_dir and not os.path.isdir(sock_dir):
+        os.makedirs(sock_dir, mode=0o755)
+    if content_changed:
+        if params.get('backup') and before is not None:
+            result['backup_file'] = backup_file(path)
+        atomic_write(path, text, mode)
+    elif mode_changed:
+        os.chmod(path, mode)
+    if running and content_changed and params.get('reload', True):
+        try:
+            manager.reload()
+            result['reloaded'] = True
+        except ServiceError as exc:
+            _rollback(path, before, mode, manager)
+            raise ServiceError('%s\nThe previous %s was restored and HAProxy reloaded with it.' % (exc, path))
+    elif need_start:
+        try:
+            manager.start()
+            result['started'] = True
+        except ServiceError as exc:
+            if content_changed and before is not None:
+                atomic_write(path, before, mode)
+                raise ServiceError('%s\nThe previous %s was restored (HAProxy was not running).' % (exc, path))
+            raise
+    return result
+
+
+def _rollback(path, before, mode, manager):
+    if before is None:
+        os.unlink(path)
+        return
+    atomic_write(path, before, mode)
+    try:
+        manager.reload()
+    except ServiceError:
+        pass  # the old workers are still serving the old configuration in every mode we drive
+
+
+def build_model(params):
+    """The module's options -> the model haproxy_config validates and renders."""
+    keys = ('global_settings', 'defaults', 'frontends', 'backends', 'listens', 'stats', 'stats_socket', 'resolvers')
+    return {key: params.get(key) for key in keys}
