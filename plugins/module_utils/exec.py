@@ -22,7 +22,8 @@ def exec_argv(command=None, argv=None):
 
 
 def exec_body(argv, params, with_stdin):
-    body = {'Cmd': argv, 'AttachStdout': True, 'AttachStderr': True, 'AttachStdin': bool(with_stdin),
+    attach = not params.get('detach')
+    body = {'Cmd': argv, 'AttachStdout': attach, 'AttachStderr': attach, 'AttachStdin': bool(with_stdin) and attach,
             'Tty': bool(params.get('tty'))}
     if params.get('chdir'):
         body['WorkingDir'] = params['chdir']
@@ -98,7 +99,9 @@ def run_exec(module, client):
     if p.get('strip_empty_ends'):
         stdout = stdout.rstrip('\r\n')
         stderr = stderr.rstrip('\r\n')
-    # like community.docker.docker_container_exec, a non-zero rc does not fail the task by itself
-    # (use failed_when: result.rc != 0)
+    # Ansible fails a task whose result has a non-zero rc (as with command and
+    # community.docker.docker_container_exec); failed_when overrides that
     result.update(rc=info.get('ExitCode'), stdout=stdout, stderr=stderr)
+    if result['rc'] != 0:
+        result['msg'] = 'command exited with rc %s in container %s' % (result['rc'], name)
     return result

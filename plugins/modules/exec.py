@@ -11,7 +11,7 @@ description:
   - Runs a command in a running container, like C(docker exec), and returns its exit code and output.
   - Fails when the container does not exist or is not running, naming its status.
   - Always reports a change (like M(ansible.builtin.command)); use C(changed_when) to say otherwise. A non-zero
-    RV(rc) does not fail the task by itself (as in C(community.docker.docker_container_exec)); use C(failed_when).
+    RV(rc) fails the task, as with M(ansible.builtin.command); use C(failed_when) to accept other exit codes.
   - Option names follow C(community.docker.docker_container_exec) for the common subset.
 author:
   - berth.docker developers (@berth-docker)

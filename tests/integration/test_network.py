@@ -1,0 +1,88 @@
+"""berth.docker.network on the real engine, four-step, with the docker CLI as witness."""
+
+from tests.support.ansible_run import four_step, run_tasks
+from tests.support.containers import container_id, task
+from tests.support.docker_cli import docker, exists, inspect
+
+
+def net_task(args, **extra):
+    return task('network', args, **extra)
+
+
+def attached(net):
+    return sorted(c['Name'] for c in (inspect('network', net)['Containers'] or {}).values())
+
+
+def test_create_with_ipam_options_labels_and_remove(prefix):
+    name = prefix + 'n'
+    args = {'name': name, 'ipam_config': [{'subnet': '172.30.71.0/24', 'gateway': '172.30.71.1', 'iprange': '172.30.71.128/25',
+                                           'aux_addresses': {'reserved': '172.30.71.2'}}],
+            'internal': True, 'attachable': True, 'labels': {'app': 'shop'},
+            'driver_options': {'com.docker.network.bridge.name': prefix[:8] + 'br'}}
+    runs = four_step([net_task(args)])
+    assert runs[1].task('t')['actions'] == ['create']
+    net = inspect('network', name)
+    assert net['IPAM']['Config'] == [{'Subnet': '172.30.71.0/24', 'Gateway': '172.30.71.1', 'IPRange': '172.30.71.128/25',
+                                      'AuxiliaryAddresses': {'reserved': '172.30.71.2'}}]
+    assert net['Internal'] and net['Attachable'] and net['Labels'] == {'app': 'shop'}
+    four_step([net_task({'name': name, 'state': 'absent'})])
+    assert not exists('network', name)
+
+
+def test_engine_defaults_cause_no_change(prefix):
+    name = prefix + 'plain'
+    docker('network', 'create', name)
+    run = run_tasks([net_task({'name': name})]).assert_ok()
+    assert not run.changed
+
+
+def test_connected_and_appends(prefix, web_image):
+    name = prefix + 'members'
+    a, b = prefix + 'a', prefix + 'b'
+    for c in (a, b):
+        docker('run', '-d', '--name', c, web_image)
+    four_step([net_task({'name': name, 'connected': [a]})])
+    assert attached(name) == [a]
+    runs = four_step([net_task({'name': name, 'connected': [b], 'appends': True})])
+    assert runs[1].task('t')['actions'] == ['connect:%s' % b]
+    assert attached(name) == [a, b]
+    runs = four_step([net_task({'name': name, 'connected': [b]})])
+    assert runs[1].task('t')['actions'] == ['disconnect:%s' % a]
+    assert attached(name) == [b]
+    # without connected, nobody is disconnected
+    assert not run_tasks([net_task({'name': name})]).assert_ok().changed
+    assert attached(name) == [b]
+
+
+def test_config_change_on_used_network_needs_force(prefix, web_image):
+    name = prefix + 'used'
+    user = prefix + 'web'
+    docker('network', 'create', '--subnet', '172.30.72.0/24', name)
+    docker('run', '-d', '--name', user, '--network', name, '--network-alias', 'shop', '--ip', '172.30.72.9', web_image)
+    old_id = inspect('network', name)['Id']
+    args = {'name': name, 'ipam_config': [{'subnet': '172.30.72.0/24'}], 'labels': {'tier': 'back'}}
+    for check in (True, False):
+        run = run_tasks([net_task(args)], check=check)
+        msg = run.task('t')['msg']
+        assert run.rc != 0 and user in msg and 'force: true' in msg and 'labels' in msg
+    assert inspect('network', name)['Id'] == old_id and attached(name) == [user]
+    cid = container_id(user)
+    runs = four_step([net_task(dict(args, force=True))])
+    assert runs[1].task('t')['actions'] == ['recreate']
+    net = inspect('network', name)
+    assert net['Id'] != old_id and net['Labels'] == {'tier': 'back'} and attached(name) == [user]
+    ep = inspect('container', user)['NetworkSettings']['Networks'][name]
+    assert container_id(user) == cid and 'shop' in ep['Aliases'] and ep['IPAddress'] == '172.30.72.9'
+
+
+def test_remove_in_use_and_predefined(prefix, web_image):
+    name = prefix + 'gone'
+    user = prefix + 'w'
+    docker('network', 'create', name)
+    docker('run', '-d', '--name', user, '--network', name, web_image)
+    run = run_tasks([net_task({'name': name, 'state': 'absent'})])
+    assert run.rc != 0 and user in run.task('t')['msg'] and exists('network', name)
+    four_step([net_task({'name': name, 'state': 'absent', 'force': True})])
+    assert not exists('network', name) and inspect('container', user)['State']['Running']
+    run = run_tasks([net_task({'name': 'bridge', 'state': 'absent'})])
+    assert run.rc != 0 and 'predefines' in run.task('t')['msg']
