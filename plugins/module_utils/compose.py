@@ -40,8 +40,6 @@ from ansible_collections.berth.docker.plugins.module_utils.compose_plan import (
     service_networks,
     volume_create_body,
 )
-from ansible_collections.berth.docker.plugins.module_utils.container import exit_explanation, health_log, health_status
-from ansible_collections.berth.docker.plugins.module_utils.container_spec import endpoint_config, parse_network
 
 DEFAULT_STOP_TIMEOUT = 10
 POLL = 0.25
@@ -154,6 +152,10 @@ def ps_entry(container):
 
 def ps(client, project_name, services=None):
     containers, _n, _v = list_project(client, project_name)
+    return ps_from(containers, services)
+
+
+def ps_from(containers, services=None):
     result = [ps_entry(c) for c in containers if (c.get('Labels') or {}).get(LABEL_ONEOFF, 'False') != 'True']
     if services:
         result = [c for c in result if c['Service'] in services]
@@ -173,6 +175,8 @@ class ComposeRunner:
         self.images = []
         self.changed = False
         self.ids = {}  # service -> id of its first replica (after changes)
+        self.listed = None  # the container list, when nothing changed since it was read
+        self.plan = None
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -298,6 +302,8 @@ class ComposeRunner:
             self.execute(plan, image_ids)
             if p['wait'] and p['state'] in ('present', 'restarted'):
                 self.wait_project(plan.services)
+        if not self.changed:
+            self.listed = containers
         return self.finish(plan)
 
     def run_once_services(self):
@@ -370,6 +376,8 @@ class ComposeRunner:
                                  what='creating volume %s' % item['name'])
         if self.p['state'] == 'absent':
             return self.execute_absent(plan)
+        if not plan.containers:
+            return None
         by_service = {}
         for item in plan.containers:
             by_service.setdefault(item['service'], []).append(item)
@@ -384,12 +392,15 @@ class ComposeRunner:
             starting = [i for i in items if i['action'] in ('create', 'recreate', 'start', 'restart') and i.get('start', True)]
             if starting:
                 self.wait_dependencies(name)
+            acted = False
             for item in items:
                 if item['action'] == 'stop':
                     stops.append(item)
                     continue
                 self.execute_container(item, image_ids.get(name))
-            self.refresh_ids()
+                acted = True
+            if acted:
+                self.refresh_ids()
         for item in stops:
             self._stop(item['id'], self.stop_timeout({'Labels': {LABEL_SERVICE: item['service']}}))
         return None
@@ -437,6 +448,10 @@ class ComposeRunner:
         cid = created['Id']
         if not svc.get('network_mode'):
             for net in service_networks(self.project, svc)[1:]:
+                from ansible_collections.berth.docker.plugins.module_utils.container_spec import (  # pylint: disable=import-outside-toplevel
+                    endpoint_config,
+                    parse_network,
+                )
                 spec = parse_network(net)
                 self.client.post('/networks/%s/connect' % _q(net['name']),
                                  body={'Container': cid, 'EndpointConfig': endpoint_config(spec)},
@@ -504,6 +519,11 @@ class ComposeRunner:
                 self.wait_container(container['Id'], dep, condition, deadline, 'service %s depends on it' % name)
 
     def wait_container(self, cid, service, condition, deadline, why):
+        from ansible_collections.berth.docker.plugins.module_utils.container import (  # pylint: disable=import-outside-toplevel
+            exit_explanation,
+            health_log,
+            health_status,
+        )
         while True:
             data = self.client.inspect('container', cid)
             if data is None:
@@ -585,8 +605,7 @@ class ComposeRunner:
             'project_name': self.project.name,
             'actions': self.actions,
             'images': self.images,
-            'containers': ps(self.client, self.project.name) if not self.check_mode or not self.changed else
-            self.predicted_ps(plan),
+            'containers': self.containers_now(plan),
         }
         if self.module._diff:
             lines = []
@@ -596,6 +615,13 @@ class ComposeRunner:
                                              (' (%s)' % item['reason']) if item.get('reason') else ''))
             result['diff'] = {'prepared': '\n'.join(lines) + ('\n' if lines else '')}
         return result
+
+    def containers_now(self, plan):
+        if self.listed is not None:
+            return ps_from(self.listed)
+        if self.check_mode and self.changed:
+            return self.predicted_ps(plan)
+        return ps(self.client, self.project.name)
 
     def predicted_ps(self, plan):
         """In check mode: today's containers with what the plan would do to each."""
