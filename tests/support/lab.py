@@ -33,7 +33,7 @@ NODE_DOCKERFILE = """FROM %(base)s
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends systemd systemd-sysv openssh-server python3 sudo \\
-      iproute2 ca-certificates \\
+      iproute2 ca-certificates python3-apt \\
  && apt-get install -y --no-install-recommends --download-only docker.io python3-yaml \\
  && systemctl enable ssh \\
  && rm -f /etc/ssh/ssh_host_*_key* \\
@@ -47,6 +47,8 @@ CMD ["/sbin/init"]
 """
 # The docker.io packages are downloaded into the image's apt cache (not installed): a node
 # starts with no engine, and installing it does not wait for the mirror.
+
+SSH_OPTS = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'
 
 RUN_FLAGS = [
     '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_PTRACE',
@@ -98,7 +100,9 @@ class Node:
             'ansible_user': 'root',
             'ansible_connection': 'ssh',
             'ansible_ssh_private_key_file': self.key,
-            'ansible_ssh_common_args': '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR',
+            'ansible_ssh_common_args': SSH_OPTS,
+            'ansible_ssh_retries': 3,
+            'ansible_timeout': 30,
             'ansible_python_interpreter': '/usr/bin/python3',
         }
 
@@ -129,7 +133,17 @@ def start_node(name, image, key, network=None, timeout=60):
     info = inspect('container', name)
     nets = info['NetworkSettings']['Networks']
     ip = next(iter(nets.values()))['IPAddress']
-    return Node(name, ip, key)
+    node = Node(name, ip, key)
+    # sshd is active; wait until it completes a real login (slow right after boot on a busy host)
+    while True:
+        proc = subprocess.run(['ssh', '-i', key, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10']
+                              + SSH_OPTS.split() + ['root@' + ip, 'true'],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, timeout=60)
+        if proc.returncode == 0:
+            return node
+        if time.time() > deadline:
+            raise AssertionError('cannot ssh to lab node %s (%s): %s' % (name, ip, proc.stderr.decode().strip()))
+        time.sleep(0.5)
 
 
 def write_inventory(path, nodes, group='lab'):

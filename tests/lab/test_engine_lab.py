@@ -1,0 +1,86 @@
+"""berth.docker.engine (module and role) on a lab node: a fresh Debian host with systemd and sshd,
+reached over SSH, gets docker.io installed, enabled and started, daemon.json applied (reload vs
+restart proved by the dockerd PID), a daemon.json the engine cannot start with rolled back, and a
+second run reports no change. The docker CLI and systemctl inside the node are the witnesses.
+Marked lab + slow (tests/conftest.py): installing docker.io on the node takes a while."""
+
+import pytest
+
+from tests.support.ansible_run import four_step, run_tasks
+from tests.support.lab import lab, lab_image, lab_key  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.slow
+
+
+ROLE_TASK = 'berth.docker.engine : Install, configure and run the Docker engine'
+
+
+def engine(args, name='engine'):
+    return [{'name': name, 'berth.docker.engine': args}]
+
+
+def main_pid(node):
+    return int(node.sh('systemctl show -p MainPID --value docker').stdout.strip())
+
+
+def test_engine_lifecycle_on_a_fresh_node(lab):
+    node = lab.node('n1')
+    inventory = lab.inventory()
+    kw = {'hosts': node.name, 'inventory': inventory}
+
+    # unsupported OS: the message lists the supported ones (os-release changed only on this node)
+    node.sh('cp /etc/os-release /root/os-release && sed -i "s/^ID=.*/ID=alpine/" /etc/os-release')
+    run = run_tasks(engine({}), **kw)
+    assert run.rc != 0
+    msg = run.task('engine')['msg']
+    assert "unsupported operating system" in msg and 'ID=alpine' in msg
+    for name in ('CentOS 7-10', 'Fedora', 'Debian', 'Ubuntu'):
+        assert name in msg
+    node.sh('cp /root/os-release /etc/os-release')
+    assert node.sh('command -v dockerd', check=False).returncode != 0, 'the node is not fresh'
+
+    # 1. install + configure + enable + start through the role, four steps
+    role = [{'name': 'engine role', 'ansible.builtin.include_role': {'name': 'berth.docker.engine'},
+             'vars': {'engine_daemon_config': {'labels': ['berth.lab=one']}, 'engine_users': []}}]
+    runs = four_step(role, **kw)
+    check = runs[0].task(ROLE_TASK)
+    assert 'install package docker.io' in check['actions'] and check['service_manager'] == 'systemd'
+    real = runs[1].task(ROLE_TASK)
+    assert real['enabled'] is True and real['active'] is True and real['engine']['version'].startswith('20.10')
+    assert node.sh("dpkg-query -W -f '${Status}' docker.io").stdout == 'install ok installed'
+    assert node.sh('systemctl is-enabled docker').stdout.strip() == 'enabled'
+    assert node.sh('systemctl is-active docker').stdout.strip() == 'active'
+    assert node.sh("docker info --format '{{json .Labels}}'").stdout.strip() == '["berth.lab=one"]'
+    assert node.sh("python3 -c 'import yaml'").returncode == 0  # compose support
+    pid = main_pid(node)
+    assert real['pid'] == pid
+
+    # 2. a reloadable change: SIGHUP, same PID
+    runs = four_step(engine({'daemon_config': {'labels': ['berth.lab=two'], 'live-restore': True}}), **kw)
+    real = runs[1].task('engine')
+    assert real['actions'] == ['write /etc/docker/daemon.json (changed: labels, live-restore)', 'reload dockerd (SIGHUP)']
+    assert main_pid(node) == pid
+    assert node.sh("docker info --format '{{json .Labels}} {{.LiveRestoreEnabled}}'").stdout.strip() == '["berth.lab=two"] true'
+
+    # 3. a non-reloadable change: restart, new PID
+    runs = four_step(engine({'daemon_config': {'log-driver': 'local'}}), **kw)
+    real = runs[1].task('engine')
+    assert real['restart_keys'] == ['log-driver']
+    new_pid = main_pid(node)
+    assert new_pid != pid and real['pid'] == new_pid
+    assert node.sh("docker info --format '{{.LoggingDriver}}'").stdout.strip() == 'local'
+
+    # 4. a daemon.json the engine cannot start with: rolled back, engine running again
+    before = node.sh('cat /etc/docker/daemon.json').stdout
+    run = run_tasks(engine({'daemon_config': {'storage-driver': 'berth-no-such-driver'}}), **kw)
+    assert run.rc != 0
+    result = run.task('engine')
+    assert result['rolled_back'] is True and 'berth-no-such-driver' in result['msg']
+    assert node.sh('cat /etc/docker/daemon.json').stdout == before
+    assert node.sh('systemctl is-active docker').stdout.strip() == 'active'
+    assert node.sh("docker info --format '{{.LoggingDriver}}'").stdout.strip() == 'local'
+
+    # 5. the whole desired state once more: nothing to do
+    final = {'labels': ['berth.lab=two'], 'live-restore': True, 'log-driver': 'local'}
+    run = run_tasks([dict(role[0], vars={'engine_daemon_config': final})], **kw).assert_ok()
+    assert not run.changed, run.changed
