@@ -25,7 +25,7 @@ def started(second, config=None):
     return second.pid()
 
 
-def test_direct_daemon_started_configured_four_step(second_engine):
+def test_direct_daemon_started_configured_four_step(second_engine):  # noqa: F811
     """A fresh second engine: daemon.json written and dockerd started directly (pidfile, log file),
     `enabled: n/a`; the second check and real run report no change."""
     second = second_engine
@@ -45,7 +45,7 @@ def test_direct_daemon_started_configured_four_step(second_engine):
     assert subprocess.run(['docker', 'info', '--format', '{{.Driver}}'], stdout=subprocess.PIPE, check=True).stdout.strip() != b'vfs'
 
 
-def test_reload_keeps_pid_restart_changes_it(second_engine):
+def test_reload_keeps_pid_restart_changes_it(second_engine):  # noqa: F811
     """A reloadable change (labels, debug) is applied by SIGHUP: same PID; a non-reloadable one
     (log-driver) restarts dockerd: new PID. Both four-step."""
     second = second_engine
@@ -71,7 +71,7 @@ def test_reload_keeps_pid_restart_changes_it(second_engine):
     assert second.config()['labels'] == ['berth.stage=b'] and second.config()['bridge'] == 'none'
 
 
-def test_engine_that_does_not_come_back_is_rolled_back(second_engine):
+def test_engine_that_does_not_come_back_is_rolled_back(second_engine):  # noqa: F811
     """A daemon.json dockerd parses but cannot start with (an unknown storage driver): the module
     restarts, the engine fails, the old file is put back, the engine runs again, the task fails with
     the engine's own error."""
@@ -89,7 +89,7 @@ def test_engine_that_does_not_come_back_is_rolled_back(second_engine):
     assert second.info('{{.Driver}}') == 'vfs'
 
 
-def test_invalid_key_is_refused_by_dockerd(second_engine):
+def test_invalid_key_is_refused_by_dockerd(second_engine):  # noqa: F811
     """An unknown daemon.json key: dockerd's own message, nothing written, engine untouched."""
     second = second_engine
     pid = started(second)
@@ -114,7 +114,7 @@ def _host_route():
     return None
 
 
-def test_colliding_bip_fails_naming_the_route(second_engine):
+def test_colliding_bip_fails_naming_the_route(second_engine):  # noqa: F811
     """A bip inside a host route fails before anything is written, naming that route."""
     second = second_engine
     pid = started(second)
@@ -128,7 +128,7 @@ def test_colliding_bip_fails_naming_the_route(second_engine):
     assert second.raw_config() == before and second.pid() == pid
 
 
-def test_absent_refuses_while_containers_run(second_engine, busybox_image, prefix):
+def test_absent_refuses_while_containers_run(second_engine, busybox_image, prefix):  # noqa: F811
     """state=absent with a running container on the second engine fails naming it; with force the
     engine is stopped (packages are not managed here: manage_packages=false)."""
     second = second_engine
@@ -149,7 +149,7 @@ def test_absent_refuses_while_containers_run(second_engine, busybox_image, prefi
     assert second.docker('version', check=False).returncode != 0
 
 
-def test_version_pin_that_does_not_exist(second_engine):
+def test_version_pin_that_does_not_exist(second_engine):  # noqa: F811
     """A version pin no repository offers fails and lists what is available (check mode and
     update_cache=false: nothing is installed or refreshed on this machine)."""
     second = second_engine

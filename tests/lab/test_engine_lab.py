@@ -23,7 +23,7 @@ def main_pid(node):
     return int(node.sh('systemctl show -p MainPID --value docker').stdout.strip())
 
 
-def test_engine_lifecycle_on_a_fresh_node(lab):
+def test_engine_lifecycle_on_a_fresh_node(lab):  # noqa: F811
     node = lab.node('n1')
     inventory = lab.inventory()
     kw = {'hosts': node.name, 'inventory': inventory}
