@@ -1,0 +1,92 @@
+"""engine_config: merge, diff keys, reloadable analysis, flag conflicts, atomic write/backup/restore,
+and validation by the real dockerd installed here (nothing is started: engines before 23 are
+checked by a scratch start that stops at its pidfile check)."""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from ansible_collections.berth.docker.plugins.module_utils import engine_config as cfg
+
+
+def test_merge_and_exact():
+    current = {'debug': False, 'labels': ['a=1'], 'log-driver': 'json-file'}
+    assert cfg.merge(current, {'debug': True, 'log-driver': None}) == {'debug': True, 'labels': ['a=1']}
+    assert cfg.merge(current, {'debug': True}, 'exact') == {'debug': True}
+    assert cfg.merge(None, {'x': 1}) == {'x': 1}
+
+
+def test_changed_keys_and_reloadable():
+    old = {'debug': False, 'labels': ['a=1'], 'bridge': 'none'}
+    new = {'debug': True, 'labels': ['a=1'], 'log-driver': 'local'}
+    keys = cfg.changed_keys(old, new)
+    assert keys == ['bridge', 'debug', 'log-driver']
+    assert cfg.needs_restart(['debug', 'labels', 'live-restore', 'registry-mirrors', 'insecure-registries']) == []
+    assert cfg.needs_restart(keys) == ['bridge', 'log-driver']
+    assert cfg.needs_restart(['log-level']) == ['log-level']  # not reloadable in dockerd (only debug is)
+
+
+def test_flag_conflicts_explain_hosts_vs_fd():
+    flags = cfg.unit_flag_keys('/usr/sbin/dockerd -H fd:// $DOCKER_OPTS')
+    assert set(flags) == {'hosts'}
+    problems = cfg.flag_conflicts({'hosts': ['tcp://0.0.0.0:2376']}, flags)
+    assert len(problems) == 1 and '-H fd://' in problems[0] and 'drop-in' in problems[0]
+    assert cfg.flag_conflicts({'debug': True}, flags) == []
+    assert set(cfg.unit_flag_keys('/usr/bin/dockerd --data-root=/srv/docker -p /run/d.pid')) == {'data-root', 'pidfile'}
+
+
+def test_render_is_stable():
+    assert cfg.render({'b': 1, 'a': [1, 2]}) == '{\n  "a": [\n    1,\n    2\n  ],\n  "b": 1\n}\n'
+
+
+def test_write_atomic_backup_and_restore(tmp_path):
+    path = str(tmp_path / 'etc' / 'daemon.json')
+    assert cfg.write_atomic(path, '{"debug": true}\n') is None  # directory created, nothing to back up
+    backup = cfg.write_atomic(path, '{"debug": false}\n')
+    assert open(backup).read() == '{"debug": true}\n' and open(path).read() == '{"debug": false}\n'
+    assert oct(os.stat(path).st_mode & 0o777) == '0o644'
+    assert [n for n in os.listdir(os.path.dirname(path)) if n.startswith('.daemon.json.')] == []
+    cfg.restore(path, '{"debug": true}\n')
+    assert open(path).read() == '{"debug": true}\n'
+    cfg.restore(path, None)
+    assert not os.path.exists(path)
+
+
+def test_read_refuses_non_json(tmp_path):
+    path = tmp_path / 'daemon.json'
+    path.write_text('{not json')
+    with pytest.raises(cfg.ConfigError) as err:
+        cfg.read(str(path))
+    assert 'not valid JSON' in str(err.value)
+    assert cfg.read(str(tmp_path / 'missing.json')) == (None, None)
+    path.write_text('{"debug": true}')
+    assert cfg.read(str(path)) == ({'debug': True}, '{"debug": true}')
+
+
+needs_dockerd = pytest.mark.skipif(shutil.which('dockerd') is None, reason='dockerd is not installed')
+
+
+@needs_dockerd
+def test_validate_with_the_real_dockerd():
+    assert cfg.validate({'debug': True, 'labels': ['a=b'], 'hosts': ['unix:///nowhere.sock']}, '/etc/docker/daemon.json') is None
+    error = cfg.validate({'berth-bogus': 1}, '/etc/docker/daemon.json')
+    assert error == ("unable to configure the Docker daemon with file /etc/docker/daemon.json: the following directives "
+                     "don't match any configuration option: berth-bogus")
+    assert 'log' in cfg.validate({'log-level': 'loud'}, '/x/daemon.json')
+
+
+def test_validate_through_a_runner_for_new_engines():
+    """Engines 23+: `dockerd --validate --config-file` answers; its message is passed through."""
+    calls = []
+
+    def runner(argv):
+        calls.append(argv)
+        with open(argv[-1]) as handle:
+            assert json.load(handle) == {'debug': 'yes'}
+        return 1, '', 'unable to configure the Docker daemon with file %s: json: cannot unmarshal string' % argv[-1]
+
+    error = cfg.validate({'debug': 'yes'}, '/etc/docker/daemon.json', runner=runner)
+    assert calls[0][:3] == ['dockerd', '--validate', '--config-file']
+    assert error == 'unable to configure the Docker daemon with file /etc/docker/daemon.json: json: cannot unmarshal string'

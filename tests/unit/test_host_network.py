@@ -1,0 +1,65 @@
+"""host_network: /proc parsing and collision analysis on recorded route tables, and the real
+routes of this host through both backends (pyroute2 and /proc)."""
+
+import pytest
+
+from ansible_collections.berth.docker.plugins.module_utils import host_network as hn
+
+PROC_ROUTE = """Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
+eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0
+docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0
+eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
+wg0\t0000000A\t00000000\t0001\t0\t0\t0\t000000FF\t0\t0\t0
+"""
+IF_INET6 = """fd000000000000000000000000000002 02 40 00 80     eth0
+fe800000000000000000000000000001 02 40 20 80     eth0
+00000000000000000000000000000001 01 80 10 80       lo
+"""
+
+
+def test_parse_proc_route():
+    routes = hn.parse_proc_route(PROC_ROUTE)
+    assert [(str(r.network), r.dev) for r in routes] == [
+        ('0.0.0.0/0', 'eth0'), ('172.17.0.0/16', 'docker0'), ('192.0.2.0/24', 'eth0'), ('10.0.0.0/8', 'wg0')]
+
+
+def test_parse_if_inet6():
+    routes = hn.parse_proc_if_inet6(IF_INET6)
+    assert [(str(r.network), r.dev) for r in routes] == [('fd00::/64', 'eth0'), ('fe80::/64', 'eth0'), ('::1/128', 'lo')]
+
+
+def test_collisions_name_the_route():
+    routes = hn.parse_proc_route(PROC_ROUTE) + hn.parse_proc_if_inet6(IF_INET6)
+    problems = hn.collisions({'bip': '192.0.2.129/25'}, routes)
+    assert problems == ["bip 192.0.2.128/25 overlaps the host route 192.0.2.0/24 dev eth0 (route): Docker's bridge "
+                        "would shadow it and cut the host off that network"]
+    pools = hn.collisions({'default-address-pools': [{'base': '10.200.0.0/16', 'size': 24}]}, routes)
+    assert len(pools) == 1 and 'default-address-pools[0].base 10.200.0.0/16' in pools[0] and 'dev wg0' in pools[0]
+    assert 'fd00::/64 dev eth0' in hn.collisions({'fixed-cidr-v6': 'fd00::/80'}, routes)[0]
+
+
+def test_no_collision_with_default_route_docker_bridges_or_link_local():
+    routes = hn.parse_proc_route(PROC_ROUTE) + hn.parse_proc_if_inet6(IF_INET6)
+    assert hn.collisions({'bip': '172.17.0.1/16'}, routes) == []  # docker0 keeps its own network
+    assert hn.collisions({'bip': '198.51.100.1/24', 'fixed-cidr': '198.51.100.0/25'}, routes) == []
+    assert hn.collisions({'fixed-cidr-v6': 'fe80::/64'}, routes) == []
+
+
+def test_bad_values_are_named():
+    with pytest.raises(ValueError) as err:
+        hn.address_settings({'bip': 'not-a-net'})
+    assert 'bip' in str(err.value)
+    with pytest.raises(ValueError) as err:
+        hn.address_settings({'default-address-pools': [{'size': 24}]})
+    assert 'needs a base' in str(err.value)
+
+
+def test_real_routes_both_backends_agree_on_ipv4():
+    """This host's routes, read with pyroute2 and from /proc: the same IPv4 networks."""
+    pytest.importorskip('pyroute2')
+    with_netlink, backend = hn.host_routes()
+    from_proc, proc_backend = hn.host_routes(use_pyroute2=False)
+    assert backend == 'pyroute2' and proc_backend == 'proc'
+    v4 = {(str(r.network), r.dev) for r in with_netlink if r.network.version == 4 and r.source == 'route'}
+    v4_proc = {(str(r.network), r.dev) for r in from_proc if r.network.version == 4}
+    assert v4 and v4 == v4_proc
