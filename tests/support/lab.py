@@ -9,8 +9,9 @@ inventory for them). Nodes are removed by the ``prefix`` fixture's cleanup.
 
 Also a command line for playing with the lab by hand::
 
-    python -m tests.support.lab up 2      # start two nodes, write .berth/lab/inventory.yml
-    python -m tests.support.lab down      # remove them
+    .venv/bin/python -m tests.support.lab up 2   # two nodes; writes .berth/lab/ (key, NAME.ip, inventory.yml)
+    .venv/bin/ansible -i inventory/lab.yml lab -m ping
+    .venv/bin/python -m tests.support.lab down   # remove them
 """
 
 import hashlib
@@ -194,11 +195,15 @@ def main(argv):
     os.makedirs(state, exist_ok=True)
     if argv[:1] == ['up']:
         count = int(argv[1]) if len(argv) > 1 else 2
+        main(['down'])
         image = node_image()
         key = make_key(state)
         nodes = [start_node('berth-lab-node%d' % (i + 1), image, key) for i in range(count)]
         path = write_inventory(os.path.join(state, 'inventory.yml'), nodes)
         for n in nodes:
+            # inventory/lab.yml reads the addresses from here
+            with open(os.path.join(state, n.name + '.ip'), 'w') as handle:
+                handle.write(n.ip + '\n')
             print('%s %s' % (n.name, n.ip))
         print('inventory: %s' % path)
         return 0
@@ -207,6 +212,8 @@ def main(argv):
         for name in out:
             if name.startswith('berth-lab-node'):
                 docker('rm', '-f', '-v', name, check=False)
+                if os.path.exists(os.path.join(state, name + '.ip')):
+                    os.unlink(os.path.join(state, name + '.ip'))
         return 0
     print(__doc__)
     return 2
