@@ -19,9 +19,10 @@ IMAGE = {
 }
 
 
-def container_from(options, image=IMAGE, running=True):
+def container_from(options, image=None, running=True):
     """What the engine's inspect looks like after creating ``options`` (a simulation of the
     engine's image merge, for unit tests only)."""
+    image = image or IMAGE
     body = cs.create_body(options, image)
     img = image['Config']
     env = cs._env_dict(img['Env'])
