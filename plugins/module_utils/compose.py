@@ -176,6 +176,9 @@ class ComposeRunner:
         self.changed = False
         self.ids = {}  # service -> id of its first replica (after changes)
         self.listed = None  # the container list, when nothing changed since it was read
+        self.hashes = {}  # container id -> config hash it carries
+        self.image_ids = {}
+        self.image_actions = {}
         self.plan = None
 
     # -- helpers -------------------------------------------------------------------------
@@ -283,6 +286,8 @@ class ComposeRunner:
             from ansible_collections.berth.docker.plugins.module_utils.compose_plan import select_services  # pylint: disable=import-outside-toplevel
             selected = select_services(project, p.get('services'), p['dependencies'])
             image_ids, image_actions = self.resolve_images(selected)
+        self.image_ids, self.image_actions = image_ids, image_actions
+        self.hashes = dict((c['Id'], (c.get('Labels') or {}).get(LABEL_CONFIG_HASH)) for c in containers)
         plan = plan_project(project, containers, networks, volumes, image_ids, state=p['state'], services=p.get('services'),
                             dependencies=p['dependencies'], scale=p.get('scale'), recreate=p['recreate'],
                             remove_orphans=p['remove_orphans'], remove_volumes=p['remove_volumes'],
@@ -614,7 +619,30 @@ class ComposeRunner:
                 lines.append('%s %s %s%s' % (item['action'], item['what'], target,
                                              (' (%s)' % item['reason']) if item.get('reason') else ''))
             result['diff'] = {'prepared': '\n'.join(lines) + ('\n' if lines else '')}
+            before, after = self.service_diff(plan)
+            if before or after:
+                result['diff'].update(before=before, after=after)
         return result
+
+    def service_diff(self, plan):
+        """The configuration of every service whose containers are created or recreated: before
+        the config hash the containers carry, after the new hash and the normalised configuration."""
+        before, after = {}, {}
+        if plan is None or not self.project.services:
+            return before, after
+        for item in plan.containers:
+            if item['action'] not in ('create', 'recreate'):
+                continue
+            name = item['service']
+            svc = self.project.services[name]
+            image_id = self.image_ids.get(name)
+            old = self.hashes.get(item.get('id')) if item.get('id') else None
+            before.setdefault(name, {'config_hash': old})
+            new = dict((k, v) for k, v in svc.items() if k != 'name' and v not in (None, [], {}))
+            new['config_hash'] = config_hash(svc, image_id) if image_id else '(after the image is %s)' % (
+                self.image_actions.get(name) or 'resolved')
+            after[name] = new
+        return before, after
 
     def containers_now(self, plan):
         if self.listed is not None:

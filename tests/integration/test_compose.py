@@ -155,11 +155,17 @@ def test_editing_one_service_recreates_only_it(engine, prefix, busybox_image, we
     task = cs.compose_task(project_src=str(tmp_path), project_name=project)
     run_tasks([task]).assert_ok()
     before = cs.ids(project)
+    old_hash = inspect('container', project + '-b-1')['Config']['Labels']['com.docker.compose.config-hash']
     doc['services']['b']['environment']['V'] = '2'
     cs.write_project(tmp_path, doc)
     runs = four_step([task], diff=True)
     assert [(a['action'], a['service']) for a in runs[0].task('compose')['actions']] == [('recreate', 'b')]
     assert 'recreate container %s-b-1 (its configuration or image changed)' % project in runs[1].output
+    new_hash = inspect('container', project + '-b-1')['Config']['Labels']['com.docker.compose.config-hash']
+    diff_text = runs[0].output
+    assert "+        environment:\n+            V: '2'" in diff_text, diff_text
+    assert '-        config_hash: %s' % old_hash in diff_text and '+        config_hash: %s' % new_hash in diff_text
+    assert 'stop_signal' not in diff_text  # unset keys are left out of the diff
     after = cs.ids(project)
     assert sorted(after) == sorted(before)
     assert [n for n in before if before[n] != after[n]] == [project + '-b-1']
