@@ -11,6 +11,7 @@ check mode, and says what it did in ``actions``.
 
 
 import hashlib
+import io
 import json
 import os
 import tarfile
@@ -103,7 +104,9 @@ def archive_manifest(path):
     clear message when it is not one (corrupt, truncated, not a tar, no manifest.json)."""
     try:
         with tarfile.open(path, 'r:*') as tar:
-            members = dict((m.name[2:] if m.name.startswith('./') else m.name, m) for m in tar.getmembers())
+            all_members = tar.getmembers()
+            check_complete(tar, all_members, path)
+            members = dict((m.name[2:] if m.name.startswith('./') else m.name, m) for m in all_members)
             manifest_member = members.get('manifest.json')
             if manifest_member is None:
                 raise ValueError('%s is a tar file but has no manifest.json: not an archive made by docker save '
@@ -127,17 +130,37 @@ def archive_manifest(path):
                          % (path, exc or type(exc).__name__))
 
 
+def check_complete(tar, members, path):
+    """Raise tarfile.ReadError when an uncompressed tar is cut short: tarfile silently stops
+    at a truncated header, so look at what follows the last member: a complete archive has
+    an end-of-archive block of zeros there. (Compressed archives: the decompressor notices.)"""
+    if not isinstance(tar.fileobj, io.BufferedReader):
+        return
+    size = os.path.getsize(path)
+    for member in members:
+        if member.isfile() and member.offset_data + member.size > size:
+            raise tarfile.ReadError('truncated: %s ends beyond the end of the file' % member.name)
+    with open(path, 'rb') as handle:
+        handle.seek(tar.offset)
+        rest = handle.read(1024)
+    if len(rest) < tarfile.BLOCKSIZE or rest.strip(b'\0'):
+        raise tarfile.ReadError('truncated or damaged after %d bytes (no end-of-archive block)' % tar.offset)
+
+
 def check_rootfs_tarball(path):
     """Read every member header of a root file system tarball; ValueError when it is corrupt."""
     count = 0
     try:
         with tarfile.open(path, 'r:*') as tar:
+            members = []
             for member in tar:
                 count += 1
+                members.append(member)
                 if member.isfile():
                     handle = tar.extractfile(member)
                     while handle.read(1024 * 1024):
                         pass
+            check_complete(tar, members, path)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ValueError('%s is not a readable tar archive (%s): is it complete and not corrupt?' % (path, exc))
     if count == 0:
@@ -210,6 +233,11 @@ class ImageManager:
                 raise DockerError('name is required (the image), unless only container_export is given')
             return self.finish(None)
         ref = self.ref(p['name'], p['tag'])
+        # every reference is checked before anything is done
+        if p['repository']:
+            self.ref(p['repository'], ref.tag or 'latest', 'repository')
+        for extra in p['archive_names'] or []:
+            self.ref(extra, None, 'archive_names')
         self.before = self.inspect(ref.name)
         if p['state'] == 'absent':
             self.remove(ref)

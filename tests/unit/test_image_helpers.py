@@ -45,6 +45,11 @@ def test_archive_manifest_rejects_corrupt_and_foreign_files(tmp_path):
         add(tar, 'etc/hostname', b'x\n')
     with pytest.raises(ValueError, match='no manifest.json'):
         image.archive_manifest(rootfs)
+    cut = tmp_path / 'cut.tar'
+    make_archive(str(tmp_path / 'whole.tar'), [(b'{"a":1}' * 300, ['x:1'])])
+    cut.write_bytes((tmp_path / 'whole.tar').read_bytes()[:1500])
+    with pytest.raises(ValueError, match='truncated|unexpected end of data'):
+        image.archive_manifest(str(cut))
     truncated = str(tmp_path / 'truncated.tar')
     with tarfile.open(truncated, 'w') as tar:
         add(tar, 'manifest.json', json.dumps([{'Config': 'gone.json', 'RepoTags': ['a:1']}]).encode())
