@@ -31,8 +31,11 @@ class ServiceError(Exception):
 
 
 def _run(cmd, timeout=60):
+    # cwd=/ : a daemon started from Ansible's temporary directory, which is deleted after the task, cannot
+    # re-execute itself on a master-worker reload (every later reload fails)
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout, check=False, cwd='/')
     except FileNotFoundError:
         raise ServiceError('%s not found: install HAProxy (the berth.docker.haproxy role does) or set haproxy_bin' % cmd[0])
     except subprocess.TimeoutExpired:
@@ -269,7 +272,8 @@ class MasterWorker(Manager):
         deadline = time.time() + self.timeout
         while time.time() < deadline:
             pid = self.master_pid()
-            if pid and _children(pid):
+            # ready when a worker runs and the master CLI answers (a SIGUSR2 before that is lost)
+            if pid and _children(pid) and (not self.master_socket or self.show_proc() is not None):
                 return
             time.sleep(0.1)
         raise ServiceError('HAProxy (%s) did not come up within %ss' % (' '.join(cmd), self.timeout))
@@ -277,6 +281,9 @@ class MasterWorker(Manager):
     def reload(self):
         pid = self.master_pid()
         before = self.show_proc()
+        if before is None and self.master_socket:
+            time.sleep(0.5)  # the master may be re-executing after an earlier reload
+            before = self.show_proc()
         old_workers = set(_children(pid))
         os.kill(pid, signal.SIGUSR2)
         deadline = time.time() + self.timeout

@@ -44,12 +44,18 @@ def http_get(port, path='/', auth=None, timeout=5.0, host='127.0.0.1'):
         conn.close()
 
 
-def start_web(prefix, image, name, port=None, extra=()):
+# a CGI that answers after SLOW_SECONDS, for the drain test (busybox httpd runs /www/cgi-bin/*)
+SLOW_SECONDS = 4
+SLOW_CMD = ('sh', '-c', 'mkdir -p /www/cgi-bin && printf "#!/bin/sh\\nsleep %d\\nprintf \\"Content-Type: text/plain\\\\r\\\\n'
+            '\\\\r\\\\nslow $WEB_NAME\\\\n\\"\\n" > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec /web.sh' % SLOW_SECONDS)
+
+
+def start_web(prefix, image, name, port=None, extra=(), cmd=()):
     """A berth-test/web container answering ``name``, published on 127.0.0.1:port."""
     port = port or free_port()
     container = prefix + name
     docker_cli.docker('run', '-d', '--name', container, '-e', 'WEB_NAME=%s' % name,
-                      '-p', '127.0.0.1:%d:80' % port, *extra, image)
+                      '-p', '127.0.0.1:%d:80' % port, *extra, image, *cmd)
     wait_until(lambda: _answers(port), timeout=15, what='%s on port %d' % (container, port))
     return {'name': name, 'container': container, 'port': port}
 
