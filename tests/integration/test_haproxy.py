@@ -14,7 +14,7 @@ import pytest
 from tests.support import docker_cli
 from tests.support.ansible_run import four_step, run_tasks
 from tests.support.haproxy import STATS_USER, Load, http_get, start_web, wait_until
-from tests.support.haproxy import lb as _lb_fixture, two_webs as _two_webs_fixture  # noqa: F401 (pytest fixtures)
+from tests.support.haproxy import lb_fixture, two_webs_fixture  # noqa: F401 (pytest fixtures lb, two_webs)
 
 
 def _task(args, name='haproxy'):

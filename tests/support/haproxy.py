@@ -54,7 +54,11 @@ def start_web(prefix, image, name, port=None, extra=(), cmd=()):
     """A berth-test/web container answering ``name``, published on 127.0.0.1:port."""
     port = port or free_port()
     container = prefix + name
-    docker_cli.docker('run', '-d', '--name', container, '-e', 'WEB_NAME=%s' % name,
+    # a network of our own (removed with the prefix): independent of the default bridge docker0
+    network = prefix + 'haproxy'
+    if not docker_cli.exists('network', network):
+        docker_cli.docker('network', 'create', network, check=False)
+    docker_cli.docker('run', '-d', '--name', container, '--network', network, '-e', 'WEB_NAME=%s' % name,
                       '-p', '127.0.0.1:%d:80' % port, *extra, image, *cmd)
     wait_until(lambda: _answers(port), timeout=15, what='%s on port %d' % (container, port))
     return {'name': name, 'container': container, 'port': port}
@@ -175,8 +179,8 @@ class Lb:
         return self.stats_csv()[(backend, server)]['status']
 
 
-@pytest.fixture
-def lb():
+@pytest.fixture(name='lb')
+def lb_fixture():
     tmp = tempfile.mkdtemp(prefix='berth-haproxy-')
     instance = Lb(tmp)
     yield instance
@@ -184,8 +188,8 @@ def lb():
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-@pytest.fixture
-def two_webs(prefix, web_image):
+@pytest.fixture(name='two_webs')
+def two_webs_fixture(prefix, web_image):
     return [start_web(prefix, web_image, 'web1'), start_web(prefix, web_image, 'web2')]
 
 
