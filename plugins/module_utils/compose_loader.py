@@ -923,9 +923,8 @@ def normalise_service(name, raw, project, environment):
     deploy = raw.get('deploy') or {}
     if not isinstance(deploy, dict):
         raise ComposeError('%s.deploy must be a mapping' % where)
-    _warn_unknown(deploy.keys(), ('replicas', 'resources', 'restart_policy'), ('mode', 'placement', 'update_config',
-                                                                                'rollback_config', 'labels', 'endpoint_mode'),
-                  '%s.deploy' % where, project.warnings)
+    ignored = ('mode', 'placement', 'update_config', 'rollback_config', 'labels', 'endpoint_mode')
+    _warn_unknown(deploy.keys(), ('replicas', 'resources', 'restart_policy'), ignored, '%s.deploy' % where, project.warnings)
     limits = ((deploy.get('resources') or {}).get('limits') or {})
     memory = limits.get('memory', raw.get('mem_limit'))
     svc['memory'] = parse_size(memory, '%s.deploy.resources.limits.memory' % where) if memory is not None else None
@@ -991,7 +990,7 @@ def service_dependencies(svc):
 def dependency_order(services):
     """Topological order of ``services`` (dict name -> normalised service), dependencies
     first, ties broken by name. A cycle raises ComposeError naming it."""
-    graph = dict((name, [d for d in service_dependencies(svc)]) for name, svc in services.items())
+    graph = dict((name, list(service_dependencies(svc))) for name, svc in services.items())
     for name, deps in graph.items():
         for dep in deps:
             if dep not in graph:
@@ -1085,7 +1084,7 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
             data = parse_yaml(text, path)
         elif not isinstance(data, dict):
             raise ComposeError('definition must be a mapping')
-        _warn_unknown([k for k in data.keys()], TOP_LEVEL_KEYS, TOP_LEVEL_UNSUPPORTED,
+        _warn_unknown(list(data.keys()), TOP_LEVEL_KEYS, TOP_LEVEL_UNSUPPORTED,
                       'top level of %s' % os.path.basename(path), project.warnings)
         if 'services' in data and data['services'] is not None and not isinstance(data['services'], dict):
             raise ComposeError('%s: services must be a mapping of service names' % path)

@@ -13,6 +13,8 @@ from tests.support.ansible_run import four_step, run_tasks
 from tests.support.docker_cli import ENV, exists, inspect
 from tests.support.registry import docker_config, registry  # noqa: F401 - fixtures
 
+__all__ = ['docker_config', 'registry']  # pytest fixtures used by name
+
 
 def _login(reg, config_dir):
     path = os.path.join(config_dir, 'config.json')

@@ -267,8 +267,8 @@ def test_scale_from_deploy_replicas_and_zero():
 
 def test_scale_fills_gaps_and_fixes_duplicate_numbers():
     project = stack(php={'scale': 3})
-    current = [c for c in up_to_date(project, scale={'php': 3}) if not (c['Labels'][cp.LABEL_SERVICE] == 'php' and
-                                                                       c['Labels'][cp.LABEL_NUMBER] == '2')]
+    current = [c for c in up_to_date(project, scale={'php': 3})
+               if not (c['Labels'][cp.LABEL_SERVICE] == 'php' and c['Labels'][cp.LABEL_NUMBER] == '2')]
     assert summary(plan(project, current)) == [('create', 'php', 2)]
     dup = up_to_date(stack()) + [container(stack(), 'web', 1, cid='webdup')]
     result = plan(stack(), dup)
