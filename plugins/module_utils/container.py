@@ -275,6 +275,9 @@ class ContainerManager:
         self.result['changed'] = bool(self.actions)
         self.record_diff(container, differences, actions)
         if self.check or not self.actions:
+            if not self.check and state == 'healthy' and container is not None:
+                # nothing to change, but the state asks for health: wait for it (no change)
+                return self.finish(self.wait_healthy(container['Id']))
             self.result['container'] = container or {}
             return self.finish()
 

@@ -386,3 +386,24 @@ def test_docker_cli_sees_same_state_as_module_result(prefix, web_image):
     ours = run.task('c')['container']
     theirs = json.loads(subprocess.run(['docker', 'inspect', name], stdout=subprocess.PIPE, check=True).stdout)[0]
     assert ours['Id'] == theirs['Id'] and ours['State']['Running'] and theirs['State']['Running']
+
+
+def test_healthy_on_existing_running_container_waits_without_change(prefix, web_image):
+    name = prefix + 'late'
+    hc = {'test': 'test -e /www/ready', 'interval': '1s', 'retries': 30}
+    run_tasks([ctask({'name': name, 'image': web_image, 'healthcheck': hc})]).assert_ok()
+    assert inspect('container', name)['State']['Health']['Status'] == 'starting'
+    docker('exec', '-d', name, 'sh', '-c', 'sleep 2; touch /www/ready')
+    run = run_tasks([ctask({'name': name, 'image': web_image, 'healthcheck': hc, 'state': 'healthy'})]).assert_ok()
+    assert not run.changed and run.task('c')['container']['State']['Health']['Status'] == 'healthy'
+
+
+def test_network_mode_of_another_container(prefix, web_image, busybox_image):
+    host = prefix + 'netowner'
+    run_web(host, web_image)
+    name = prefix + 'sidecar'
+    four_step([ctask({'name': name, 'image': busybox_image, 'command': 'sleep 600', 'init': True,
+                      'network_mode': 'container:%s' % host})])
+    assert inspect('container', name)['HostConfig']['NetworkMode'] == 'container:%s' % container_id(host)
+    # same network namespace: the web server of the other container answers on 127.0.0.1
+    assert docker('exec', name, 'wget', '-q', '-O-', 'http://127.0.0.1/').stdout.strip() == container_id(host)[:12]
