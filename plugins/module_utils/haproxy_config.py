@@ -275,9 +275,10 @@ def _frontend_body(section):
     return out
 
 
-def _backend_body(section, http_request=True):
+def _backend_body(section, standalone=True):
+    """``standalone=False`` for a listen section, whose frontend part already has mode, options and rules."""
     out = []
-    if section.get('mode'):
+    if standalone and section.get('mode'):
         out.append('mode %s' % section['mode'])
     if section.get('balance'):
         out.append('balance %s' % section['balance'])
@@ -290,11 +291,12 @@ def _backend_body(section, http_request=True):
         out.append(' '.join(send))
         if chk.get('expect'):
             out.append('http-check expect %s' % chk['expect'])
-    for opt in _lines(section.get('options')):
-        out.append('option %s' % opt)
+    if standalone:
+        for opt in _lines(section.get('options')):
+            out.append('option %s' % opt)
     if section.get('cookie'):
         out.append('cookie %s' % section['cookie'])
-    if http_request:
+    if standalone:
         for rule in _lines(section.get('http_request')):
             out.append('http-request %s' % rule)
     for server in _servers_of(section):
@@ -389,7 +391,7 @@ def render(model):
     for section in model.get('backends') or []:
         parts.append(_section('backend %s' % section['name'], _backend_body(section), section.get('extra')))
     for section in model.get('listens') or []:
-        parts.append(_section('listen %s' % section['name'], _frontend_body(section) + _backend_body(section, http_request=False),
+        parts.append(_section('listen %s' % section['name'], _frontend_body(section) + _backend_body(section, standalone=False),
                               section.get('extra')))
     stats = model.get('stats') or {}
     if stats.get('enabled'):
