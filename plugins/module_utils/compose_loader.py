@@ -539,6 +539,9 @@ def parse_port(item, what):
 def _abs_host_path(path, project_dir):
     if path.startswith('~'):
         path = os.path.expanduser(path)
+    if not os.path.isabs(path) and project_dir is None:
+        raise ComposeError('the relative path %s in definition needs a project directory to be resolved against; '
+                           'set project_src (or write an absolute path)' % path)
     if not os.path.isabs(path):
         path = os.path.normpath(os.path.join(project_dir, path))
     return path
@@ -674,6 +677,7 @@ class Project:
     def __init__(self):
         self.name = None
         self.working_dir = None
+        self.base_dir = None  # what relative paths resolve against (None: a definition without project_src)
         self.config_files = []
         self.services = {}
         self.all_services = []
@@ -767,7 +771,7 @@ def normalise_service(name, raw, project, environment):
     raw = _service_pre_normalise(raw)
     _warn_unknown(raw.keys(), SERVICE_KEYS, SERVICE_KEYS_IGNORED, where, project.warnings)
     svc = {'name': name}
-    pdir = project.working_dir
+    pdir = project.base_dir
 
     image = raw.get('image')
     build = raw.get('build')
@@ -1042,7 +1046,7 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
     if definition is not None:
         if not isinstance(definition, dict):
             raise ComposeError('definition must be a mapping (the content of a compose file), not %s' % type(definition).__name__)
-        working_dir = os.path.abspath(project_src) if project_src else os.getcwd()
+        working_dir = os.path.abspath(project_src) if project_src else None
         sources.append(('definition', copy.deepcopy(definition), None))
     else:
         if files:
@@ -1056,17 +1060,18 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
             raise ComposeError('give project_src, files or definition')
         for path in paths:
             sources.append((path, None, read_file(path)))
-    project.working_dir = working_dir
+    project.working_dir = working_dir or os.getcwd()
+    project.base_dir = working_dir
     project.config_files = [s[0] for s in sources if s[0] != 'definition']
 
     # the interpolation environment: env files (or .env), then the process environment wins
     file_env = {}
     if env_files:
-        paths = [p if os.path.isabs(p) else os.path.join(working_dir, p) for p in env_files]
+        paths = [p if os.path.isabs(p) else _abs_host_path(p, working_dir) for p in env_files]
         for path in paths:
             file_env.update(read_env_file(path, required=True))
         project.env_files = paths
-    else:
+    elif working_dir:
         dot_env = os.path.join(working_dir, '.env')
         if os.path.isfile(dot_env):
             file_env.update(read_env_file(dot_env, required=False))
@@ -1095,7 +1100,11 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
     if 'version' in merged:
         project.warnings.append('the top-level version key is obsolete and ignored')
 
-    name = project_name or merged.get('name') or env.get('COMPOSE_PROJECT_NAME') or os.path.basename(working_dir.rstrip('/'))
+    name = project_name or merged.get('name') or env.get('COMPOSE_PROJECT_NAME')
+    if not name and not working_dir:
+        raise ComposeError('a definition without project_src has no directory to name the project after; set '
+                           'project_name (or a top-level name key in the definition)')
+    name = name or os.path.basename(working_dir.rstrip('/'))
     project.name = normalise_project_name(name)
     if not project.name:
         raise ComposeError('project name %r has no letters or digits left after normalisation; set project_name' % name)

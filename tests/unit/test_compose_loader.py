@@ -481,3 +481,12 @@ def test_project_config_like_compose_config():
     config = cl.project_config(project)
     assert config['name'] == 'app' and config['services']['web']['image'] == 'a:1'
     assert config['networks']['default']['name'] == 'app_default'
+
+
+def test_definition_without_project_src():
+    project = load_project(definition={'name': 'Inline', 'services': {'web': {'image': 'a', 'volumes': ['/abs:/x']}}}, environ={})
+    assert project.name == 'inline' and project.base_dir is None and project.working_dir == os.getcwd()
+    with pytest.raises(ComposeError, match=r'relative path \./www in definition needs a project directory.*project_src'):
+        load_project(definition={'services': {'web': {'image': 'a', 'volumes': ['./www:/www']}}}, project_name='x', environ={})
+    with pytest.raises(ComposeError, match='set project_name'):
+        load_project(definition={'services': {'web': {'image': 'a'}}}, environ={})
