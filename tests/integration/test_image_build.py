@@ -210,14 +210,18 @@ def test_exec_format_error_carries_the_virtualisation_hint(engine, prefix, busyb
 
 
 def test_bad_build_inputs(engine, prefix, busybox_image, tmp_path):
-    run = run_tasks([build_task(prefix + 'x:1', str(tmp_path / 'missing'))])
-    assert run.rc != 0 and 'build.path %s does not exist' % (tmp_path / 'missing') in run.task('build')['msg']
     os.makedirs(str(tmp_path / 'empty'))
-    run = run_tasks([build_task(prefix + 'x:1', str(tmp_path / 'empty'))])
-    assert run.rc != 0 and 'Dockerfile' in run.task('build')['msg'] and 'does not exist' in run.task('build')['msg']
-    run = run_tasks([{'name': 'bad', 'berth.docker.image': {'name': 'Bad Name!', 'source': 'build',
-                                                          'build': {'path': str(tmp_path)}}}])
-    assert run.rc != 0 and 'name: image reference' in run.task('bad')['msg']
-    run = run_tasks([{'name': 'bad', 'berth.docker.image': {'name': prefix + 'x', 'source': 'build'}}])
-    assert run.rc != 0 and 'build' in run.task('bad')['msg']
+    tasks = [
+        dict(build_task(prefix + 'x:1', str(tmp_path / 'missing'), register='missing context'), ignore_errors=True),
+        dict(build_task(prefix + 'x:1', str(tmp_path / 'empty'), register='no dockerfile'), ignore_errors=True),
+        dict(build_task('Bad Name!', str(tmp_path), register='bad name'), ignore_errors=True),
+        {'name': 'no build', 'ignore_errors': True, 'berth.docker.image': {'name': prefix + 'x', 'source': 'build'}},
+    ]
+    run = run_tasks(tasks)
+    assert 'build.path %s does not exist' % (tmp_path / 'missing') in run.task('missing context')['msg']
+    msg = run.task('no dockerfile')['msg']
+    assert 'the Dockerfile %s does not exist' % (tmp_path / 'empty' / 'Dockerfile') in msg
+    assert run.task('bad name')['msg'].startswith('name: image reference')
+    assert 'build' in run.task('no build')['msg']
+    assert all(r['result'].get('failed') for r in run.records)
     assert not docker_cli.names('image', prefix)

@@ -9,7 +9,7 @@ import urllib.request
 from tests.conftest import free_port
 from tests.support import docker_cli
 from tests.support.ansible_run import four_step, run_tasks
-from tests.support.registry import docker_config, registry  # noqa: F401 - fixtures
+from tests.support.registry import docker_config, registry  # noqa: F401 pylint: disable=unused-import
 
 MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json'
 
