@@ -158,3 +158,16 @@ def test_version_pin_that_does_not_exist(second_engine):  # noqa: F811
     result = run.task('engine')
     assert run.rc != 0
     assert "version '99.1' of docker.io is not available" in result['msg'] and '20.10' in result['msg']
+
+
+def test_hosts_in_daemon_json_conflicts_with_the_flag(second_engine):  # noqa: F811
+    """The direct daemon passes -H for its own socket; "hosts" in daemon.json would make dockerd refuse
+    to start: detected and explained before anything is written."""
+    second = second_engine
+    pid = started(second)
+    before = second.raw_config()
+    run = run_tasks(engine_task(second.args({'hosts': ['unix:///tmp/berth-elsewhere.sock']})))
+    result = run.task('engine')
+    assert run.rc != 0
+    assert 'daemon.json sets "hosts"' in result['msg'] and '-H/--host' in result['msg']
+    assert second.raw_config() == before and second.pid() == pid

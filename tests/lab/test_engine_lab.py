@@ -4,6 +4,8 @@ restart proved by the dockerd PID), a daemon.json the engine cannot start with r
 second run reports no change. The docker CLI and systemctl inside the node are the witnesses.
 Marked lab + slow (tests/conftest.py): installing docker.io on the node takes a while."""
 
+import subprocess
+
 import pytest
 
 from tests.support.ansible_run import four_step, run_tasks
@@ -23,7 +25,7 @@ def main_pid(node):
     return int(node.sh('systemctl show -p MainPID --value docker').stdout.strip())
 
 
-def test_engine_lifecycle_on_a_fresh_node(lab):  # noqa: F811
+def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
     node = lab.node('n1')
     inventory = lab.inventory()
     kw = {'hosts': node.name, 'inventory': inventory}
@@ -80,7 +82,27 @@ def test_engine_lifecycle_on_a_fresh_node(lab):  # noqa: F811
     assert node.sh('systemctl is-active docker').stdout.strip() == 'active'
     assert node.sh("docker info --format '{{.LoggingDriver}}'").stdout.strip() == 'local'
 
+    # 4b. "hosts" in daemon.json against the unit's -H fd://: explained, nothing written
+    run = run_tasks(engine({'daemon_config': {'hosts': ['tcp://127.0.0.1:2375']}}), **kw)
+    assert run.rc != 0 and '-H fd://' in run.task('engine')['msg'] and 'drop-in' in run.task('engine')['msg']
+    assert node.sh('cat /etc/docker/daemon.json').stdout == before
+
     # 5. the whole desired state once more: nothing to do
     final = {'labels': ['berth.lab=two'], 'live-restore': True, 'log-driver': 'local'}
     run = run_tasks([dict(role[0], vars={'engine_daemon_config': final})], **kw).assert_ok()
     assert not run.changed, run.changed
+
+    # 6. absent: refused while a container runs (named), then forced: engine stopped, packages removed
+    save = subprocess.Popen(['docker', 'save', busybox_image], stdout=subprocess.PIPE)
+    subprocess.run(['docker', 'exec', '-i', node.name, 'docker', 'load', '-q'], stdin=save.stdout, check=True,
+                   stdout=subprocess.DEVNULL)
+    save.wait()
+    node.sh('docker run -d --name berth-sleeper --init %s sleep 600' % busybox_image)
+    run = run_tasks(engine({'state': 'absent'}), **kw)
+    assert run.rc != 0 and 'berth-sleeper' in run.task('engine')['msg']
+    assert node.sh('systemctl is-active docker').stdout.strip() == 'active'
+    runs = four_step(engine({'state': 'absent', 'force': True}), **kw)
+    assert 'remove package docker.io' in runs[1].task('engine')['actions']
+    assert node.sh("dpkg-query -W -f '${Status}' docker.io", check=False).stdout != 'install ok installed'
+    assert node.sh('systemctl is-active docker', check=False).stdout.strip() != 'active'
+    assert node.sh('test -d /var/lib/docker').returncode == 0  # data kept without purge_data

@@ -5,7 +5,12 @@ suites run against it. ``second_engine`` gives a private directory with its own 
 data-root, exec-root, log file and daemon.json path, and the module arguments that point
 berth.docker.engine at them (direct-daemon service manager, no packages). Its daemon.json base
 keeps it out of the main engine's way: no bridge, no iptables, no masquerading, vfs storage.
-Teardown stops only the dockerd whose pidfile is in that directory.
+
+It also runs in its OWN network namespace (``dockerd_path`` is a wrapper that execs
+``unshare --net dockerd``; the process is still dockerd, same PID): a dockerd started with
+``bridge: none`` deletes the interface docker0 at start (moby's removeDefaultBridgeInterface),
+which in the host namespace is the shared engine's default bridge. Teardown checks that the host's
+docker0 is still the same interface, and stops only the dockerd whose pidfile is in that directory.
 """
 
 import json
@@ -33,6 +38,7 @@ class SecondEngine:
         self.data_root = os.path.join(root, 'data')
         self.exec_root = os.path.join(root, 'exec')
         self.log_file = os.path.join(root, 'dockerd.log')
+        self.dockerd = os.path.join(root, 'bin', 'dockerd')
 
     def args(self, daemon_config=None, **extra):
         """berth.docker.engine arguments for this engine (never the shared one)."""
@@ -45,6 +51,7 @@ class SecondEngine:
             'daemon_data_root': self.data_root,
             'daemon_exec_root': self.exec_root,
             'daemon_log_file': self.log_file,
+            'dockerd_path': self.dockerd,
             'start_timeout': 60,
         }
         if daemon_config is not None:
@@ -108,9 +115,26 @@ def second_engine(engine):
     """A private dockerd beside the shared one (started by the test through the module)."""
     root = tempfile.mkdtemp(prefix='berth-e2-', dir='/tmp')
     os.makedirs(os.path.join(root, 'etc'))
+    os.makedirs(os.path.join(root, 'bin'))
     second = SecondEngine(root)
+    real = shutil.which('dockerd')
+    with open(second.dockerd, 'w') as handle:
+        handle.write('#!/bin/sh\n# dockerd in a network namespace of its own (see tests/support/engine.py)\n'
+                     'exec unshare --net -- %s "$@"\n' % real)
+    os.chmod(second.dockerd, 0o755)
+    docker0 = _ifindex('docker0')
     yield second
     second.stop()
+    assert _ifindex('docker0') == docker0, 'the host interface docker0 changed during the test (was %s, now %s)' % (
+        docker0, _ifindex('docker0'))
     subprocess.run(['sh', '-c', 'grep " %s" /proc/mounts | cut -d" " -f2 | sort -r | xargs -r umount -l' % root],
                    check=False)
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _ifindex(name):
+    try:
+        with open('/sys/class/net/%s/ifindex' % name) as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
