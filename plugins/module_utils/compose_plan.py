@@ -563,6 +563,7 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
         for container in reversed(extra):
             plan.containers.append(_container_action('remove', name, container, 'scale %d: more replicas than wanted' % wanted))
         dependency_recreated = any(dep in recreated for dep in _hard_dependencies(svc))
+        restart_for = [dep for dep, spec in sorted((svc.get('depends_on') or {}).items()) if spec.get('restart') and dep in recreated]
         used = set()
         for container in keep:
             number = container_number(container) or 1
@@ -594,6 +595,9 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
                 plan.containers.append(_container_action('start', name, container, 'it is %s' % (container.get('State') or 'stopped')))
             elif state == 'restarted':
                 plan.containers.append(_container_action('restart', name, container, 'state is restarted'))
+            elif state == 'present' and restart_for:
+                plan.containers.append(_container_action('restart', name, container, 'depends_on %s with restart: true, '
+                                                         'which is recreated' % ', '.join(restart_for)))
             elif state == 'stopped' and is_running(container):
                 plan.containers.append(_container_action('stop', name, container, 'state is stopped'))
         for _index in range(wanted - len(keep)):

@@ -445,3 +445,14 @@ def test_run_once_service_that_completed_is_left_alone():
     assert summary(cp.plan_project(project, current, nets(project), [], images, run_once={'migrate'})) == [('start', 'migrate', 1)]
     done['Status'] = 'Exited (0) 3 seconds ago'
     assert summary(cp.plan_project(project, current, nets(project), [], images)) == [('start', 'migrate', 1)]
+
+
+def test_depends_on_restart_true_restarts_dependants_of_a_recreated_service():
+    services = {'db': {'image': 'db:1'}, 'php': {'image': 'php:1', 'depends_on': {'db': {'condition': 'service_started', 'restart': True}}},
+                'web': {'image': 'web:1', 'depends_on': ['db']}}
+    project = project_of(services)
+    current = up_to_date(project)
+    result = plan(project, current, images=dict(IMAGES, db='sha256:db2'))
+    assert summary(result) == [('recreate', 'db', 1), ('restart', 'php', 1)]
+    assert result.containers[1]['reason'] == 'depends_on db with restart: true, which is recreated'
+    assert summary(plan(project, current)) == []
