@@ -7,7 +7,7 @@ short_description: HAProxy server entries from the containers of a compose servi
 version_added: 0.1.0
 description:
   - Turns the containers of a compose service (found by their C(com.docker.compose.service) label), running on a list of
-    inventory hosts, into entries for O(berth.docker.haproxy#module:backends[].servers) of M(berth.docker.haproxy):
+    inventory hosts, into entries for O(berth.docker.haproxy#module:backends[].servers) of M(berth.docker.haproxy),
     one server per replica, at the host's address and the port the container publishes.
   - Each host must have a variable (O(containers_var)) holding its containers, as registered from
     M(berth.docker.host_info) with O(berth.docker.host_info#module:containers=true), or a plain list of containers.
@@ -50,7 +50,7 @@ options:
     type: str
     default: '{service}{number}'
   server_options:
-    description: Options merged into every entry, for example V({inter: 2s, fall: 3}).
+    description: 'Options merged into every entry, for example V({inter: 2s, fall: 3}).'
     type: dict
 '''
 

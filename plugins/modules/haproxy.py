@@ -503,7 +503,6 @@ options:
             description: Password (written in the file, which is why the file is C(0600)).
             type: str
             required: true
-            no_log: true
       refresh:
         description: Auto-refresh interval of the page, for example V(10s).
         type: str

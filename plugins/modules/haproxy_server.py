@@ -35,8 +35,8 @@ options:
   state:
     description:
       - V(enabled) puts the server in READY state (out of maintenance and drain).
-      - V(disabled) puts it in maintenance (MAINT): no new and, with O(shutdown_sessions), no existing sessions.
-      - V(drain) puts it in DRAIN state: existing and persistent sessions continue, no new ones from load balancing.
+      - V(disabled) puts it in maintenance (MAINT), no new sessions and, with O(shutdown_sessions), no existing ones.
+      - V(drain) puts it in DRAIN state, existing and persistent sessions continue, no new ones from load balancing.
     type: str
     required: true
     choices: [enabled, disabled, drain]

@@ -16,6 +16,8 @@ from tests.support.ansible_run import four_step, run_tasks
 from tests.support.haproxy import STATS_USER, Load, http_get, start_web, wait_until
 from tests.support.haproxy import lb_fixture, two_webs_fixture  # noqa: F401 (pytest fixtures lb, two_webs)
 
+FIXTURES = (lb_fixture, two_webs_fixture)
+
 
 def _task(args, name='haproxy'):
     return [{'name': name, 'berth.docker.haproxy': args}]
@@ -48,7 +50,7 @@ def test_round_robin_stats_acl_four_step(lb, prefix, web_image, two_webs):
     assert lb.password not in runs[1].output  # no_log: the password never shows in the output
 
     _both_up(lb)
-    bodies = [lb.get('/')[1].strip() for _ in range(6)]
+    bodies = [lb.get('/')[1].strip() for _n in range(6)]
     assert sorted(set(bodies)) == ['web1', 'web2']
     assert all(a != b for a, b in zip(bodies, bodies[1:])), 'not strictly alternating: %s' % bodies
 
@@ -83,11 +85,11 @@ def test_health_down_and_back(lb, two_webs):
     took = time.time() - stopped
     # fall x inter, plus one check timeout (1 s) for the check that was in flight, plus scheduling slack
     assert took <= fall * inter + 1.0 + 1.0, 'DOWN after %.2fs' % took
-    answers = [lb.get('/') for _ in range(10)]
+    answers = [lb.get('/') for _n in range(10)]
     assert answers == [(200, 'web1\n')] * 10
     docker_cli.docker('start', two_webs[1]['container'])
     wait_until(lambda: lb.server_status('app', 'web2').startswith('UP'), timeout=15, what='web2 UP again')
-    bodies = {lb.get('/')[1].strip() for _ in range(4)}
+    bodies = {lb.get('/')[1].strip() for _n in range(4)}
     assert bodies == {'web1', 'web2'}
 
 
@@ -129,7 +131,7 @@ def test_invalid_acl_changes_nothing_and_keeps_serving(lb, two_webs):
         assert lb.cfg in result['msg']
     assert _sha(lb.cfg) == before
     assert set(lb.workers()) == workers
-    assert {lb.get('/')[1].strip() for _ in range(4)} == {'web1', 'web2'}
+    assert {lb.get('/')[1].strip() for _n in range(4)} == {'web1', 'web2'}
 
 
 def test_reload_failure_rolls_back(lb, two_webs):
@@ -151,11 +153,11 @@ def test_reload_failure_rolls_back(lb, two_webs):
     finally:
         holder.close()
     assert _sha(lb.cfg) == before
-    assert {lb.get('/')[1].strip() for _ in range(4)} == {'web1', 'web2'}
+    assert {lb.get('/')[1].strip() for _n in range(4)} == {'web1', 'web2'}
     # and it still reloads fine afterwards: the next good change is applied
     run = run_tasks(_task(lb.args(two_webs[:1]))).assert_ok()
     assert run.task('haproxy')['reloaded'] is True
-    wait_until(lambda: [lb.get('/')[1].strip() for _ in range(3)] == ['web1'] * 3, timeout=10, what='only web1')
+    wait_until(lambda: [lb.get('/')[1].strip() for _n in range(3)] == ['web1'] * 3, timeout=10, what='only web1')
 
 
 def test_absent_removes_the_file(lb, two_webs):

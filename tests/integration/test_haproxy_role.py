@@ -12,6 +12,8 @@ from tests.support.ansible_run import four_step, run_tasks
 from tests.support.haproxy import STATS_USER, http_get, start_web, wait_until
 from tests.support.haproxy import lb_fixture  # noqa: F401 (pytest fixture lb)
 
+FIXTURES = (lb_fixture,)
+
 
 def _compose_labels(prefix, service, number):
     return ('--label', 'com.docker.compose.project=%s' % prefix, '--label', 'com.docker.compose.service=%s' % service,
@@ -77,7 +79,7 @@ def test_role_reference_setup_four_step(lb, prefix, web_image, tmp_path):
         assert 'server %s 127.0.0.1:%d check inter 500ms rise 1 fall 2' % (web['name'], web['port']) in text
     assert '\nbackend static\n' in text and 'use_backend static if url_static' in text
     wait_until(lambda: all(lb.server_status('app', n) == 'UP' for n in ('web1', 'web2')), timeout=15, what='UP')
-    bodies = [lb.get('/')[1].strip() for _ in range(6)]
+    bodies = [lb.get('/')[1].strip() for _n in range(6)]
     assert all(a != b for a, b in zip(bodies, bodies[1:])) and set(bodies) == {'web1', 'web2'}, bodies
     assert lb.get('/static/app.css') == (200, 'static static\n')
     # the workers dropped privileges to the haproxy user

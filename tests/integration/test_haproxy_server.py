@@ -8,6 +8,8 @@ from tests.support.ansible_run import four_step, run_tasks
 from tests.support.haproxy import SLOW_CMD, SLOW_SECONDS, start_web, wait_until
 from tests.support.haproxy import lb_fixture, two_webs_fixture  # noqa: F401 (pytest fixtures lb, two_webs)
 
+FIXTURES = (lb_fixture, two_webs_fixture)
+
 
 def _setup(lb, servers):
     run_tasks([{'name': 'haproxy', 'berth.docker.haproxy': lb.args(servers)}]).assert_ok()
@@ -26,19 +28,19 @@ def test_disable_enable_four_step(lb, two_webs):
     assert runs[0].task('server')['before'][0]['state'] == 'enabled'
     assert runs[1].task('server')['after'][0]['state'] == 'disabled'
     assert lb.server_status('app', 'web2').startswith('MAINT')
-    assert [lb.get('/')[1].strip() for _ in range(4)] == ['web1'] * 4
+    assert [lb.get('/')[1].strip() for _n in range(4)] == ['web1'] * 4
 
     runs = four_step(_server(lb, host='web2', state='enabled', wait=True, wait_interval=1, wait_retries=15))
     assert runs[1].task('server')['backends'] == ['app']  # backend auto-detected
     assert lb.server_status('app', 'web2') == 'UP'
-    assert {lb.get('/')[1].strip() for _ in range(4)} == {'web1', 'web2'}
+    assert {lb.get('/')[1].strip() for _n in range(4)} == {'web1', 'web2'}
 
 
 def test_weight_absolute_and_percent(lb, two_webs):
     _setup(lb, two_webs)
     four_step(_server(lb, backend='app', host='web1', state='enabled', weight='3'))
     assert lb.stats_csv()[('app', 'web1')]['weight'] == '3'
-    bodies = [lb.get('/')[1].strip() for _ in range(8)]
+    bodies = [lb.get('/')[1].strip() for _n in range(8)]
     assert bodies.count('web1') == 6 and bodies.count('web2') == 2, bodies
     # 100% of the initial weight (1) puts it back; idempotent too
     four_step(_server(lb, backend='app', host='web1', state='enabled', weight='100%'))
@@ -70,7 +72,7 @@ def test_drain_while_a_slow_request_runs(lb, prefix, web_image):
     drainer.start()
     wait_until(lambda: lb.server_status('app', busy) == 'DRAIN', timeout=10, interval=0.1, what='%s in DRAIN' % busy)
     # new requests go to the other server while the slow one is still running
-    assert [lb.get('/')[1].strip() for _ in range(6)] == [other] * 6
+    assert [lb.get('/')[1].strip() for _n in range(6)] == [other] * 6
     assert thread.is_alive(), 'the slow request finished too early for the test to mean anything'
     thread.join(30)
     drainer.join(60)
@@ -84,7 +86,7 @@ def test_drain_while_a_slow_request_runs(lb, prefix, web_image):
     run_tasks(_server(lb, backend='app', host=busy, state='enabled', wait=True, wait_interval=1,
                       wait_retries=15)).assert_ok()
     assert lb.server_status('app', busy) == 'UP'
-    assert {lb.get('/')[1].strip() for _ in range(4)} == {'web1', 'web2'}
+    assert {lb.get('/')[1].strip() for _n in range(4)} == {'web1', 'web2'}
 
 
 def test_unknown_server_or_backend(lb, two_webs):

@@ -150,7 +150,7 @@ class Lb:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-            for _ in range(50):
+            for _n in range(50):
                 if not os.path.exists('/proc/%d' % pid):
                     break
                 try:
@@ -203,7 +203,7 @@ class Load:
         self.failed = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._loop, daemon=True) for _ in range(workers)]
+        self._threads = [threading.Thread(target=self._loop, daemon=True) for _n in range(workers)]
 
     def _loop(self):
         while not self._stop.is_set():
