@@ -78,7 +78,8 @@ def main():
           % (args.services, compose_median, min(compose_times), max(compose_times), args.rounds))
     print('ansible.builtin.ping:        median %.2f s (min %.2f, max %.2f) over %d runs'
           % (ping_median, min(ping_times), max(ping_times), args.rounds))
-    print('ratio compose/ping: %.2fx (target <= 1.3x): %s' % (ratio, 'OK' if ratio <= 1.3 else 'ABOVE TARGET'))
+    print('ratio compose/ping: %.2fx of the medians (target <= 1.3x): %s; %.2fx of the minimums (less sensitive to '
+          'load from other processes)' % (ratio, 'OK' if ratio <= 1.3 else 'ABOVE TARGET', min(compose_times) / min(ping_times)))
     return 0 if ratio <= 1.3 else 1
 
 
