@@ -469,6 +469,35 @@ class ComposeRunner:
         except DockerError as exc:
             raise DockerError('%s. The container was created but did not start; fix the cause and run again' % exc.msg)
 
+    def recreate(self, item, image_id):
+        """Replace a container without losing it on failure: rename the old one aside (it keeps
+        running), create the new one, and only then stop the old one and start the new one. If
+        the create or the start fails, the old container gets its name back and runs again."""
+        old = item['id']
+        data = self.client.inspect('container', old) or {}
+        was_running = bool((data.get('State') or {}).get('Running'))
+        name = item.get('new_name') or item['name']
+        temp = '%s_%s' % (old[:12], item['name'])
+        self.client.post('/containers/%s/rename' % old, {'name': temp}, what='renaming container %s' % item['name'])
+        try:
+            cid = self._create(item, image_id)
+        except DockerError as exc:
+            self.client.post('/containers/%s/rename' % old, {'name': item['name']}, what='renaming container %s back' % temp)
+            raise DockerError('%s. The previous container %s was left as it was' % (exc.msg, item['name']))
+        if was_running:
+            self._stop(old, self.stop_timeout(data.get('Config') or {}))
+        if item.get('start', True):
+            try:
+                self._start(cid, name)
+            except DockerError as exc:
+                self._remove(cid)
+                self.client.post('/containers/%s/rename' % old, {'name': item['name']}, what='renaming container %s back' % temp)
+                if was_running:
+                    self.client.post('/containers/%s/start' % old, what='starting the previous container %s' % item['name'])
+                raise DockerError('%s; the previous container %s was put back%s' % (
+                    exc.msg, item['name'], ' and runs again' if was_running else ''))
+        self._remove(old, volumes=False)
+
     def execute_container(self, item, image_id):
         action = item['action']
         if action == 'create':
@@ -476,24 +505,7 @@ class ComposeRunner:
             if item.get('start', True):
                 self._start(cid, item['name'])
         elif action == 'recreate':
-            old = item['id']
-            data = self.client.inspect('container', old) or {}
-            was_running = bool((data.get('State') or {}).get('Running'))
-            if was_running:
-                self._stop(old, self.stop_timeout(data.get('Config') or {}))
-            temp = '%s_%s' % (old[:12], item['name'])
-            self.client.post('/containers/%s/rename' % old, {'name': temp}, what='renaming container %s' % item['name'])
-            try:
-                cid = self._create(item, image_id)
-            except DockerError:
-                # put the old container back as it was
-                self.client.post('/containers/%s/rename' % old, {'name': item['name']})
-                if was_running:
-                    self.client.post('/containers/%s/start' % old)
-                raise
-            self._remove(old, volumes=False)
-            if item.get('start', True):
-                self._start(cid, item.get('new_name') or item['name'])
+            self.recreate(item, image_id)
         elif action == 'start':
             self._start(item['id'], item['name'])
         elif action == 'restart':

@@ -399,3 +399,31 @@ def test_exec_by_project_and_service(engine, prefix, busybox_image):
     assert run.task('second')['stdout'] == second
     third = run.task('third')
     assert third['failed'] and 'has no container number 3; it has %s-worker-1, %s-worker-2' % (project, project) in third['msg']
+
+
+def test_failed_recreate_puts_the_previous_container_back(engine, prefix, busybox_image, web_image, tmp_path):
+    project = prefix + 'rollback'
+    port = free_port()
+    doc = {'services': {'api': {'image': web_image, 'ports': ['127.0.0.1:%d:80' % port], 'environment': {'WEB_NAME': 'v1'}}}}
+    cs.write_project(tmp_path, doc)
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    run_tasks([task]).assert_ok()
+    before = cs.ids(project)
+    assert cs.http_get(port).strip() == 'v1'
+
+    # the engine refuses to create the new container: the old one never stopped
+    doc['services']['api']['cap_add'] = ['BOGUS']
+    cs.write_project(tmp_path, doc)
+    msg = _fail([task])
+    assert 'unknown capability' in msg and 'The previous container %s-api-1 was left as it was' % project in msg
+    assert cs.ids(project) == before and cs.running_names(project) == [project + '-api-1']
+
+    # the new container is created but cannot start: removed, the old one renamed back and started again
+    del doc['services']['api']['cap_add']
+    doc['services']['api']['command'] = ['/no/such/program']
+    doc['services']['api']['environment']['WEB_NAME'] = 'v2'
+    cs.write_project(tmp_path, doc)
+    msg = _fail([task])
+    assert 'no/such/program' in msg and 'the previous container %s-api-1 was put back and runs again' % project in msg
+    assert cs.ids(project) == before and cs.running_names(project) == [project + '-api-1']
+    assert cs.http_get(port).strip() == 'v1'
