@@ -107,7 +107,8 @@ def host_routes(use_pyroute2=True):
             return _pyroute2_routes(), 'pyroute2'
         except ImportError:
             pass
-        except Exception:  # pylint: disable=broad-except - netlink refused (containers): fall back to /proc
+        except Exception:  # pylint: disable=broad-except
+            # netlink refused (some containers): fall back to /proc
             pass
     routes = parse_proc_route(_read('/proc/net/route'))
     routes += parse_proc_ipv6_route(_read('/proc/net/ipv6_route'))

@@ -4,12 +4,13 @@ tests/support/engine.py). The shared engine is never touched; packages are not m
 (the lab suite installs docker.io on a node for real)."""
 
 import ipaddress
+import os
 import subprocess
 
 import pytest
 
 from tests.support.ansible_run import four_step, run_tasks
-from tests.support.engine import BASE_CONFIG, second_engine  # noqa: F401 - fixture
+from tests.support.engine import BASE_CONFIG, second_engine  # pylint: disable=unused-import  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -130,7 +131,8 @@ def test_colliding_bip_fails_naming_the_route(second_engine):  # noqa: F811
 
 def test_absent_refuses_while_containers_run(second_engine, busybox_image, prefix):  # noqa: F811
     """state=absent with a running container on the second engine fails naming it; with force the
-    engine is stopped (packages are not managed here: manage_packages=false)."""
+    engine is stopped and, with purge_data, its data root removed (packages are not managed here:
+    manage_packages=false)."""
     second = second_engine
     started(second)
     save = subprocess.Popen(['docker', 'save', busybox_image], stdout=subprocess.PIPE)
@@ -143,9 +145,10 @@ def test_absent_refuses_while_containers_run(second_engine, busybox_image, prefi
     assert run.rc != 0 and name in result['msg'] and result['containers'] == [name]
     assert second.pid() and name in second.docker('ps', '--format', '{{.Names}}').stdout.decode()
 
-    runs = four_step(engine_task(second.args(state='absent', force=True)))
-    assert runs[1].task('engine')['actions'] == ['stop dockerd']
+    runs = four_step(engine_task(second.args(state='absent', force=True, purge_data=True)))
+    assert runs[1].task('engine')['actions'] == ['stop dockerd', 'remove the data directory %s' % second.data_root]
     assert second.pid() is None
+    assert not os.path.exists(second.data_root)
     assert second.docker('version', check=False).returncode != 0
 
 

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from tests.support.ansible_run import four_step, run_tasks
-from tests.support.lab import lab, lab_image, lab_key  # noqa: F401 - fixtures
+from tests.support.lab import lab, lab_image, lab_key  # pylint: disable=unused-import  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +42,9 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
     assert node.sh('command -v dockerd', check=False).returncode != 0, 'the node is not fresh'
 
     # 1. install + configure + enable + start through the role, four steps
+    node.sh('useradd -m deploy')
     role = [{'name': 'engine role', 'ansible.builtin.include_role': {'name': 'berth.docker.engine'},
-             'vars': {'engine_daemon_config': {'labels': ['berth.lab=one']}, 'engine_users': []}}]
+             'vars': {'engine_daemon_config': {'labels': ['berth.lab=one']}, 'engine_users': ['deploy']}}]
     runs = four_step(role, **kw)
     check = runs[0].task(ROLE_TASK)
     assert 'install package docker.io' in check['actions'] and check['service_manager'] == 'systemd'
@@ -54,6 +55,8 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
     assert node.sh('systemctl is-active docker').stdout.strip() == 'active'
     assert node.sh("docker info --format '{{json .Labels}}'").stdout.strip() == '["berth.lab=one"]'
     assert node.sh("python3 -c 'import yaml'").returncode == 0  # compose support
+    assert 'docker' in node.sh('id -nG deploy').stdout.split() and real['users_added'] == ['deploy']
+    assert runs[3].task(ROLE_TASK)['users_added'] == []
     pid = main_pid(node)
     assert real['pid'] == pid
 
@@ -89,7 +92,7 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
 
     # 5. the whole desired state once more: nothing to do
     final = {'labels': ['berth.lab=two'], 'live-restore': True, 'log-driver': 'local'}
-    run = run_tasks([dict(role[0], vars={'engine_daemon_config': final})], **kw).assert_ok()
+    run = run_tasks([dict(role[0], vars={'engine_daemon_config': final, 'engine_users': ['deploy']})], **kw).assert_ok()
     assert not run.changed, run.changed
 
     # 6. absent: refused while a container runs (named), then forced: engine stopped, packages removed

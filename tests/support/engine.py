@@ -103,7 +103,7 @@ class SecondEngine:
             cmdline = handle.read().decode()
         assert self.root in cmdline, 'refusing to signal pid %s: not our second engine (%s)' % (pid, cmdline)
         os.kill(pid, signal.SIGTERM)
-        for _ in range(300):
+        for _attempt in range(300):
             if self.pid() is None:
                 return
             time.sleep(0.1)
