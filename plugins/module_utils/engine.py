@@ -190,6 +190,11 @@ class Engine:
             if problems:
                 raise EngineFailure('daemon_config not applied, address collision (routes read with %s): %s' % (
                     backend, '; '.join(problems)), collisions=problems)
+        if new.get('bridge') == 'none' and manager.name == 'direct' and 'hosts' in manager.flags() \
+                and os.path.exists('/sys/class/net/docker0'):
+            self.module.warn('bridge: none makes dockerd delete the interface docker0 when it starts; if another '
+                             'engine on this host uses docker0, run this one in its own network namespace '
+                             '(for example dockerd_path pointing at a wrapper that runs "unshare --net dockerd")')
         problems = cfg.flag_conflicts(new, manager.flag_keys())
         if problems:
             raise EngineFailure('daemon_config conflicts with the dockerd command line: ' + ' '.join(problems))
