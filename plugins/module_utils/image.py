@@ -188,6 +188,18 @@ def query(path, pairs):
     return path + ('?' + urlencode(pairs) if pairs else '')
 
 
+class IdRef:
+    """An image named by its ID (state=absent, source=local): no registry, no tag."""
+
+    def __init__(self, image_id):
+        self.name = image_id if image_id.startswith('sha256:') else 'sha256:' + image_id
+        self.full = self.name
+        self.repository = self.name
+        self.tag = None
+        self.digest = None
+        self.registry = None
+
+
 class ImageManager:
     def __init__(self, module, client):
         self.module = module
@@ -232,7 +244,13 @@ class ImageManager:
             if not p['container_export']:
                 raise DockerError('name is required (the image), unless only container_export is given')
             return self.finish(None)
-        ref = self.ref(p['name'], p['tag'])
+        if is_image_id(p['name']):
+            if p['state'] == 'present' and p['source'] != 'local':
+                raise DockerError('name %s is an image ID; with state=present only source=local can use an ID '
+                                  '(give a repository name for source=%s)' % (p['name'], p['source']))
+            ref = IdRef(p['name'])
+        else:
+            ref = self.ref(p['name'], p['tag'])
         # every reference is checked before anything is done
         if p['repository']:
             self.ref(p['repository'], ref.tag or 'latest', 'repository')
@@ -506,7 +524,9 @@ class ImageManager:
                 raise DockerError('archive_names: image %s is not present on the engine; nothing was archived' % name)
             if image is PENDING:
                 continue
-            wanted.setdefault(image['Id'], set()).add(name)
+            names_of = wanted.setdefault(image['Id'], set())
+            if not is_image_id(name):
+                names_of.add(name)
         current = None
         if os.path.exists(path):
             try:
@@ -621,6 +641,10 @@ class ImageManager:
             answer = self.client.delete('/images/%s' % quote(ref.name, safe=':/@'),
                                         params={'force': bool(self.params['force_absent'])}, what='image %s' % ref.name)
         except Conflict as exc:
+            if 'multiple repositories' in exc.msg:
+                raise DockerError(
+                    'cannot remove %s: %s. Remove it by one of its tags (%s), or set force_absent: true to remove '
+                    'every tag' % (ref.name, exc.msg, ', '.join(image.get('RepoTags') or [])))
             raise DockerError(
                 'cannot remove %s: %s. Remove the containers that use it first (berth.docker.container state=absent), '
                 'or set force_absent: true' % (ref.name, exc.msg))

@@ -1,5 +1,7 @@
 """berth.docker.image: local images, tags and removal on the real engine (docker CLI as witness)."""
 
+import pytest
+
 from tests.support import docker_cli
 from tests.support.ansible_run import four_step, run_tasks
 
@@ -30,6 +32,7 @@ def test_docker_io_library_spelling_is_the_same_image(engine, prefix, busybox_im
     assert run.task('image')['image']['Id'] == image_id(busybox_image)
 
 
+@pytest.mark.slow
 def test_tag_four_step_and_force_tag(engine, prefix, busybox_image, web_image):
     target = prefix + 'copy:v1'
     runs = four_step([image_task(name=busybox_image, source='local', repository=target)], diff=True)
@@ -47,6 +50,7 @@ def test_tag_four_step_and_force_tag(engine, prefix, busybox_image, web_image):
     assert image_id(busybox_image), 'the old image keeps its own tag'
 
 
+@pytest.mark.slow
 def test_absent_untags_while_other_tags_remain_then_deletes(engine, prefix, busybox_image, tmp_path):
     # an image of our own (built by the CLI) so that deleting it harms nobody
     ctx = tmp_path / 'ctx'
@@ -69,6 +73,7 @@ def test_absent_untags_while_other_tags_remain_then_deletes(engine, prefix, busy
     assert image_id(the_id) is None
 
 
+@pytest.mark.slow
 def test_absent_of_an_image_a_container_uses(engine, prefix, busybox_image, tmp_path):
     ctx = tmp_path / 'ctx'
     ctx.mkdir()
@@ -78,7 +83,7 @@ def test_absent_of_an_image_a_container_uses(engine, prefix, busybox_image, tmp_
     the_id = image_id(name)
     docker_cli.docker('create', '--name', prefix + 'user', name, 'true')
     # the only tag of an image a (stopped) container uses: the engine refuses without force
-    run = run_tasks([image_task(name=the_id, state='absent')])
+    run = run_tasks([image_task(name=the_id.split(':')[1], state='absent')])  # a bare ID
     assert run.rc != 0
     assert 'Remove the containers that use it first' in run.task('image')['msg'] and 'force_absent' in run.task('image')['msg']
     assert image_id(name) == the_id

@@ -5,6 +5,8 @@ import json
 import os
 import tarfile
 
+import pytest
+
 from tests.support import docker_cli
 from tests.support.ansible_run import four_step, run_tasks
 
@@ -33,6 +35,7 @@ def archive_tags(path):
     return sorted(t for entry in manifest for t in entry.get('RepoTags') or [])
 
 
+@pytest.mark.slow
 def test_save_four_step_then_load_four_step(engine, prefix, busybox_image, tmp_path):
     one, two = prefix + 'save:1', prefix + 'other:2'
     id_one = own_image(prefix, busybox_image, tmp_path, one, 'one')
@@ -96,6 +99,7 @@ def test_corrupt_archives_fail_clearly(engine, prefix, busybox_image, tmp_path):
     assert image_id(name) is None
 
 
+@pytest.mark.slow
 def test_export_four_step_then_import_four_step(engine, prefix, busybox_image, tmp_path):
     container = prefix + 'exp'
     docker_cli.docker('create', '--name', container, busybox_image, 'true')

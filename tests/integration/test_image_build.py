@@ -5,6 +5,8 @@ import json
 import os
 import tarfile
 
+import pytest
+
 from tests.support import docker_cli
 from tests.support.ansible_run import four_step, run_tasks
 
@@ -52,6 +54,7 @@ def build_task(name, path, register='build', **build):
     return {'name': register, 'berth.docker.image': {'name': name, 'source': 'build', 'build': build}}
 
 
+@pytest.mark.slow
 def test_build_four_step_then_skip_without_calling_build(engine, prefix, busybox_image, tmp_path):
     ctx = str(tmp_path / 'ctx')
     simple_context(ctx, busybox_image)
@@ -98,6 +101,7 @@ def test_build_four_step_then_skip_without_calling_build(engine, prefix, busybox
     assert run_tasks([always]).assert_ok().task('build')['build_output']
 
 
+@pytest.mark.slow
 def test_dockerfile_with_every_instruction(engine, prefix, busybox_image, tmp_path):
     ctx = str(tmp_path / 'every')
     write(os.path.join(ctx, 'Dockerfile'), EVERY_INSTRUCTION)

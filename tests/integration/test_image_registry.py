@@ -6,6 +6,8 @@ import json
 import os
 import urllib.request
 
+import pytest
+
 from tests.conftest import free_port
 from tests.support import docker_cli
 from tests.support.ansible_run import four_step, run_tasks
@@ -42,6 +44,7 @@ def image_task(**args):
     return {'name': 'image', 'berth.docker.image': args}
 
 
+@pytest.mark.slow
 def test_push_four_step_then_unchanged_push_and_changed_image(engine, prefix, busybox_image, web_image, registry, docker_config):  # noqa: F811
     env = logged_in(registry, docker_config)
     local = prefix + 'app:1'
@@ -70,6 +73,7 @@ def test_push_four_step_then_unchanged_push_and_changed_image(engine, prefix, bu
     assert docker_cli.inspect('image', target)['Id'] == docker_cli.inspect('image', web_image)['Id']
 
 
+@pytest.mark.slow
 def test_pull_and_pull_by_digest_four_step(engine, prefix, busybox_image, registry, docker_config):  # noqa: F811
     env = logged_in(registry, docker_config)
     ref = registry.ref(prefix + 'pull:1')
@@ -99,6 +103,7 @@ def test_pull_and_pull_by_digest_four_step(engine, prefix, busybox_image, regist
     assert runs[3].task('image')['image']['Id'] == pulled['Id']
 
 
+@pytest.mark.slow
 def test_registry_errors_are_clear(engine, prefix, busybox_image, registry, docker_config):  # noqa: F811
     # no credentials at all
     ref = registry.ref(prefix + 'noauth:1')

@@ -6,6 +6,8 @@ import json
 import os
 import stat
 
+import pytest
+
 from tests.conftest import free_port
 from tests.support import docker_cli
 from tests.support.ansible_run import four_step, run_tasks
@@ -23,6 +25,7 @@ def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+@pytest.mark.slow
 def test_login_four_step_writes_a_0600_cli_compatible_config(engine, prefix, busybox_image, registry, docker_config):  # noqa: F811
     path = os.path.join(docker_config, 'config.json')
     # an existing file with other settings: they are kept
@@ -77,6 +80,7 @@ def test_registry_down_is_a_clear_error(engine, registry, docker_config):  # noq
     assert not os.path.exists(path)
 
 
+@pytest.mark.slow
 def test_logout_four_step_keeps_other_entries(engine, registry, docker_config):  # noqa: F811
     path = os.path.join(docker_config, 'config.json')
     run_tasks([login_task(registry, path)]).assert_ok()
