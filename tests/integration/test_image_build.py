@@ -229,3 +229,25 @@ def test_bad_build_inputs(engine, prefix, busybox_image, tmp_path):
     assert 'build' in run.task('no build')['msg']
     assert all(r['result'].get('failed') for r in run.records)
     assert not docker_cli.names('image', prefix)
+
+
+def test_build_options_reach_the_run_steps(engine, prefix, busybox_image, tmp_path):
+    ctx = str(tmp_path / 'opts')
+    write(os.path.join(ctx, 'Dockerfile'), 'FROM %s AS base\nRUN echo base > /stage.txt\n'
+          'FROM base AS final\nARG FLAVOUR\nRUN echo "final $FLAVOUR" > /stage.txt\n'
+          'RUN grep berth-db /etc/hosts > /hosts.txt; df -k /dev/shm | tail -1 > /shm.txt; '
+          'ls /sys/class/net | sort | tr "\\n" " " > /net.txt\n' % busybox_image)
+    name = prefix + 'opts:1'
+    task = build_task(name, ctx, target='base', etc_hosts={'berth-db': '10.11.12.13'}, shm_size='8m', network='none',
+                      args={'FLAVOUR': 'salty'})
+    run = run_tasks([task]).assert_ok()
+    assert docker_cli.docker('run', '--rm', name, 'cat', '/stage.txt').stdout == 'base\n'  # target
+    final = build_task(name, ctx, target='final', etc_hosts={'berth-db': '10.11.12.13'}, shm_size='8m', network='none',
+                       args={'FLAVOUR': 'salty'})
+    run = run_tasks([final]).assert_ok()
+    assert run.changed, 'another target is another build hash'
+    out = docker_cli.docker('run', '--rm', name, 'cat', '/stage.txt', '/hosts.txt', '/shm.txt', '/net.txt').stdout.splitlines()
+    assert out[0] == 'final salty'
+    assert out[1].split() == ['10.11.12.13', 'berth-db']
+    assert out[2].split()[1] == '8192'  # shm_size 8m
+    assert out[3].split() == ['lo']  # network none
