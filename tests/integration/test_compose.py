@@ -233,6 +233,7 @@ def test_docker_compose_v1_interoperability(engine, prefix, busybox_image, web_i
     assert cs.project_containers(project) == {} and cs.project_networks(project) == []
 
 
+@pytest.mark.slow
 def test_compose_info_ps_config_logs(engine, prefix, busybox_image, tmp_path):
     project = prefix + 'info'
     cs.write_project(tmp_path, {'services': {
