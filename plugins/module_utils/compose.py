@@ -372,8 +372,14 @@ class ComposeRunner:
         for item in plan.networks:
             if item['action'] == 'create':
                 key = item['network']
-                self.client.post('/networks/create', body=network_create_body(project, key, project.networks[key]),
-                                 what='creating network %s' % item['name'])
+                try:
+                    self.client.post('/networks/create', body=network_create_body(project, key, project.networks[key]),
+                                     what='creating network %s' % item['name'])
+                except DockerError as exc:
+                    if 'overlap' in exc.msg.lower():
+                        raise DockerError('%s. The subnet of networks.%s overlaps a network that exists already (docker '
+                                          'network inspect shows their subnets); choose another ipam subnet' % (exc.msg, key))
+                    raise
         for item in plan.volumes:
             if item['action'] == 'create':
                 key = item['volume']

@@ -2,6 +2,7 @@
 with the docker CLI (and Debian's docker-compose 1.29 for interoperability) as witnesses."""
 
 import os
+import random
 
 import pytest
 
@@ -428,3 +429,56 @@ def test_failed_recreate_puts_the_previous_container_back(engine, prefix, busybo
     assert 'no/such/program' in msg and 'the previous container %s-api-1 was put back and runs again' % project in msg
     assert cs.ids(project) == before and cs.running_names(project) == [project + '-api-1']
     assert cs.http_get(port).strip() == 'v1'
+
+
+@pytest.mark.slow
+def test_networks_aliases_fixed_address_external_and_shared_namespace(engine, prefix, busybox_image, tmp_path):
+    project = prefix + 'nets'
+    external = prefix + 'shared'
+    third = random.randint(0, 255)
+    docker('network', 'create', external)
+    doc = {
+        'services': {
+            'api': sleeper(busybox_image, networks={
+                'front': {'aliases': ['api.internal'], 'ipv4_address': '10.213.%d.10' % third},
+                'back': None, 'outside': None}),
+            'sidecar': sleeper(busybox_image, network_mode='service:api'),
+            'client': sleeper(busybox_image, networks=['front'], volumes_from=['api:ro']),
+        },
+        'networks': {
+            'front': {'ipam': {'config': [{'subnet': '10.213.%d.0/24' % third}]}, 'labels': {'tier': 'front'}},
+            'back': {'internal': True},
+            'outside': {'external': True, 'name': external},
+        },
+    }
+    cs.write_project(tmp_path, doc)
+    runs = four_step([cs.compose_task(project_src=str(tmp_path), project_name=project)])
+    created = [(a['what'], a['action'], a['name']) for a in runs[1].task('compose')['actions']]
+    assert ('network', 'create', project + '_front') in created and ('network', 'create', project + '_back') in created
+    assert not any(name == external for _w, _a, name in created)
+    api = inspect('container', project + '-api-1')
+    nets = api['NetworkSettings']['Networks']
+    assert sorted(nets) == sorted([project + '_front', project + '_back', external])
+    assert nets[project + '_front']['IPAddress'] == '10.213.%d.10' % third
+    assert {'api', 'api.internal'} <= set(nets[project + '_front']['Aliases'])
+    assert 'api' in nets[project + '_back']['Aliases']
+    assert inspect('network', project + '_back')['Internal'] is True
+    assert inspect('network', project + '_front')['Labels']['tier'] == 'front'
+    assert inspect('container', project + '-sidecar-1')['HostConfig']['NetworkMode'] == 'container:' + api['Id']
+    client = inspect('container', project + '-client-1')
+    assert client['HostConfig']['VolumesFrom'] == [api['Id'] + ':ro']
+    # the client resolves the alias on the shared network
+    out = docker('exec', project + '-client-1', 'ping', '-c', '1', '-W', '2', 'api.internal').stdout
+    assert '10.213.%d.10' % third in out
+
+    # recreating api recreates the sidecar that shares its network namespace and the client that mounts its volumes
+    doc['services']['api']['environment'] = {'NEW': '1'}
+    cs.write_project(tmp_path, doc)
+    run = run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project)]).assert_ok()
+    assert [(a['action'], a['service']) for a in run.task('compose')['actions']] == [
+        ('recreate', 'api'), ('recreate', 'client'), ('recreate', 'sidecar')]
+    new_api = inspect('container', project + '-api-1')['Id']
+    assert inspect('container', project + '-sidecar-1')['HostConfig']['NetworkMode'] == 'container:' + new_api
+    assert inspect('container', project + '-client-1')['HostConfig']['VolumesFrom'] == [new_api + ':ro']
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
+    assert exists('network', external) and not exists('network', project + '_front')
