@@ -45,7 +45,7 @@ def http_get(port, path='/', auth=None, timeout=5.0, host='127.0.0.1'):
 
 
 # a CGI that answers after SLOW_SECONDS, for the drain test (busybox httpd runs /www/cgi-bin/*)
-SLOW_SECONDS = 4
+SLOW_SECONDS = 10
 SLOW_CMD = ('sh', '-c', 'mkdir -p /www/cgi-bin && printf "#!/bin/sh\\nsleep %d\\nprintf \\"Content-Type: text/plain\\\\r\\\\n'
             '\\\\r\\\\nslow $WEB_NAME\\\\n\\"\\n" > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec /web.sh' % SLOW_SECONDS)
 
