@@ -69,8 +69,8 @@ def test_unnameable_project_fails():
         load({'services': {'web': {'image': 'a'}}}, project_name='!!!')
 
 
-def test_definition_needs_no_pyyaml(tmp_path):
-    """A definition dict loads in an interpreter where PyYAML cannot be imported (simulated by
+def test_definition_needs_no_pyyaml_simulation(tmp_path):
+    """Simulation: a definition dict loads in an interpreter where PyYAML cannot be imported (simulated by
     poisoning sys.modules['yaml']); files then fail with the install hint."""
     code = (
         "import sys; sys.modules['yaml'] = None\n"
