@@ -474,7 +474,9 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
 
     if state == 'absent':
         if services:
-            targets = list(selected)
+            # only the services named: what they depend on stays (like docker-compose rm SERVICE)
+            targets = [n for n in selected if n in services]
+            plan.services = targets
         else:
             targets = list(project.order) + sorted(n for n in project.all_services if n not in project.order)
         for name in reversed(targets):

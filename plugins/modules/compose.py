@@ -55,7 +55,7 @@ options:
     type: list
     elements: str
   dependencies:
-    description: With O(services), also act on the services they depend on (like C(docker-compose up SERVICE)).
+    description: With O(services), also act on the services they depend on (like C(docker-compose up SERVICE)); not with O(state=absent), which removes only the services named.
     type: bool
     default: true
   scale:

@@ -351,6 +351,8 @@ def test_state_absent_subset_keeps_networks():
     project = stack()
     result = plan(project, up_to_date(project), state='absent', services=['web'], dependencies=False)
     assert summary(result) == [('remove', 'web', 1)] and result.networks == []
+    # the services web depends on stay, whatever dependencies says
+    assert summary(plan(project, up_to_date(project), state='absent', services=['web'])) == [('remove', 'web', 1)]
 
 
 def test_absent_leaves_external_and_foreign_networks():
