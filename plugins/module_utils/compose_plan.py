@@ -464,7 +464,8 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
     if recreate not in RECREATE_CHOICES:
         raise ComposeError('recreate %r must be one of %s' % (recreate, ', '.join(RECREATE_CHOICES)))
     plan = Plan()
-    selected = select_services(project, services, dependencies)
+    # stopping a service never stops what it depends on (like docker-compose stop SERVICE)
+    selected = select_services(project, services, dependencies and state != 'stopped')
     plan.services = selected
     by_service, oneoff = containers_by_service(containers, project.name)
     nets_by_name = dict((n.get('Name'), n) for n in networks)
@@ -595,7 +596,7 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
                 pass
             elif state in ('present', 'restarted') and not is_running(container):
                 plan.containers.append(_container_action('start', name, container, 'it is %s' % (container.get('State') or 'stopped')))
-            elif state == 'restarted':
+            elif state == 'restarted' and (not services or name in services):
                 plan.containers.append(_container_action('restart', name, container, 'state is restarted'))
             elif state == 'present' and restart_for:
                 plan.containers.append(_container_action('restart', name, container, 'depends_on %s with restart: true, '

@@ -55,7 +55,10 @@ options:
     type: list
     elements: str
   dependencies:
-    description: With O(services), also act on the services they depend on (like C(docker-compose up SERVICE)); not with O(state=absent), which removes only the services named.
+    description:
+      - With O(services), also act on the services they depend on (like C(docker-compose up SERVICE)).
+      - With O(state=stopped) and O(state=absent) only the services named are stopped or removed; with
+        O(state=restarted) only they are restarted (what they depend on is started when it is not running).
     type: bool
     default: true
   scale:

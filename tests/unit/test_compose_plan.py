@@ -458,3 +458,11 @@ def test_depends_on_restart_true_restarts_dependants_of_a_recreated_service():
     assert summary(result) == [('recreate', 'db', 1), ('restart', 'php', 1)]
     assert result.containers[1]['reason'] == 'depends_on db with restart: true, which is recreated'
     assert summary(plan(project, current)) == []
+
+
+def test_subsets_for_stopped_and_restarted_leave_dependencies_running():
+    project = stack()
+    current = up_to_date(project)
+    assert summary(plan(project, current, state='stopped', services=['web'])) == [('stop', 'web', 1)]
+    current[0]['State'] = 'exited'  # db stopped: restarting web starts it, without a restart
+    assert summary(plan(project, current, state='restarted', services=['web'])) == [('start', 'db', 1), ('restart', 'web', 1)]
