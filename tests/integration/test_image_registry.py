@@ -110,6 +110,12 @@ def test_registry_errors_are_clear(engine, prefix, busybox_image, registry, dock
     docker_cli.docker('tag', busybox_image, ref)
     run = run_tasks([image_task(name=ref, source='local', push=True)], env={'DOCKER_CONFIG': docker_config})
     assert run.rc != 0 and 'needs a login' in run.task('image')['msg']
+    # a wrong password in config.json
+    with open(os.path.join(docker_config, 'config.json'), 'w') as handle:
+        json.dump({'auths': {registry.host: {'auth': base64.b64encode(('%s:wrong' % registry.username).encode()).decode()}}}, handle)
+    run = run_tasks([image_task(name=ref, source='local', push=True)], env={'DOCKER_CONFIG': docker_config})
+    assert run.rc != 0 and 'rejected the credentials' in run.task('image')['msg']
+    assert registry_digest(registry, prefix + 'noauth', '1') is None, 'nothing was pushed'
     # a tag the registry does not have
     env = logged_in(registry, docker_config)
     run = run_tasks([image_task(name=registry.ref(prefix + 'nothere:1'), source='pull')], env=env)
