@@ -190,3 +190,26 @@ def test_bad_input_fails_and_changes_nothing(lb, two_webs, case):
         assert message in run.task('haproxy')['msg']
     assert not os.path.exists(lb.cfg)
     assert lb.master_pid() is None  # nothing was started
+
+
+def test_sf_mode_start_and_reload(lb, two_webs):
+    """The last-resort strategy: a plain daemon replaced by a new one with -sf."""
+    args = lb.args(two_webs[:1], service_mgr='sf')
+    runs = four_step(_task(args))
+    assert runs[1].task('haproxy')['service_mgr'] == 'sf' and runs[1].task('haproxy')['started'] is True
+    old = lb.master_pid()
+    wait_until(lambda: lb.get('/')[1].strip() == 'web1', timeout=10, what='web1 answering')
+    run = run_tasks(_task(lb.args(two_webs, service_mgr='sf'))).assert_ok()
+    assert run.task('haproxy')['reloaded'] is True
+    assert lb.master_pid() != old  # a new process took over
+    wait_until(lambda: not os.path.exists('/proc/%d' % old) or _zombie(old), timeout=10, what='old process gone')
+    _both_up(lb)
+    assert {lb.get('/')[1].strip() for _n in range(4)} == {'web1', 'web2'}
+
+
+def _zombie(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except OSError:
+        return True
