@@ -74,7 +74,7 @@ def test_push_four_step_then_unchanged_push_and_changed_image(engine, prefix, bu
 
 
 @pytest.mark.slow
-def test_pull_and_pull_by_digest_four_step(engine, prefix, busybox_image, registry, docker_config):  # noqa: F811
+def test_pull_and_pull_by_digest_four_step(engine, prefix, busybox_image, web_image, registry, docker_config):  # noqa: F811
     env = logged_in(registry, docker_config)
     ref = registry.ref(prefix + 'pull:1')
     docker_cli.docker('tag', busybox_image, ref)
@@ -101,6 +101,17 @@ def test_pull_and_pull_by_digest_four_step(engine, prefix, busybox_image, regist
     runs = four_step([image_task(name=by_digest, source='pull')], env=env)
     assert docker_cli.inspect('image', by_digest)['Id'] == pulled['Id']
     assert runs[3].task('image')['image']['Id'] == pulled['Id']
+
+    # the tag moves in the registry (another image pushed by the CLI): force_source pulls it and says so
+    pusher = registry.ref(prefix + 'pusher:1')
+    docker_cli.docker('tag', web_image, pusher)
+    run_tasks([image_task(name=pusher, source='local', repository=ref, push=True)], env=env).assert_ok()
+    docker_cli.docker('tag', busybox_image, ref)  # the local tag still names the old image
+    check = run_tasks([forced], env=env, check=True).assert_ok()
+    assert check.changed and check.task('image')['actions'][0].startswith('Would pull %s' % ref)
+    run = run_tasks([forced], env=env).assert_ok()
+    assert run.changed and run.task('image')['image']['Id'] == docker_cli.inspect('image', web_image)['Id']
+    assert docker_cli.inspect('image', ref)['Id'] == docker_cli.inspect('image', web_image)['Id']
 
 
 @pytest.mark.slow
