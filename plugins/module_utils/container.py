@@ -10,6 +10,7 @@ import time
 from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
+from ansible_collections.berth.docker.plugins.module_utils import image_ref, registry
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, StreamError, split_frames
 from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
 
@@ -47,10 +48,16 @@ def split_reference(image):
 
 
 def pull_image(client, image, what='image'):
-    """Pull ``image`` (POST /images/create); raise SpecError naming ``what`` on failure."""
-    repo, tag = split_reference(image)
+    """Pull ``image`` (POST /images/create) with the credentials config.json holds for its
+    registry (berth.docker.login); raise SpecError naming ``what`` on failure."""
     try:
-        client.stream_json('POST', '/images/create', params={'fromImage': repo, 'tag': tag},
+        ref = image_ref.parse(image)
+    except ValueError as exc:
+        raise SpecError(what, str(exc))
+    repo, tag = split_reference(image)
+    headers = registry.auth_header(ref.registry)
+    try:
+        client.stream_json('POST', '/images/create', params={'fromImage': repo, 'tag': tag}, headers=headers,
                            timeout=max(client.config.timeout, 600), what='pulling %s' % image)
     except (StreamError, APIError) as exc:
         raise SpecError(what, 'cannot pull %s: %s. Check the name and tag; for a private registry log in first '
