@@ -150,6 +150,7 @@ def haproxy_argument_spec():
         pid_file=dict(type='path', default='/run/haproxy.pid'),
         master_socket=dict(type='path'),
         start=dict(type='bool', default=True),
+        enabled=dict(type='bool', default=True),
         reload=dict(type='bool', default=True),
         reload_timeout=dict(type='int', default=15),
         global_settings=dict(type='dict', default={}, options=GLOBAL_SPEC, apply_defaults=True),

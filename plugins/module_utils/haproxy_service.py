@@ -218,6 +218,15 @@ class Systemd(Manager):
     def stop(self):
         _run(['systemctl', 'stop', self.unit])
 
+    def is_enabled(self):
+        rc, _out = _run(['systemctl', 'is-enabled', '--quiet', self.unit])
+        return rc == 0
+
+    def enable(self):
+        rc, out = _run(['systemctl', 'enable', self.unit])
+        if rc != 0:
+            raise ServiceError('systemctl enable %s failed: %s' % (self.unit, out.strip()))
+
 
 class MasterWorker(Manager):
     """``haproxy -W -D -p PIDFILE -S MASTER_SOCK -f CFG``; reload = SIGUSR2 to the master."""
@@ -375,7 +384,7 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
     path = params['path']
     mode = int(params.get('mode') or '0600', 8)
     before = read_text(path)
-    result = {'changed': False, 'path': path, 'backup_file': None, 'reloaded': False, 'started': False}
+    result = {'changed': False, 'path': path, 'backup_file': None, 'reloaded': False, 'started': False, 'enabled': False}
     if params['state'] == 'absent':
         if before is not None:
             result['changed'] = True
@@ -400,9 +409,17 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
     result['service_mgr'] = manager.kind
     running = manager.running()
     need_start = bool(params.get('start', True)) and manager.kind != 'none' and not running
+    haproxy_bin = params.get('haproxy_bin') or 'haproxy'
     if content_changed and params.get('validate', True):
-        check_config(params.get('haproxy_bin') or 'haproxy', text, path)
-    result['changed'] = content_changed or mode_changed or need_start
+        if check_mode and not (shutil.which(haproxy_bin) or os.path.exists(haproxy_bin)):
+            # check mode on a fresh host: the package install before this task was only simulated
+            result['warnings'] = ['%s is not installed yet: the configuration was not validated in check mode '
+                                  '(the real run validates it before writing)' % haproxy_bin]
+        else:
+            check_config(haproxy_bin, text, path)
+    need_enable = manager.kind == 'systemd' and bool(params.get('enabled', True)) and not manager.is_enabled()
+    result['changed'] = content_changed or mode_changed or need_start or need_enable
+    result['enabled'] = need_enable
     if diff_mode and content_changed:
         result['diff'] = {'before': before or '', 'after': text,
                           'before_header': '%s (before)' % path, 'after_header': '%s (after)' % path}
@@ -420,6 +437,8 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
         atomic_write(path, text, mode)
     elif mode_changed:
         os.chmod(path, mode)
+    if need_enable:
+        manager.enable()
     if running and content_changed and params.get('reload', True):
         try:
             manager.reload()

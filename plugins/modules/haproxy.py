@@ -90,6 +90,10 @@ options:
     description: Start HAProxy when it is not running (not with O(service_mgr=none)).
     type: bool
     default: true
+  enabled:
+    description: With systemd, enable the unit at boot (C(systemctl enable)) when it is not.
+    type: bool
+    default: true
   reload:
     description: Reload a running HAProxy when the file changed.
     type: bool
@@ -657,6 +661,10 @@ reloaded:
   type: bool
 started:
   description: Whether HAProxy was (or in check mode would be) started.
+  returned: always
+  type: bool
+enabled:
+  description: Whether the systemd unit was (or in check mode would be) enabled at boot.
   returned: always
   type: bool
 service_mgr:
