@@ -91,6 +91,27 @@ def parse_size(value):
     return int(number * factor)
 
 
+ARCH_ALIASES = {'x86_64': 'amd64', 'x86-64': 'amd64', 'aarch64': 'arm64', 'armhf': 'arm', 'armel': 'arm', 'i386': '386'}
+
+
+def platform_matches(image, platform):
+    """Whether an image (inspect data) is for ``platform`` (``os[/arch[/variant]]``); True
+    when no platform is asked for."""
+    if not platform or not image:
+        return True
+    parts = platform.lower().split('/')
+    if parts[0] and parts[0] != (image.get('Os') or '').lower():
+        return False
+    if len(parts) > 1:
+        wanted = ARCH_ALIASES.get(parts[1], parts[1])
+        have = (image.get('Architecture') or '').lower()
+        if wanted != ARCH_ALIASES.get(have, have):
+            return False
+    if len(parts) > 2 and image.get('Variant') and parts[2] != image['Variant'].lower():
+        return False
+    return True
+
+
 def summary(image):
     """What the diff shows of an image."""
     if not image:
@@ -209,6 +230,7 @@ class ImageManager:
         self.results = {'changed': False, 'actions': [], 'image': None}
         self.before = None
         self.image = None
+        self.registry_platforms = []
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -316,18 +338,39 @@ class ImageManager:
                     'name unknown' in low or 'does not exist' in low:
                 return None
             raise registry_error(ref.registry, exc)
+        self.registry_platforms = [p for p in (info or {}).get('Platforms') or [] if isinstance(p, dict)]
         return ((info or {}).get('Descriptor') or {}).get('digest')
+
+    def check_platform(self, ref, image, platform, offered=None):
+        """Fail clearly when the registry does not offer ``platform`` (``offered``: the
+        Platforms of GET /distribution) or the engine pulled another one (``image``)."""
+        if not platform:
+            return
+        if offered:
+            fake = [{'Os': p.get('os'), 'Architecture': p.get('architecture'), 'Variant': p.get('variant')} for p in offered]
+            if any(platform_matches(f, platform) for f in fake):
+                return
+            have = ', '.join('/'.join(x for x in (f['Os'], f['Architecture'], f['Variant']) if x) for f in fake)
+        elif image is not None and not platform_matches(image, platform):
+            have = '%s/%s' % (image.get('Os'), image.get('Architecture'))
+        else:
+            return
+        raise DockerError('pull %s: the registry %s offers it for %s, not for platform %s; set pull.platform to one of '
+                          'those or leave it out' % (ref.name, ref.registry, have, platform))
 
     def source_pull(self, ref):
         before = self.before
-        if before is not None and not self.params['force_source']:
+        platform = (self.params['pull'] or {}).get('platform')
+        if before is not None and not self.params['force_source'] and platform_matches(before, platform):
             self.image = before
             return
         if self.check_mode:
             digest = self.registry_digest(ref)
             if digest is None:
                 raise DockerError('image %s is not in registry %s (or needs a login); check name and tag' % (ref.name, ref.registry))
-            if before is not None and digest in repo_digests_for(before.get('RepoDigests'), ref.repository):
+            self.check_platform(ref, None, platform, self.registry_platforms)
+            if before is not None and platform_matches(before, platform) and \
+                    digest in repo_digests_for(before.get('RepoDigests'), ref.repository):
                 self.image = before
                 return
             self.act('Would pull %s (registry digest %s)' % (ref.name, digest))
@@ -345,6 +388,7 @@ class ImageManager:
         after = self.inspect(ref.name)
         if after is None:
             raise DockerError('pulled %s but the engine does not show it (platform mismatch?)' % ref.name)
+        self.check_platform(ref, after, platform)
         self.image = after
         if before is None or before.get('Id') != after.get('Id'):
             self.act('Pulled %s (%s)' % (ref.name, after.get('Id')))

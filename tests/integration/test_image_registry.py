@@ -89,6 +89,15 @@ def test_pull_and_pull_by_digest_four_step(engine, prefix, busybox_image, web_im
     assert pulled['Id'] == runs[1].task('image')['image']['Id'] == docker_cli.inspect('image', busybox_image)['Id']
     assert '%s@%s' % (registry.ref(prefix + 'pull'), digest) in pulled['RepoDigests']
 
+    # pull.platform: the platform the image has is no change; one the registry does not offer fails clearly
+    tasks = [dict(image_task(name=ref, source='pull', pull={'platform': 'linux/amd64'}), name='amd64'),
+             dict(image_task(name=ref, source='pull', pull={'platform': 'linux/arm64'}), name='arm64', ignore_errors=True)]
+    for check in (True, False):
+        run = run_tasks(tasks, env=env, check=check)
+        assert run.status('amd64') == 'ok' and not run.task('amd64')['changed']
+        assert 'offers it for linux/amd64, not for platform linux/arm64' in run.task('arm64')['msg']
+    assert docker_cli.inspect('image', ref)['Id'] == pulled['Id']
+
     # force_source pulls again; the image did not move, so nothing changed (check mode asks the registry)
     forced = image_task(name=ref, source='pull', force_source=True)
     runs = four_step([forced], env=env, expect_changed=False)

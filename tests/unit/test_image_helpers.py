@@ -96,3 +96,15 @@ def test_parse_size_rejects(value):
 def test_query_repeats_keys():
     assert image.query('/images/get', [('names', 'a:1'), ('names', 'b:2')]) == '/images/get?names=a%3A1&names=b%3A2'
     assert image.query('/x', [('a', None)]) == '/x'
+
+
+def test_platform_matches():
+    amd64 = {'Os': 'linux', 'Architecture': 'amd64'}
+    assert image.platform_matches(amd64, None)
+    assert image.platform_matches(amd64, 'linux/amd64')
+    assert image.platform_matches(amd64, 'linux/x86_64')
+    assert image.platform_matches(amd64, 'linux')
+    assert not image.platform_matches(amd64, 'linux/arm64')
+    assert not image.platform_matches(amd64, 'windows/amd64')
+    assert image.platform_matches({'Os': 'linux', 'Architecture': 'arm64', 'Variant': 'v8'}, 'linux/aarch64/v8')
+    assert not image.platform_matches({'Os': 'linux', 'Architecture': 'arm', 'Variant': 'v6'}, 'linux/arm/v7')
