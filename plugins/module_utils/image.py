@@ -231,6 +231,7 @@ class ImageManager:
         self.before = None
         self.image = None
         self.registry_platforms = []
+        self.predicted_tags = []
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -311,6 +312,8 @@ class ImageManager:
                 after = None if self.results['changed'] else self.before
             elif self.image is PENDING:
                 after = {'Id': '(new image)', 'RepoTags': [ref.name]}
+            if after and self.predicted_tags:
+                after = dict(after, RepoTags=list(after.get('RepoTags') or []) + self.predicted_tags)
             self.results['diff'] = {'before': summary(self.before), 'after': summary(after)}
         return self.results
 
@@ -623,10 +626,12 @@ class ImageManager:
                 % (repo.name, existing.get('Id'), ref.name, self.image.get('Id')))
         if self.check_mode:
             self.act('Would tag %s as %s' % (ref.name, repo.name))
+            self.predicted_tags.append(repo.name)
             return repo
         self.client.post('/images/%s/tag' % quote(self.image['Id'], safe=':'),
                          params={'repo': repo.repository, 'tag': repo.tag}, what='tag %s' % repo.name)
         self.act('Tagged %s as %s%s' % (ref.name, repo.name, ' (moved from %s)' % existing.get('Id') if existing else ''))
+        self.image = self.inspect(self.image['Id']) or self.image
         return repo
 
     def push(self, ref):

@@ -37,6 +37,9 @@ def test_tag_four_step_and_force_tag(engine, prefix, busybox_image, web_image):
     target = prefix + 'copy:v1'
     runs = four_step([image_task(name=busybox_image, source='local', repository=target)], diff=True)
     assert runs[1].task('image')['actions'] == ['Tagged %s as %s' % (busybox_image, target)]
+    assert target in runs[1].task('image')['image']['RepoTags']
+    for run in runs[:2]:  # the diff shows the new tag, in check mode too
+        assert '+    - %s' % target in run.output, run.output[-2000:]
     assert image_id(target) == image_id(busybox_image)
     # repository without a tag takes the tag of name
     runs = four_step([image_task(name=busybox_image, source='local', repository=prefix + 'copy')])
