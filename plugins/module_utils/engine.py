@@ -188,8 +188,9 @@ class Engine:
             except ValueError as exc:
                 raise EngineFailure(str(exc))
             if problems:
-                raise EngineFailure('daemon_config not applied, address collision (routes read with %s): %s' % (
-                    backend, '; '.join(problems)), collisions=problems)
+                raise EngineFailure('daemon_config not applied, address collision (routes read with %s): %s. Choose '
+                                    'networks that overlap no host route (nothing was written)' % (
+                                        backend, '; '.join(problems)), collisions=problems)
         if new.get('bridge') == 'none' and manager.name == 'direct' and 'hosts' in manager.flags() \
                 and os.path.exists('/sys/class/net/docker0'):
             self.module.warn('bridge: none makes dockerd delete the interface docker0 when it starts; if another '
