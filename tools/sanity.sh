@@ -5,9 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-base=${BERTH_SANITY_DIR:-${TMPDIR:-/tmp}/berth-sanity}
+# a private scratch directory per run, so concurrent runs do not delete each other's copies
+if [ -n "${BERTH_SANITY_DIR:-}" ]; then
+  base=$BERTH_SANITY_DIR
+  rm -rf "$base"
+else
+  base=$(mktemp -d "${TMPDIR:-/tmp}/berth-sanity.XXXXXX")
+  trap 'rm -rf "$base"' EXIT
+fi
 dest=$base/ansible_collections/berth/docker
-rm -rf "$base"
 mkdir -p "$dest"
 git ls-files -co --exclude-standard | grep -v '^collections/' | rsync -a --ignore-missing-args --files-from=- ./ "$dest/"
 # ansible-test downloads a pip bootstrap script from a host outside the package registries:
