@@ -203,6 +203,14 @@ def import_hash(path, changes):
     return 'sha256:' + digest.hexdigest()
 
 
+def full_name(reference):
+    """The canonical form of a reference, or the text itself when it does not parse."""
+    try:
+        return parse(reference).full
+    except ValueError:
+        return reference
+
+
 def query(path, pairs):
     """``path?k=v&k=v2`` with repeated keys (the client's params take one value per key)."""
     pairs = [(k, v) for k, v in pairs if v is not None]
@@ -482,9 +490,9 @@ class ImageManager:
         wanted_tag = None
         for image_id, image_tags in inside.items():
             for t in image_tags:
-                if parse(t).full == ref.full:
+                if full_name(t) == ref.full:
                     wanted_tag = (t, image_id)
-        if wanted_tag is None and not (ref.digest is None and is_image_id(self.params['name'])):
+        if wanted_tag is None:
             raise DockerError('load_path %s holds %s, not %s; set name to one of those'
                               % (path, ', '.join(tags) or 'only untagged images', ref.name))
         missing = []
@@ -583,7 +591,7 @@ class ImageManager:
         if current is not None and not pending:
             # the archive holds the same image IDs, each with (at least) the requested names
             same = set(current) == set(wanted) and all(
-                set(parse(n).full for n in wanted[i]) <= set(parse(t).full for t in current[i]) for i in wanted)
+                set(full_name(n) for n in wanted[i]) <= set(full_name(t) for t in current[i]) for i in wanted)
             if same:
                 return
         if self.check_mode:
@@ -668,7 +676,7 @@ class ImageManager:
         if image is None:
             return
         requested = {ref.full}
-        by_id = is_image_id(self.params['name']) or bool(ref.digest)
+        by_id = is_image_id(self.params['name'])
         others = []
         for t in image.get('RepoTags') or []:
             try:
