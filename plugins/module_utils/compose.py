@@ -198,6 +198,16 @@ class ComposeRunner:
         self.client.post('/containers/%s/stop' % cid, {'t': timeout}, timeout=self.client.config.timeout + timeout,
                          what='stopping container %s' % cid[:12])
 
+    def _retire(self, item, volumes=False):
+        """Stop a container gracefully (its stop signal, then the stop timeout), then remove it,
+        like docker-compose down / rm -s."""
+        if item.get('running'):
+            try:
+                self._stop(item['id'], self.stop_timeout({'Labels': {LABEL_SERVICE: item.get('service')}}))
+            except NotFound:
+                return
+        self._remove(item['id'], volumes=volumes)
+
     def _remove(self, cid, volumes=False):
         try:
             self.client.delete('/containers/%s' % cid, {'force': True, 'v': bool(volumes)}, what='removing container %s' % cid[:12])
@@ -395,7 +405,7 @@ class ComposeRunner:
         # orphans and scale-down first (frees names and ports)
         for item in plan.containers:
             if item['action'] == 'remove':
-                self._remove(item['id'], volumes=False)
+                self._retire(item, volumes=False)
         self.refresh_ids()
         stops = []
         for name in plan.services:
@@ -418,7 +428,7 @@ class ComposeRunner:
 
     def execute_absent(self, plan):
         for item in plan.containers:
-            self._remove(item['id'], volumes=self.p['remove_volumes'])
+            self._retire(item, volumes=self.p['remove_volumes'])
         for item in plan.networks:
             try:
                 self.client.delete('/networks/%s' % _q(item['name']), what='removing network %s' % item['name'])
@@ -596,7 +606,7 @@ class ComposeRunner:
         for container in containers:
             actions.append({'what': 'container', 'action': 'remove', 'name': container_display_name(container),
                             'id': container['Id'], 'service': (container.get('Labels') or {}).get(LABEL_SERVICE),
-                            'reason': 'state is absent'})
+                            'reason': 'state is absent', 'running': is_running(container)})
         for net in networks:
             if (net.get('Labels') or {}).get(LABEL_PROJECT) == project.name:
                 actions.append({'what': 'network', 'action': 'remove', 'name': net['Name']})
@@ -609,7 +619,7 @@ class ComposeRunner:
         if not self.check_mode:
             for item in actions:
                 if item['what'] == 'container':
-                    self._remove(item['id'], volumes=self.p['remove_volumes'])
+                    self._retire(item, volumes=self.p['remove_volumes'])
             for item in actions:
                 try:
                     if item['what'] == 'network':

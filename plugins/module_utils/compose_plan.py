@@ -649,7 +649,8 @@ def _next_number(used):
 
 def _container_action(action, service, container, reason):
     return {'action': action, 'service': service, 'number': container_number(container),
-            'name': container_display_name(container), 'id': container.get('Id'), 'reason': reason}
+            'name': container_display_name(container), 'id': container.get('Id'), 'reason': reason,
+            'running': is_running(container)}
 
 
 def published_ports(body):

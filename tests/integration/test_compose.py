@@ -482,3 +482,21 @@ def test_networks_aliases_fixed_address_external_and_shared_namespace(engine, pr
     assert inspect('container', project + '-client-1')['HostConfig']['VolumesFrom'] == [new_api + ':ro']
     run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
     assert exists('network', external) and not exists('network', project + '_front')
+
+
+def test_absent_and_scale_down_stop_gracefully_before_removing(engine, prefix, busybox_image, tmp_path):
+    """Containers get their stop signal (and the stop timeout) before removal, like docker-compose down."""
+    project = prefix + 'graceful'
+    script = 'trap "echo stopped-cleanly > /out/$$HOSTNAME; exit 0" TERM; while true; do sleep 1; done'
+    cs.write_project(tmp_path, {'services': {'worker': {
+        'image': busybox_image, 'command': ['sh', '-c', script], 'volumes': ['./out:/out'], 'scale': 2,
+        'stop_grace_period': '20s'}}})
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    run_tasks([task]).assert_ok()
+    second = inspect('container', project + '-worker-2')['Config']['Hostname']
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, scale={'worker': 1})]).assert_ok()
+    assert (tmp_path / 'out' / second).read_text().strip() == 'stopped-cleanly'
+    first = inspect('container', project + '-worker-1')['Config']['Hostname']
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
+    assert (tmp_path / 'out' / first).read_text().strip() == 'stopped-cleanly'
+    assert cs.project_containers(project) == {}
