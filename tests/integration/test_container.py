@@ -40,6 +40,7 @@ def test_present_creates_without_starting(prefix, web_image):
     assert runs[1].task('c')['container']['Id'] == container_id(name)
 
 
+@pytest.mark.slow
 def test_started_stopped_absent(prefix, web_image):
     name = prefix + 'life'
     four_step([ctask({'name': name, 'image': web_image})])
@@ -164,6 +165,7 @@ def test_runtime_options(prefix, busybox_image, tmp_path):
     assert docker('exec', name, 'id', '-u').stdout.strip() == '1000'
 
 
+@pytest.mark.slow
 def test_ports_volumes_mounts(prefix, web_image, tmp_path):
     name = prefix + 'io'
     port, udp, ranged = free_port(), free_port(), free_port()
@@ -208,6 +210,7 @@ def test_ipv6_port_binding(prefix, web_image):
     assert bindings['80/tcp'] == [{'HostIp': '::1', 'HostPort': str(port)}]
 
 
+@pytest.mark.slow
 def test_resources_and_restart_policy_update_in_place(prefix, web_image):
     name = prefix + 'res'
     base = {'name': name, 'image': web_image, 'memory': '64m', 'restart_policy': 'no'}
@@ -227,6 +230,7 @@ def test_resources_and_restart_policy_update_in_place(prefix, web_image):
     assert host['RestartPolicy'] == {'Name': 'on-failure', 'MaximumRetryCount': 2}
 
 
+@pytest.mark.slow
 def test_networks_connect_and_disconnect_without_recreation(prefix, web_image):
     name = prefix + 'net'
     front, back = prefix + 'front', prefix + 'back'
@@ -255,6 +259,7 @@ def test_network_mode_host_and_none(prefix, busybox_image):
     assert inspect('container', name)['HostConfig']['NetworkMode'] == 'none'
 
 
+@pytest.mark.slow
 def test_locally_rebuilt_image_recreates(prefix, busybox_image):
     name = prefix + 'rebuilt'
     tag = prefix + 'app:1'
@@ -271,6 +276,7 @@ def test_locally_rebuilt_image_recreates(prefix, busybox_image):
     assert docker('exec', name, 'cat', '/version').stdout.strip() == 'two'
 
 
+@pytest.mark.slow
 def test_comparisons(prefix, web_image):
     name = prefix + 'cmp'
     cid = run_web(name, web_image, '-e', 'A=1', '-e', 'EXTRA=x', '--label', 'extra=yes')

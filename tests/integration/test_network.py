@@ -1,5 +1,7 @@
 """berth.docker.network on the real engine, four-step, with the docker CLI as witness."""
 
+import pytest
+
 from tests.support.ansible_run import four_step, run_tasks
 from tests.support.containers import container_id, task
 from tests.support.docker_cli import docker, exists, inspect
@@ -36,6 +38,7 @@ def test_engine_defaults_cause_no_change(prefix):
     assert not run.changed
 
 
+@pytest.mark.slow
 def test_connected_and_appends(prefix, web_image):
     name = prefix + 'members'
     a, b = prefix + 'a', prefix + 'b'
@@ -54,6 +57,7 @@ def test_connected_and_appends(prefix, web_image):
     assert attached(name) == [b]
 
 
+@pytest.mark.slow
 def test_config_change_on_used_network_needs_force(prefix, web_image):
     name = prefix + 'used'
     user = prefix + 'web'
