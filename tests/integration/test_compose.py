@@ -500,3 +500,19 @@ def test_absent_and_scale_down_stop_gracefully_before_removing(engine, prefix, b
     run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
     assert (tmp_path / 'out' / first).read_text().strip() == 'stopped-cleanly'
     assert cs.project_containers(project) == {}
+
+
+def test_profiles_select_services(engine, prefix, busybox_image):
+    project = prefix + 'prof'
+    definition = {'services': {'web': sleeper(busybox_image), 'debug': sleeper(busybox_image, profiles=['dev'])}}
+    base = {'project_name': project, 'definition': definition, 'project_src': '/tmp'}
+    run_tasks([cs.compose_task(**base)]).assert_ok()
+    assert cs.running_names(project) == [project + '-web-1']
+    web = cs.ids(project)[project + '-web-1']
+    with_dev = run_tasks([cs.compose_task(profiles=['dev'], **base)]).assert_ok()
+    assert [(a['action'], a['service']) for a in with_dev.task('compose')['actions']] == [('create', 'debug')]
+    assert cs.running_names(project) == sorted([project + '-debug-1', project + '-web-1'])
+    assert cs.ids(project)[project + '-web-1'] == web
+    # without the profile the debug container is neither touched nor an orphan
+    again = run_tasks([cs.compose_task(remove_orphans=True, **base)]).assert_ok()
+    assert not again.changed and project + '-debug-1' in cs.running_names(project)
