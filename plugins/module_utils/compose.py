@@ -330,7 +330,8 @@ class ComposeRunner:
         return names
 
     def preflight_ports(self, plan, containers, image_ids):
-        """Fail before touching anything when a port we publish is taken by another container."""
+        """Fail before touching anything when a port we publish, or a container name we create, is
+        taken by another container."""
         wanted = []
         going = set()
         for item in plan.containers:
@@ -343,6 +344,20 @@ class ComposeRunner:
             body = create_body(self.project, svc, item['number'], 'x', resolve_container=lambda s: 'x')
             for host_ip, port, proto in published_ports(body):
                 wanted.append((item.get('new_name') or item['name'], host_ip, port, proto))
+        taken = []
+        for item in plan.containers:
+            name = item.get('new_name') or item['name']
+            if item['action'] == 'create' or (item['action'] == 'recreate' and name != item['name']):
+                other = self.client.inspect('container', name)
+                if other is not None and other.get('Id') not in going:
+                    labels = (other.get('Config') or {}).get('Labels') or {}
+                    owner = labels.get(LABEL_PROJECT)
+                    taken.append('the name %s (service %s) is taken by container %s%s' % (
+                        name, item['service'], other.get('Id', '')[:12],
+                        ' of compose project %s' % owner if owner else ', which belongs to no compose project'))
+        if taken:
+            raise ComposeError('cannot create the containers of project %s: %s. Nothing was changed; remove that '
+                               'container or change container_name' % (self.project.name, '; '.join(taken)))
         if not wanted:
             return
         running = self.client.get('/containers/json') or []

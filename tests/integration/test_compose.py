@@ -516,3 +516,14 @@ def test_profiles_select_services(engine, prefix, busybox_image):
     # without the profile the debug container is neither touched nor an orphan
     again = run_tasks([cs.compose_task(remove_orphans=True, **base)]).assert_ok()
     assert not again.changed and project + '-debug-1' in cs.running_names(project)
+
+
+def test_container_name_taken_by_a_foreign_container_fails_before_anything(engine, prefix, busybox_image):
+    project = prefix + 'name'
+    docker('run', '-d', '--name', prefix + 'mariadb', '--init', busybox_image, 'sleep', '3600')
+    definition = {'services': {'db': sleeper(busybox_image, container_name=prefix + 'mariadb'), 'other': sleeper(busybox_image)},
+                  'volumes': {'data': {}}}
+    msg = _fail([cs.compose_task(project_name=project, definition=definition, project_src='/tmp')])
+    assert 'the name %smariadb (service db) is taken by container' % prefix in msg
+    assert 'which belongs to no compose project' in msg and 'Nothing was changed' in msg
+    assert cs.project_containers(project) == {} and cs.project_networks(project) == [] and cs.project_volumes(project) == []
