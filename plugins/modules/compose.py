@@ -133,7 +133,8 @@ notes:
     C(stop_signal), C(stop_grace_period), C(tmpfs), C(ulimits), C(cap_add), C(cap_drop), C(read_only), C(scale),
     C(deploy.replicas), C(deploy.resources.limits), C(profiles) and C(pull_policy); top-level C(networks) and
     C(volumes) with C(external), C(name), C(driver) and C(ipam). Unknown or unsupported keys give a warning.
-  - A port that another running container already publishes fails the task before anything is changed.
+  - A port that another running container already publishes, or a container name taken outside the project, fails the
+    task before anything is changed.
   - Unlike docker compose, anonymous volumes of a recreated container are not carried over to the new one.
   - Networks that exist with a configuration different from the declaration are used as they are, with a warning.
 seealso:
