@@ -9,7 +9,7 @@ import pytest
 from tests.support.ansible_run import four_step, run_tasks
 from tests.support.containers import build_image, container_id, status, task
 from tests.support.docker_cli import ENV, docker, exists, inspect
-from tests.support.registry import docker_config, registry  # noqa: F401 - fixtures
+from tests.support.registry import docker_config, registry  # noqa: F401 pylint: disable=unused-import
 
 pytestmark = [pytest.mark.registry, pytest.mark.slow]
 
