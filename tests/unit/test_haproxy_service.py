@@ -13,8 +13,8 @@ def params(tmp_path, **over):
     base = {
         'state': 'present', 'path': str(tmp_path / 'haproxy.cfg'), 'mode': '0600', 'backup': False, 'validate': True,
         'check_bind_addresses': True, 'haproxy_bin': 'haproxy', 'service_mgr': 'none', 'start': True, 'reload': True,
-        'global_settings': {'log': [], 'maxconn': 100}, 'defaults': {'mode': 'http', 'timeouts': {'connect': '1s', 'client': '1s',
-                                                                                                 'server': '1s'}},
+        'global_settings': {'log': [], 'maxconn': 100},
+        'defaults': {'mode': 'http', 'timeouts': {'connect': '1s', 'client': '1s', 'server': '1s'}},
         'frontends': [{'name': 'f', 'binds': [{'address': '127.0.0.1', 'port': 1}], 'default_backend': 'b'}],
         'backends': [{'name': 'b', 'servers': [{'name': 's', 'address': '127.0.0.1', 'port': 2, 'check': True}]}],
         'listens': [], 'resolvers': [], 'stats': {'enabled': False},
