@@ -31,8 +31,8 @@ def inspect_container(client, name):
     data = client.inspect('container', name)
     if data is None:
         return None
-    if data.get('Name') != '/' + name and not data.get('Id', '').startswith(name):
-        return None
+    if data.get('Name') != '/' + name:
+        return None  # another container whose ID starts with ``name``: never touch it
     return data
 
 

@@ -413,3 +413,19 @@ def test_network_mode_of_another_container(prefix, web_image, busybox_image):
     assert inspect('container', name)['HostConfig']['NetworkMode'] == 'container:%s' % container_id(host)
     # same network namespace: the web server of the other container answers on 127.0.0.1
     assert docker('exec', name, 'wget', '-q', '-O-', 'http://127.0.0.1/').stdout.strip() == container_id(host)[:12]
+
+
+def test_name_that_is_an_id_prefix_of_another_container(prefix, web_image):
+    """GET /containers/NAME/json also matches ID prefixes: a container found that way under
+    another name is not the one the task manages, and stays untouched."""
+    other = prefix + 'other'
+    cid = run_web(other, web_image)
+    name = cid[:10]
+    try:
+        run = run_tasks([ctask({'name': name, 'image': web_image, 'state': 'absent'})]).assert_ok()
+        assert not run.changed and container_id(other) == cid
+        run = run_tasks([ctask({'name': name, 'image': web_image, 'state': 'present'})]).assert_ok()
+        assert run.task('c')['actions'] == ['create'] and container_id(other) == cid
+        assert inspect('container', other)['State']['Running']
+    finally:
+        docker('rm', '-f', name, check=False)  # an exact name wins over an ID prefix
