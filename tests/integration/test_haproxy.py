@@ -85,6 +85,7 @@ def test_health_down_and_back(lb, two_webs):
     took = time.time() - stopped
     # fall x inter, plus one check timeout (1 s) for the check that was in flight, plus scheduling slack
     assert took <= fall * inter + 1.0 + 1.0, 'DOWN after %.2fs' % took
+    print('health: web2 DOWN %.2fs after docker stop (fall %d x inter %.1fs)' % (took, fall, inter))
     answers = [lb.get('/') for _n in range(10)]
     assert answers == [(200, 'web1\n')] * 10
     docker_cli.docker('start', two_webs[1]['container'])
