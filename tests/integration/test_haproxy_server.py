@@ -108,3 +108,15 @@ def test_socket_missing(lb):
         'socket': lb.dir + '/none.sock', 'host': 'web1', 'state': 'enabled'}}])
     assert run.status('server') == 'failed'
     assert 'cannot connect to the HAProxy socket' in run.task('server')['msg']
+
+
+def test_refused_command_is_reported(lb, two_webs):
+    """A weight HAProxy refuses (static-rr only takes 0% and 100%): its answer fails the task."""
+    args = lb.args(two_webs)
+    args['backends'][0]['balance'] = 'static-rr'
+    run_tasks([{'name': 'haproxy', 'berth.docker.haproxy': args}]).assert_ok()
+    run = run_tasks(_server(lb, backend='app', host='web1', state='enabled', weight='3'))
+    assert run.status('server') == 'failed'
+    msg = run.task('server')['msg']
+    assert "HAProxy refused 'set weight app/web1 3'" in msg and 'static' in msg, msg
+    assert lb.stats_csv()[('app', 'web1')]['weight'] == '1'
