@@ -163,48 +163,6 @@ def check_bind_address(where, address, host_addresses):
                 address, where, ', '.join(sorted(str(a) for a in known)) or 'none found'))
 
 
-def parse_proc_addresses(fib_trie_text, if_inet6_text):
-    """The host's IP addresses from /proc/net/fib_trie (IPv4 "/32 host LOCAL" entries) and
-    /proc/net/if_inet6 (IPv6), as strings."""
-    found = set()
-    lines = fib_trie_text.splitlines()
-    for index, line in enumerate(lines):
-        if '/32 host LOCAL' in line and index > 0:
-            candidate = lines[index - 1].strip().split()[-1]
-            try:
-                found.add(str(ipaddress.IPv4Address(candidate)))
-            except ValueError:
-                pass
-    for line in if_inet6_text.splitlines():
-        parts = line.split()
-        if parts and len(parts[0]) == 32:
-            raw = parts[0]
-            found.add(str(ipaddress.IPv6Address(':'.join(raw[i:i + 4] for i in range(0, 32, 4)))))
-    return found
-
-
-def host_addresses():
-    """This host's IP addresses: pyroute2 when importable, else /proc."""
-    try:
-        from pyroute2 import IPRoute  # lazily: optional on the managed host
-    except ImportError:
-        IPRoute = None
-    if IPRoute is not None:
-        try:
-            with IPRoute() as ipr:
-                return {a.get_attr('IFA_ADDRESS') for a in ipr.get_addr() if a.get_attr('IFA_ADDRESS')}
-        except Exception:  # pragma: no cover - fall back to /proc below
-            pass
-    texts = []
-    for path in ('/proc/net/fib_trie', '/proc/net/if_inet6'):
-        try:
-            with open(path) as handle:
-                texts.append(handle.read())
-        except OSError:
-            texts.append('')
-    return parse_proc_addresses(*texts)
-
-
 # --------------------------------------------------------------------------- rendering
 
 def _bind_line(bind):

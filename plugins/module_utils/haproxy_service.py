@@ -24,6 +24,7 @@ import tempfile
 import time
 
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
+from ansible_collections.berth.docker.plugins.module_utils import host_network
 
 
 class ServiceError(Exception):
@@ -399,7 +400,7 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
     model = build_model(params)
     host_addrs = None
     if params.get('check_bind_addresses', True):
-        host_addrs = addresses if addresses is not None else cfg.host_addresses()
+        host_addrs = addresses if addresses is not None else host_network.host_addresses()
     cfg.validate(model, host_addrs)
     text = cfg.render(model)
     result['socket'] = cfg.socket_path(model)

@@ -6,7 +6,8 @@ A ``bip``, ``fixed-cidr`` or ``default-address-pools`` entry that overlaps a rou
 already uses makes Docker's bridge shadow that route: the host loses its way to that network
 (often the one it is managed over). ``collisions()`` names each such route before anything is
 written. Routes come from pyroute2 when it is importable, else from /proc/net/route (IPv4) and
-/proc/net/if_inet6 plus /proc/net/ipv6_route (IPv6).
+/proc/net/if_inet6 plus /proc/net/ipv6_route (IPv6). ``host_addresses()`` lists the host's own IP
+addresses from the same sources (/proc/net/fib_trie for IPv4 local addresses).
 """
 
 import ipaddress
@@ -52,17 +53,39 @@ def parse_proc_route(text):
     return routes
 
 
-def parse_proc_if_inet6(text):
-    """Local IPv6 networks from the text of /proc/net/if_inet6 (address, index, prefix length, ...)."""
-    routes = []
+def _if_inet6_entries(text):
+    """(address, prefix length, interface) from the text of /proc/net/if_inet6."""
     for line in text.splitlines():
         fields = line.split()
         if len(fields) < 6:
             continue
-        addr = ipaddress.IPv6Address(int(fields[0], 16))
-        prefix = int(fields[2], 16)
-        routes.append(Route('%s/%d' % (addr, prefix), fields[5], 'address'))
-    return routes
+        yield ipaddress.IPv6Address(int(fields[0], 16)), int(fields[2], 16), fields[5]
+
+
+def parse_proc_if_inet6(text):
+    """Local IPv6 networks from the text of /proc/net/if_inet6 (address, index, prefix length, ...)."""
+    return [Route('%s/%d' % (addr, prefix), dev, 'address') for addr, prefix, dev in _if_inet6_entries(text)]
+
+
+def parse_proc_fib_trie(text):
+    """The host's local IPv4 addresses from the text of /proc/net/fib_trie ("/32 host LOCAL" entries)."""
+    found = set()
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if '/32 host LOCAL' in line and index > 0:
+            candidate = lines[index - 1].strip().split()[-1]
+            try:
+                found.add(ipaddress.IPv4Address(candidate))
+            except ValueError:
+                pass
+    return found
+
+
+def parse_proc_addresses(fib_trie_text, if_inet6_text):
+    """The host's IP addresses from /proc/net/fib_trie (IPv4) and /proc/net/if_inet6 (IPv6), as strings."""
+    found = {str(addr) for addr in parse_proc_fib_trie(fib_trie_text)}
+    found.update(str(addr) for addr, _prefix, _dev in _if_inet6_entries(if_inet6_text))
+    return found
 
 
 def parse_proc_ipv6_route(text):
@@ -100,20 +123,42 @@ def _pyroute2_routes():
     return routes
 
 
-def host_routes(use_pyroute2=True):
-    """(routes, backend): the host's routes and local address networks."""
+def _pyroute2_addresses():
+    from pyroute2 import IPRoute  # noqa: PLC0415 - optional, imported only when present
+    with IPRoute() as ipr:
+        return {a.get_attr('IFA_ADDRESS') for a in ipr.get_addr() if a.get_attr('IFA_ADDRESS')}
+
+
+def _with_fallback(from_netlink, from_proc, use_pyroute2):
+    """(result, backend): ``from_netlink()`` through pyroute2 when importable and allowed, else ``from_proc()``."""
     if use_pyroute2:
         try:
-            return _pyroute2_routes(), 'pyroute2'
+            return from_netlink(), 'pyroute2'
         except ImportError:
             pass
         except Exception:  # pylint: disable=broad-except
             # netlink refused (some containers): fall back to /proc
             pass
+    return from_proc(), 'proc'
+
+
+def _proc_routes():
     routes = parse_proc_route(_read('/proc/net/route'))
     routes += parse_proc_ipv6_route(_read('/proc/net/ipv6_route'))
     routes += parse_proc_if_inet6(_read('/proc/net/if_inet6'))
-    return routes, 'proc'
+    return routes
+
+
+def host_routes(use_pyroute2=True):
+    """(routes, backend): the host's routes and local address networks."""
+    return _with_fallback(_pyroute2_routes, _proc_routes, use_pyroute2)
+
+
+def host_addresses(use_pyroute2=True):
+    """This host's own IP addresses (strings): pyroute2 when importable, else /proc."""
+    return _with_fallback(_pyroute2_addresses,
+                          lambda: parse_proc_addresses(_read('/proc/net/fib_trie'), _read('/proc/net/if_inet6')),
+                          use_pyroute2)[0]
 
 
 def address_settings(config):

@@ -6,6 +6,7 @@ import pytest
 from ansible_collections.berth.docker.plugins.filter.haproxy_servers import haproxy_servers
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_runtime as rt
+from ansible_collections.berth.docker.plugins.module_utils import host_network as hn
 from ansible_collections.berth.docker.plugins.module_utils.haproxy_service import parse_show_proc, unified_diff
 
 
@@ -125,11 +126,11 @@ IF_INET6 = "00000000000000000000000000000001 01 80 10 80       lo\nfd00000000000
 
 
 def test_parse_proc_addresses():
-    assert cfg.parse_proc_addresses(FIB_TRIE, IF_INET6) == {'10.1.2.3', '127.0.0.1', '::1', 'fd00::2'}
+    assert hn.parse_proc_addresses(FIB_TRIE, IF_INET6) == {'10.1.2.3', '127.0.0.1', '::1', 'fd00::2'}
 
 
 def test_host_addresses_include_loopback():
-    assert '127.0.0.1' in cfg.host_addresses()
+    assert '127.0.0.1' in hn.host_addresses()
 
 
 SERVERS_STATE = """1

@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_service as svc
+from ansible_collections.berth.docker.plugins.module_utils import host_network as hn
 
 
 def params(tmp_path, **over):
@@ -75,7 +76,7 @@ def test_bind_address_not_on_host(tmp_path):
 
 def test_proc_fallback_reads_this_host():
     with open('/proc/net/fib_trie') as fib, open('/proc/net/if_inet6') as inet6:
-        found = cfg.parse_proc_addresses(fib.read(), inet6.read())
+        found = hn.parse_proc_addresses(fib.read(), inet6.read())
     assert '127.0.0.1' in found
 
 

@@ -63,3 +63,11 @@ def test_real_routes_both_backends_agree_on_ipv4():
     v4 = {(str(r.network), r.dev) for r in with_netlink if r.network.version == 4 and r.source == 'route'}
     v4_proc = {(str(r.network), r.dev) for r in from_proc if r.network.version == 4}
     assert v4 and v4 == v4_proc
+
+
+def test_real_addresses_both_backends_agree():
+    """This host's own addresses, read with pyroute2 and from /proc (fib_trie, if_inet6): the same set."""
+    pytest.importorskip('pyroute2')
+    from_proc = hn.host_addresses(use_pyroute2=False)
+    assert '127.0.0.1' in from_proc
+    assert hn.host_addresses() == from_proc
