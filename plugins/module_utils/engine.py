@@ -14,6 +14,7 @@ from ansible.module_utils.urls import fetch_url
 from ansible_collections.berth.docker.plugins.module_utils import engine_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import engine_install as inst
 from ansible_collections.berth.docker.plugins.module_utils import engine_service as svc
+from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils import host_network
 from ansible_collections.berth.docker.plugins.module_utils.api import ConnectionConfig, DockerError, EngineClient
 from ansible_collections.berth.docker.plugins.module_utils.host_info import engine_summary
@@ -142,7 +143,7 @@ class Engine:
         if plan.keyring:
             self.fetch_key(*plan.keyring)
         if plan.repo:
-            cfg.write_atomic(plan.repo[0], plan.repo[1], backup=False)
+            files.atomic_write(plan.repo[0], plan.repo[1])
             if self.p['version'] and available is None:
                 # the repository is new: now the pin can be checked against it
                 inst.run_commands(self.runner, [['apt-get', 'update'] if manager == 'apt' else [manager, '-q', 'makecache']])
@@ -161,7 +162,7 @@ class Engine:
         directory = os.path.dirname(path)
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o755)
-        cfg.write_atomic(path, response.read().decode('ascii', 'replace'), backup=False)
+        files.atomic_write(path, response.read().decode('ascii', 'replace'))
 
     # -- daemon.json ----------------------------------------------------------------------------
 
@@ -243,7 +244,8 @@ class Engine:
             self.result['daemon_config_changed_keys'] = keys
             self.act('write %s (changed: %s)' % (p['daemon_config_path'], ', '.join(keys)))
             if not self.check:
-                self.result['backup_file'] = cfg.write_atomic(p['daemon_config_path'], new_raw, p['daemon_config_backup'])
+                self.result['backup_file'] = files.atomic_write(p['daemon_config_path'], new_raw,
+                                                                backup=p['daemon_config_backup'])
         # service
         if p['state'] in ('started', 'stopped') and manager.name == 'systemd' and p['enabled'] != before.get('enabled'):
             self.act('%s the %s service' % ('enable' if p['enabled'] else 'disable', manager.name))

@@ -1,7 +1,7 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """daemon.json: merge or replace, diff, which changes a reload applies, validation by dockerd
-itself, atomic write with a backup, and rollback.
+itself, and rollback (the atomic write with a backup is files.atomic_write).
 
 Pure helpers (``merge``, ``render``, ``changed_keys``, ``needs_restart``, ``flag_conflicts``)
 are plain functions; ``validate`` runs dockerd through a runner ``runner(argv) -> (rc, out, err)``.
@@ -12,7 +12,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
+
+from ansible_collections.berth.docker.plugins.module_utils import files
 
 DEFAULT_PATH = '/etc/docker/daemon.json'
 
@@ -177,39 +178,10 @@ def _run(runner, argv, timeout):
 
 # -- writing ---------------------------------------------------------------------------------------
 
-def write_atomic(path, content, backup=True, mode=0o644):
-    """Write ``content`` to ``path`` through a temporary file in the same directory and a rename;
-    the old file is kept as ``path.<timestamp>.bak`` (returned) when ``backup``."""
-    directory = os.path.dirname(path) or '.'
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
-    backup_path = None
-    if backup and os.path.exists(path):
-        backup_path = '%s.%s.bak' % (path, time.strftime('%Y%m%d-%H%M%S'))
-        n = 1
-        while os.path.exists(backup_path):
-            backup_path = '%s.%s-%d.bak' % (path, time.strftime('%Y%m%d-%H%M%S'), n)
-            n += 1
-        shutil.copy2(path, backup_path)
-    fd, tmp = tempfile.mkstemp(prefix='.daemon.json.', dir=directory)
-    try:
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.rename(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return backup_path
-
-
 def restore(path, old_raw):
     """Put the previous content back (or remove the file when there was none)."""
     if old_raw is None:
         if os.path.exists(path):
             os.unlink(path)
         return
-    write_atomic(path, old_raw, backup=False)
+    files.atomic_write(path, old_raw)

@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import host_network
 
@@ -85,38 +86,6 @@ def file_mode(path):
         return '%04o' % (os.stat(path).st_mode & 0o7777)
     except FileNotFoundError:
         return None
-
-
-def atomic_write(path, text, mode=0o600):
-    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        try:
-            old = os.stat(path)
-            os.chown(tmp, old.st_uid, old.st_gid)
-        except (FileNotFoundError, PermissionError):
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def backup_file(path):
-    """Copy ``path`` to ``path.YYYYmmdd-HHMMSS.PID~`` (like Ansible's backup) and return that name."""
-    if not os.path.exists(path):
-        return None
-    dest = '%s.%s.%d~' % (path, time.strftime('%Y%m%d-%H%M%S'), os.getpid())
-    shutil.copy2(path, dest)
-    return dest
 
 
 def unified_diff(before, after, path):
@@ -393,7 +362,7 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
                 result['diff'] = {'before': before, 'after': '', 'before_header': path, 'after_header': path}
             if not check_mode:
                 if params.get('backup'):
-                    result['backup_file'] = backup_file(path)
+                    result['backup_file'] = files.backup_copy(path, '.%d~' % os.getpid())
                 os.unlink(path)
         return result
 
@@ -434,8 +403,8 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
         os.makedirs(sock_dir, mode=0o755)
     if content_changed:
         if params.get('backup') and before is not None:
-            result['backup_file'] = backup_file(path)
-        atomic_write(path, text, mode)
+            result['backup_file'] = files.backup_copy(path, '.%d~' % os.getpid())
+        files.atomic_write(path, text, mode, dir_mode=0o777)
     elif mode_changed:
         os.chmod(path, mode)
     if need_enable:
@@ -453,7 +422,7 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
             result['started'] = True
         except ServiceError as exc:
             if content_changed and before is not None:
-                atomic_write(path, before, mode)
+                files.atomic_write(path, before, mode, dir_mode=0o777)
                 raise ServiceError('%s\nThe previous %s was restored (HAProxy was not running).' % (exc, path))
             raise
     return result
@@ -463,7 +432,7 @@ def _rollback(path, before, mode, manager):
     if before is None:
         os.unlink(path)
         return
-    atomic_write(path, before, mode)
+    files.atomic_write(path, before, mode, dir_mode=0o777)
     try:
         manager.reload()
     except ServiceError:

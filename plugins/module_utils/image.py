@@ -15,11 +15,10 @@ import io
 import json
 import os
 import tarfile
-import tempfile
 import zlib
 from urllib.parse import quote, urlencode
 
-from ansible_collections.berth.docker.plugins.module_utils import build_context
+from ansible_collections.berth.docker.plugins.module_utils import build_context, files
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, StreamError
 from ansible_collections.berth.docker.plugins.module_utils.image_ref import is_image_id, parse, repo_digests_for, resolve
 from ansible_collections.berth.docker.plugins.module_utils.registry import auth_header, build_config_header, registry_error
@@ -600,22 +599,12 @@ class ImageManager:
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             raise DockerError('archive_path %s: the directory %s does not exist' % (path, directory))
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
-        try:
+        with files.atomic_open(path, 0o644, dir_mode=None) as out:
             response = self.client.request('GET', query('/images/get', [('names', n) for n in names]), stream=True,
                                            timeout=max(self.client.config.timeout, STREAM_TIMEOUT),
                                            what='save %s' % ', '.join(names))
-            with os.fdopen(fd, 'wb') as handle:
-                for chunk in self.client.iter_response(response):
-                    handle.write(chunk)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+            for chunk in self.client.iter_response(response):
+                out.write(chunk)
         self.act('Saved %s to %s' % (', '.join(names), path))
 
     def tag_as(self, ref):
@@ -721,33 +710,21 @@ class ImageManager:
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             raise DockerError('container_export.path %s: the directory %s does not exist' % (path, directory))
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
         digest = hashlib.sha256()
-        try:
+        with files.atomic_open(path, 0o644, dir_mode=None) as out:
             response = self.client.request('GET', '/containers/%s/export' % quote(container['Id']), stream=True,
                                            timeout=max(self.client.config.timeout, STREAM_TIMEOUT),
                                            what='export of container %s' % name)
-            with os.fdopen(fd, 'wb') as handle:
-                for chunk in self.client.iter_response(response):
-                    digest.update(chunk)
-                    handle.write(chunk)
+            for chunk in self.client.iter_response(response):
+                digest.update(chunk)
+                out.write(chunk)
             same = os.path.isfile(path) and file_sha256(path) == digest.hexdigest()
             self.results['export'] = {'container': name, 'path': path, 'sha256': digest.hexdigest(), 'changed': not same}
-            if same:
-                return
-            if self.check_mode:
-                self.act('Would export container %s to %s' % (name, path))
-                return
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-            tmp = None
-            self.act('Exported container %s to %s' % (name, path))
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+            if same or self.check_mode:
+                out.discard()
+        if same:
+            return
+        self.act('%s container %s to %s' % ('Would export' if self.check_mode else 'Exported', name, path))
 
 
 class BuildFailed(DockerError):

@@ -10,8 +10,8 @@ import base64
 import copy
 import json
 import os
-import tempfile
 
+from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, encode_auth_header
 from ansible_collections.berth.docker.plugins.module_utils.image_ref import HUB_AUTH_KEY, registry_auth_key
 
@@ -49,24 +49,7 @@ def load_config(path):
 def write_config(path, config):
     """Write config.json atomically with mode 0600 (directory 0700 when created), in the
     docker CLI's format (tab-indented JSON)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix='.config.json.', dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-            json.dump(config, handle, indent='\t', sort_keys=False)
-            handle.write('\n')
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    files.atomic_write(path, json.dumps(config, indent='\t', sort_keys=False) + '\n', 0o600, dir_mode=0o700)
 
 
 def _find_key(auths, registry):

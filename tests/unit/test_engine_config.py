@@ -9,6 +9,7 @@ import shutil
 import pytest
 
 from ansible_collections.berth.docker.plugins.module_utils import engine_config as cfg
+from ansible_collections.berth.docker.plugins.module_utils import files
 
 
 def test_merge_and_exact():
@@ -43,8 +44,8 @@ def test_render_is_stable():
 
 def test_write_atomic_backup_and_restore(tmp_path):
     path = str(tmp_path / 'etc' / 'daemon.json')
-    assert cfg.write_atomic(path, '{"debug": true}\n') is None  # directory created, nothing to back up
-    backup = cfg.write_atomic(path, '{"debug": false}\n')
+    assert files.atomic_write(path, '{"debug": true}\n', backup=True) is None  # directory created, nothing to back up
+    backup = files.atomic_write(path, '{"debug": false}\n', backup=True)
     assert open(backup).read() == '{"debug": true}\n' and open(path).read() == '{"debug": false}\n'
     assert oct(os.stat(path).st_mode & 0o777) == '0o644'
     assert [n for n in os.listdir(os.path.dirname(path)) if n.startswith('.daemon.json.')] == []

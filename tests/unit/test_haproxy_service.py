@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_service as svc
 from ansible_collections.berth.docker.plugins.module_utils import host_network as hn
@@ -82,8 +83,8 @@ def test_proc_fallback_reads_this_host():
 
 def test_atomic_write_keeps_owner_and_replaces(tmp_path):
     path = str(tmp_path / 'f')
-    svc.atomic_write(path, 'one\n', 0o640)
-    svc.atomic_write(path, 'two\n', 0o600)
+    files.atomic_write(path, 'one\n', 0o640)
+    files.atomic_write(path, 'two\n', 0o600)
     with open(path) as handle:
         assert handle.read() == 'two\n'
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
