@@ -24,7 +24,7 @@ def test_atomic_write_backup_names_and_modes(tmp_path):
 def test_backup_copy_never_overwrites_a_backup(tmp_path):
     path = tmp_path / 'f'
     path.write_text('x')
-    names = {files.backup_copy(str(path)) for _ in range(3)}
+    names = {files.backup_copy(str(path)) for _attempt in range(3)}
     assert len(names) == 3
     assert files.backup_copy(str(tmp_path / 'missing')) is None
 
