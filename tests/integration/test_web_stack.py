@@ -13,9 +13,8 @@ import stat
 import pytest
 
 from tests.support import docker_cli
-from tests.support.ansible_run import run_playbook
-from tests.support.haproxy import STATS_USER, http_get, wait_until
-from tests.support.web_stack import SITE, TEARDOWN, four_step_playbook
+from tests.support.haproxy import STATS_USER, http_get
+from tests.support.web_stack import SITE, assert_alternates, four_step_playbook, round_robin, teardown_leaves_nothing
 from tests.support.web_stack import stack_fixture  # noqa: F401 (pytest fixture stack)
 
 FIXTURES = (stack_fixture,)
@@ -23,24 +22,6 @@ FIXTURES = (stack_fixture,)
 
 def _mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
-
-
-def _round_robin(stack, count=6):
-    """The first line of ``count`` answers through HAProxy, once both replicas are UP."""
-    lb = stack.lb
-    lb.password = stack.stats_password()
-    wait_until(lambda: all(lb.server_status('app', r['name']) == 'UP' for r in stack.replicas), timeout=30, what='both UP')
-    answers = []
-    for _n in range(count):
-        status, body = lb.get('/')
-        assert status == 200, body
-        answers.append(body.splitlines()[0])
-    return answers
-
-
-def _assert_alternates(answers, version):
-    assert set(answers) == {'web1 %s' % version, 'web2 %s' % version}, answers
-    assert all(a != b for a, b in zip(answers, answers[1:])), 'not round robin: %s' % answers
 
 
 def _assert_stats_need_credentials(stack):
@@ -66,23 +47,6 @@ def _assert_db_password_files(stack):
     return password
 
 
-def _teardown_leaves_nothing(stack, extra_vars):
-    master = stack.lb.master_pid()
-    assert master and os.path.exists('/proc/%d' % master)
-    for check in (True, False, False):
-        run = run_playbook(TEARDOWN, check=check, extra_vars=dict(extra_vars, teardown_remove_volumes=True)).assert_ok()
-    assert not run.changed, 'second teardown changed %s' % run.changed
-    assert stack.containers() == []
-    assert docker_cli.names('network', stack.project) == []
-    assert docker_cli.names('volume', stack.project) == []
-    assert not os.path.exists(stack.project_dir)
-    assert not os.path.exists(stack.lb.cfg)
-    wait_until(lambda: not os.path.exists('/proc/%d' % master) or open('/proc/%d/stat' % master).read().split()[2] == 'Z',
-               timeout=10, what='HAProxy master %d gone' % master)
-    with pytest.raises(OSError):
-        stack.lb.get('/', timeout=1)
-
-
 def test_site_deploys_the_light_stack_four_step_then_teardown(stack, web_image, busybox_image):
     extra_vars = stack.vars(light=True, web_image=web_image, busybox_image=busybox_image)
     runs = four_step_playbook(SITE, extra_vars)
@@ -98,12 +62,12 @@ def test_site_deploys_the_light_stack_four_step_then_teardown(stack, web_image, 
     for replica in stack.replicas:
         assert http_get(replica['port'], '/health') == (200, '%s 1\n' % replica['name'])
 
-    _assert_alternates(_round_robin(stack), 1)
+    assert_alternates(round_robin(stack), 1)
     stats_password = _assert_stats_need_credentials(stack)
     db_password = _assert_db_password_files(stack)
     for run in runs:
         assert stats_password not in run.output and db_password not in run.output
-    _teardown_leaves_nothing(stack, extra_vars)
+    teardown_leaves_nothing(stack, extra_vars)
 
 
 @pytest.mark.slow
@@ -116,8 +80,8 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     for image in ('nginx:1', 'php-fpm:1', 'mariadb:1'):
         assert docker_cli.exists('image', 'berth-test/web-stack-' + image)
     assert docker_cli.docker('inspect', '-f', '{{.State.Health.Status}}', stack.project + '-db-1').stdout.strip() == 'healthy'
-    answers = _round_robin(stack)
-    _assert_alternates(answers, 1)
+    answers = round_robin(stack)
+    assert_alternates(answers, 1)
     status, body = stack.lb.get('/')
     assert status == 200 and body.splitlines()[1].startswith('php 8.') and body.splitlines()[2] == 'db reachable', body
     assert stack.lb.get('/static/app.css')[1].startswith('/*')
@@ -130,4 +94,4 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     assert out.stdout.strip() == '42'
     refused = docker_cli.docker('exec', db, 'mariadb', '-uroot', '-h127.0.0.1', '-e', 'select 1', check=False)
     assert refused.returncode != 0 and 'Access denied' in refused.stderr
-    _teardown_leaves_nothing(stack, extra_vars)
+    teardown_leaves_nothing(stack, extra_vars)

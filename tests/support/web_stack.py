@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import free_port
 from tests.support import docker_cli
 from tests.support.ansible_run import ROOT, run_playbook
-from tests.support.haproxy import STATS_USER, Lb
+from tests.support.haproxy import STATS_USER, Lb, wait_until
 
 SITE = os.path.join(ROOT, 'playbooks', 'site.yml')
 ROLLING_UPDATE = os.path.join(ROOT, 'playbooks', 'rolling_update.yml')
@@ -126,3 +126,38 @@ def four_step_playbook(path, extra_vars, expect_changed=True):
     assert not runs[3].changed, 'second real run not idempotent, changed: %s\n%s' % (
         runs[3].changed, runs[3].output[-4000:])
     return runs
+
+
+def round_robin(stack, count=6):
+    """The first line of ``count`` answers through HAProxy, once both replicas are UP."""
+    lb = stack.lb
+    lb.password = stack.stats_password()
+    wait_until(lambda: all(lb.server_status('app', r['name']) == 'UP' for r in stack.replicas), timeout=30, what='both UP')
+    answers = []
+    for _n in range(count):
+        status, body = lb.get('/')
+        assert status == 200, body
+        answers.append(body.splitlines()[0])
+    return answers
+
+
+def assert_alternates(answers, version):
+    assert set(answers) == {'web1 %s' % version, 'web2 %s' % version}, answers
+    assert all(a != b for a, b in zip(answers, answers[1:])), 'not round robin: %s' % answers
+
+
+def teardown_leaves_nothing(stack, extra_vars):
+    master = stack.lb.master_pid()
+    assert master and os.path.exists('/proc/%d' % master)
+    for check in (True, False, False):
+        run = run_playbook(TEARDOWN, check=check, extra_vars=dict(extra_vars, teardown_remove_volumes=True)).assert_ok()
+    assert not run.changed, 'second teardown changed %s' % run.changed
+    assert stack.containers() == []
+    assert docker_cli.names('network', stack.project) == []
+    assert docker_cli.names('volume', stack.project) == []
+    assert not os.path.exists(stack.project_dir)
+    assert not os.path.exists(stack.lb.cfg)
+    wait_until(lambda: not os.path.exists('/proc/%d' % master) or open('/proc/%d/stat' % master).read().split()[2] == 'Z',
+               timeout=10, what='HAProxy master %d gone' % master)
+    with pytest.raises(OSError):
+        stack.lb.get('/', timeout=1)
