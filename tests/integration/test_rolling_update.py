@@ -46,10 +46,10 @@ def _roll_under_load(stack, extra_vars, version, label):
     assert seconds < MAX_ROLL_SECONDS, figures
     # one replica at a time: drained, redeployed, back
     order = [r['task'] for r in run.records if r['task'].startswith(('Drain', 'Enable'))]
-    assert order == ['Drain web1 in HAProxy, wait until its sessions end, then maintenance',
-                     'Enable web1 in HAProxy and wait until it is UP',
-                     'Drain web2 in HAProxy, wait until its sessions end, then maintenance',
-                     'Enable web2 in HAProxy and wait until it is UP'], order
+    assert order == ['Drain in HAProxy, wait until its sessions end, then maintenance: web1',
+                     'Enable in HAProxy and wait until it is UP: web1',
+                     'Drain in HAProxy, wait until its sessions end, then maintenance: web2',
+                     'Enable in HAProxy and wait until it is UP: web2'], order
     # HAProxy itself was not reloaded (the same master), both replicas recreated with the new version
     assert stack.lb.master_pid() == master
     for replica in stack.replicas:

@@ -47,6 +47,7 @@ def _assert_db_password_files(stack):
     return password
 
 
+@pytest.mark.slow
 def test_site_deploys_the_light_stack_four_step_then_teardown(stack, web_image, busybox_image):
     extra_vars = stack.vars(light=True, web_image=web_image, busybox_image=busybox_image)
     runs = four_step_playbook(SITE, extra_vars)
