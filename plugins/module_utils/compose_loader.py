@@ -17,6 +17,8 @@ import os
 import re
 import shlex
 
+from ansible_collections.berth.docker.plugins.module_utils import container_spec
+
 COMPOSE_FILE_NAMES = ('compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml')
 OVERRIDE_FILE_NAMES = ('compose.override.yaml', 'compose.override.yml',
                        'docker-compose.override.yml', 'docker-compose.override.yaml')
@@ -405,47 +407,26 @@ def to_list(value, what):
     raise ComposeError('%s must be a string or a list of strings, not %r' % (what, value))
 
 
-_DURATION_RE = re.compile(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)')
-_DURATION_UNITS = {'ns': 1e-9, 'us': 1e-6, 'µs': 1e-6, 'ms': 1e-3, 's': 1, 'm': 60, 'h': 3600}
-
-
 def parse_duration(value, what):
-    """'1m30s' / '10s' / '500ms' / 10 (seconds) -> seconds (float)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ComposeError('%s: %r is not a duration like 10s or 1m30s' % (what, value))
-    if isinstance(value, (int, float)):
+    """'1m30s' / '10s' / '500ms' / 10 (seconds) -> seconds (float). The text grammar is
+    container_spec.parse_duration's."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    text = str(value).strip()
-    if re.match(r'^\d+(\.\d+)?$', text):
-        return float(text)
-    pos = 0
-    total = 0.0
-    for match in _DURATION_RE.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or not text:
+    try:
+        nanos = container_spec.parse_duration(value, what)
+    except container_spec.SpecError:
         raise ComposeError('%s: %r is not a duration like 10s or 1m30s' % (what, value))
-    return total
-
-
-_SIZE_RE = re.compile(r'^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$', re.I)
-_SIZE_UNITS = {'': 1, 'b': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3, 't': 1024 ** 4}
+    return None if nanos is None else nanos / 1e9
 
 
 def parse_size(value, what):
-    """'512m' / '1g' / '1.5GB' / 1048576 -> bytes."""
-    if value is None:
-        return None
+    """'512m' / '1g' / '1.5GB' / 1048576 -> bytes. The text grammar is container_spec.parse_memory's."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    match = _SIZE_RE.match(str(value).strip())
-    if not match:
+    try:
+        return container_spec.parse_memory(value, what)
+    except container_spec.SpecError:
         raise ComposeError('%s: %r is not a size like 512m or 1g' % (what, value))
-    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
 
 
 def _command(value, what):

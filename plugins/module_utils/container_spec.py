@@ -113,14 +113,15 @@ NOT_COMPARED = ('name', 'state', 'pull', 'recreate', 'restart', 'detach', 'clean
                 'removal_wait_timeout', 'comparisons', 'env_file', 'purge_networks', 'healthy_wait_timeout')
 
 UNITS = {'': 1, 'b': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3, 't': 1024 ** 4, 'p': 1024 ** 5}
-DURATION_UNITS = {'ns': 1, 'us': 1000, 'ms': 1000 ** 2, 's': 1000 ** 3, 'm': 60 * 1000 ** 3, 'h': 3600 * 1000 ** 3}
+DURATION_UNITS = {'ns': 1, 'us': 1000, 'µs': 1000, 'ms': 1000 ** 2, 's': 1000 ** 3, 'm': 60 * 1000 ** 3, 'h': 3600 * 1000 ** 3}
 RESTART_POLICIES = ('no', 'on-failure', 'always', 'unless-stopped')
 
 
 # -- scalar parsers -------------------------------------------------------------------------
 
 def parse_memory(value, field='memory', allow_unlimited=False):
-    """'512m' / '1.5G' / '1024' / 2048 / '1GiB' -> bytes (binary units, like the docker CLI).
+    """'512m' / '1.5G' / '1024' / 2048 / '1GiB' -> bytes (binary units, like the docker CLI; compose's
+    sizes too).
     With ``allow_unlimited``, '-1' / 'unlimited' -> -1."""
     if value is None:
         return None
@@ -144,7 +145,7 @@ def parse_memory(value, field='memory', allow_unlimited=False):
 
 
 def parse_duration(value, field):
-    """'30s' / '1m30s' / '500ms' / 10 (seconds) -> nanoseconds."""
+    """'30s' / '1m30s' / '500ms' / 10 (seconds) -> nanoseconds. Also compose's durations (compose_loader)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -156,7 +157,7 @@ def parse_duration(value, field):
     text = str(value).strip().lower()
     if re.match(r'^\d+(\.\d+)?$', text):
         return int(float(text) * 1000 ** 3)
-    parts = re.findall(r'(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)', text)
+    parts = re.findall(r'(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)', text)
     if not parts or ''.join(n + u for n, u in parts) != text:
         raise SpecError(field, 'cannot parse %r as a duration; write for example 30s, 1m30s, 500ms or 2h '
                         '(units h, m, s, ms, us, ns; a plain number means seconds)' % (value,))
@@ -208,12 +209,8 @@ def _port_range(text, field, spec):
     return list(range(start, end + 1))
 
 
-def parse_port(spec, field='published_ports'):
-    """One published port spec -> list of (container_port/proto, host_ip, host_port) tuples.
-
-    Forms: ``80``, ``8080:80``, ``127.0.0.1:8080:80``, ``127.0.0.1::80`` (random host port),
-    ``[::1]:8080:80``, ``8000-8001:80-81``, ``8000-8010:80`` (the engine picks one), ``53:53/udp``.
-    """
+def _split_protocol(spec, field):
+    """'53/udp' -> ('53', 'udp'); no protocol means tcp."""
     text = str(spec).strip()
     proto = 'tcp'
     if '/' in text:
@@ -221,6 +218,16 @@ def parse_port(spec, field='published_ports'):
         proto = proto.lower()
         if proto not in ('tcp', 'udp', 'sctp'):
             raise SpecError(field, 'invalid protocol %r in %r; use tcp, udp or sctp' % (proto, spec))
+    return text, proto
+
+
+def parse_port(spec, field='published_ports'):
+    """One published port spec -> list of (container_port/proto, host_ip, host_port) tuples.
+
+    Forms: ``80``, ``8080:80``, ``127.0.0.1:8080:80``, ``127.0.0.1::80`` (random host port),
+    ``[::1]:8080:80``, ``8000-8001:80-81``, ``8000-8010:80`` (the engine picks one), ``53:53/udp``.
+    """
+    text, proto = _split_protocol(spec, field)
     host_ip = ''
     if text.startswith('['):
         end = text.find(']')
@@ -261,13 +268,7 @@ def parse_port(spec, field='published_ports'):
 
 
 def parse_exposed(spec, field='exposed_ports'):
-    text = str(spec).strip()
-    proto = 'tcp'
-    if '/' in text:
-        text, proto = text.rsplit('/', 1)
-        proto = proto.lower()
-        if proto not in ('tcp', 'udp', 'sctp'):
-            raise SpecError(field, 'invalid protocol %r in %r; use tcp, udp or sctp' % (proto, spec))
+    text, proto = _split_protocol(spec, field)
     return ['%d/%s' % (p, proto) for p in _port_range(text, field, spec)]
 
 
