@@ -3,17 +3,17 @@
 """Carrying out a compose plan through the Engine API (berth.docker.compose and compose_info).
 
 The loader (compose_loader) builds the project model, the planner (compose_plan) decides;
-this file reads the engine's current state, gets images through image.ImageManager (pull /
-build, with exact check-mode predictions), and executes the plan: networks and volumes,
+this file reads the engine's current state, gets images through image.pull and image.build
+(with exact check-mode predictions), and executes the plan: networks and volumes,
 containers service by service in depends_on order, waiting for each condition, then the
 optional wait for the whole project. Nothing is touched in check mode.
 """
 
 
 import time
-import types
 from urllib.parse import quote
 
+from ansible_collections.berth.docker.plugins.module_utils import image as image_room
 from ansible_collections.berth.docker.plugins.module_utils.api import DockerError, NotFound, encode_filters, split_frames
 from ansible_collections.berth.docker.plugins.module_utils.compose_loader import (
     ComposeError,
@@ -216,19 +216,9 @@ class ComposeRunner:
 
     # -- images --------------------------------------------------------------------------
 
-    def image_manager(self, params):
-        from ansible_collections.berth.docker.plugins.module_utils.image import ImageManager  # pylint: disable=import-outside-toplevel
-        base = {'name': None, 'tag': None, 'state': 'present', 'source': None, 'force_source': False, 'build': None,
-                'pull': None, 'push': False, 'repository': None, 'archive_path': None, 'container_export': None}
-        base.update(params)
-        shim = types.SimpleNamespace(params=base, check_mode=self.check_mode, _diff=False,
-                                     warn=self.module.warn)
-        return ImageManager(shim, self.client)
-
     def resolve_images(self, selected):
         """Pull / build what the policies ask for. Returns ({service: image ID or None},
         {service: 'pull'|'build'} for what changed or would change)."""
-        from ansible_collections.berth.docker.plugins.module_utils.image import PENDING  # pylint: disable=import-outside-toplevel
         ids, actions, done = {}, {}, {}
         for name in selected:
             svc = self.project.services[name]
@@ -242,38 +232,31 @@ class ComposeRunner:
             action = image_action(svc, info is not None, self.p['pull'], self.p['build'])
             image_id = info.get('Id') if info else None
             act = None
-            if action == 'build':
-                build = svc['build']
-                mgr = self.image_manager({'name': ref_name, 'force_source': False, 'build': {
-                    'path': build['context'], 'dockerfile': build['dockerfile'], 'args': build['args'],
-                    'target': build['target'], 'labels': build['labels'], 'pull': build['pull'],
-                    'nocache': build['no_cache'], 'rm': True, 'network': build['network'], 'platform': None,
-                    'etc_hosts': None, 'shm_size': None, 'cache_from': None, 'rebuild': 'auto'}})
-                ref = mgr.ref(ref_name, None, 'services.%s.image' % name)
-                mgr.before = info
-                mgr.source_build(ref)
-                if mgr.image is PENDING:
-                    image_id, act = None, 'build'
+            if action in ('build', 'pull'):
+                ref = image_room.reference(ref_name, None, 'services.%s.image' % name)
+                output = None
+                if action == 'build':
+                    build = svc['build']
+                    outcome = image_room.build(self.client, ref, {
+                        'path': build['context'], 'dockerfile': build['dockerfile'], 'args': build['args'],
+                        'target': build['target'], 'labels': build['labels'], 'pull': build['pull'],
+                        'nocache': build['no_cache'], 'rm': True, 'network': build['network'], 'rebuild': 'auto'},
+                        before=info, check_mode=self.check_mode)
+                    image, message = outcome['image'], outcome['message']
+                    output = outcome['build_output']
                 else:
-                    image_id = mgr.image.get('Id')
-                    act = 'build' if mgr.results['changed'] else None
-                if mgr.results.get('build_output') and act:
-                    self.images.append({'service': name, 'image': ref_name, 'action': 'build', 'id': image_id,
-                                        'build_output': mgr.results['build_output'][-20:]})
-                elif act:
-                    self.images.append({'service': name, 'image': ref_name, 'action': 'build', 'id': image_id})
-            elif action == 'pull':
-                mgr = self.image_manager({'name': ref_name, 'force_source': info is not None})
-                ref = mgr.ref(ref_name, None, 'services.%s.image' % name)
-                mgr.before = info
-                mgr.source_pull(ref)
-                if mgr.image is PENDING:
-                    image_id, act = None, 'pull'
+                    image, message = image_room.pull(self.client, ref, before=info, force=info is not None,
+                                                     check_mode=self.check_mode)
+                if image is image_room.PENDING:
+                    image_id, act = None, action
                 else:
-                    image_id = mgr.image.get('Id')
-                    act = 'pull' if mgr.results['changed'] else None
+                    image_id = image.get('Id')
+                    act = action if message else None
                 if act:
-                    self.images.append({'service': name, 'image': ref_name, 'action': 'pull', 'id': image_id})
+                    entry = {'service': name, 'image': ref_name, 'action': action, 'id': image_id}
+                    if output:
+                        entry['build_output'] = output[-20:]
+                    self.images.append(entry)
             done[ref_name] = (image_id, act)
             ids[name] = image_id
             if act:

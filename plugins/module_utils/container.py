@@ -10,8 +10,9 @@ import time
 from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
-from ansible_collections.berth.docker.plugins.module_utils import image_ref, registry
-from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, StreamError, split_frames
+from ansible_collections.berth.docker.plugins.module_utils import image as image_room
+from ansible_collections.berth.docker.plugins.module_utils import image_ref
+from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, split_frames
 from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
 
 # the module options that describe the container (passed to container_spec)
@@ -36,37 +37,19 @@ def inspect_container(client, name):
     return data
 
 
-def split_reference(image):
-    """'repo/name:tag' -> ('repo/name', 'tag'); digests stay in the repository part."""
-    if '@' in image:
-        return image, None
-    last = image.rsplit('/', 1)[-1]
-    if ':' in last:
-        repo, tag = image.rsplit(':', 1)
-        return repo, tag
-    return image, 'latest'
-
-
 def pull_image(client, image, what='image'):
-    """Pull ``image`` (POST /images/create) with the credentials config.json holds for its
-    registry (berth.docker.login); raise SpecError naming ``what`` on failure."""
+    """Pull ``image`` (image.pull: the credentials config.json holds for its registry, see
+    berth.docker.login); raise SpecError naming ``what`` on failure."""
     try:
-        ref = image_ref.parse(image)
+        ref = image_ref.resolve(image)
     except ValueError as exc:
         raise SpecError(what, str(exc))
-    repo, tag = split_reference(image)
-    headers = registry.auth_header(ref.registry)
     try:
-        client.stream_json('POST', '/images/create', params={'fromImage': repo, 'tag': tag}, headers=headers,
-                           timeout=max(client.config.timeout, 600), what='pulling %s' % image)
-    except (StreamError, APIError) as exc:
+        return image_room.pull(client, ref, force=True)[0]
+    except DockerError as exc:
         raise SpecError(what, 'cannot pull %s: %s. Check the name and tag; for a private registry log in first '
                         '(berth.docker.login); for an image made here build it first (berth.docker.image) and '
                         'use pull: never or missing' % (image, exc.msg))
-    info = client.inspect('image', image)
-    if info is None:
-        raise SpecError(what, 'pulled %s but the engine does not know it afterwards' % image)
-    return info
 
 
 def resolve_image(client, image, pull, check_mode):

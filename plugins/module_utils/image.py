@@ -228,6 +228,164 @@ class IdRef:
         self.registry = None
 
 
+# -- pull and build: plain functions (ImageManager, the container module and compose use them) --
+
+def reference(value, tag=None, option='name'):
+    """The parsed reference ``value`` (``tag`` when it has none); DockerError naming ``option``."""
+    try:
+        return resolve(value, tag)
+    except ValueError as exc:
+        raise DockerError('%s: %s' % (option, exc))
+
+
+def _stream(client, method, path, params=None, body=None, headers=None, what=None):
+    return client.stream_json(method, path, params=params, body=body, headers=headers,
+                              timeout=max(client.config.timeout, STREAM_TIMEOUT), what=what)
+
+
+def registry_digest(client, ref):
+    """(digest, platforms): the manifest digest the registry has for ``ref`` (GET /distribution),
+    or None when the registry does not have it, and the platforms it offers. Registry errors fail clearly."""
+    try:
+        info = client.get('/distribution/%s/json' % quote(ref.name, safe=':/@'),
+                          headers=auth_header(ref.registry), what='registry lookup of %s' % ref.name)
+    except DockerError as exc:
+        low = exc.msg.lower()
+        if isinstance(exc, NotFound) or 'manifest unknown' in low or 'not found' in low or \
+                'name unknown' in low or 'does not exist' in low:
+            return None, []
+        raise registry_error(ref.registry, exc)
+    platforms = [p for p in (info or {}).get('Platforms') or [] if isinstance(p, dict)]
+    return ((info or {}).get('Descriptor') or {}).get('digest'), platforms
+
+
+def check_platform(ref, image, platform, offered=None):
+    """Fail clearly when the registry does not offer ``platform`` (``offered``: the
+    Platforms of GET /distribution) or the engine pulled another one (``image``)."""
+    if not platform:
+        return
+    if offered:
+        fake = [{'Os': p.get('os'), 'Architecture': p.get('architecture'), 'Variant': p.get('variant')} for p in offered]
+        if any(platform_matches(f, platform) for f in fake):
+            return
+        have = ', '.join('/'.join(x for x in (f['Os'], f['Architecture'], f['Variant']) if x) for f in fake)
+    elif image is not None and not platform_matches(image, platform):
+        have = '%s/%s' % (image.get('Os'), image.get('Architecture'))
+    else:
+        return
+    raise DockerError('pull %s: the registry %s offers it for %s, not for platform %s; set pull.platform to one of '
+                      'those or leave it out' % (ref.name, ref.registry, have, platform))
+
+
+def pull(client, ref, before=None, platform=None, force=False, check_mode=False):
+    """Pull ``ref`` (parsed, see reference()) with the credentials config.json holds for its registry.
+
+    ``before``: the image the engine has under that name now (or None); unless ``force`` it is
+    kept when it matches ``platform``. Check mode asks the registry for the digest instead.
+    Returns (image, message): the image (PENDING for a predicted pull) and what was done (None
+    when nothing changed)."""
+    if before is not None and not force and platform_matches(before, platform):
+        return before, None
+    if check_mode:
+        digest, offered = registry_digest(client, ref)
+        if digest is None:
+            raise DockerError('image %s is not in registry %s (or needs a login); check name and tag' % (ref.name, ref.registry))
+        check_platform(ref, None, platform, offered)
+        if before is not None and platform_matches(before, platform) and \
+                digest in repo_digests_for(before.get('RepoDigests'), ref.repository):
+            return before, None
+        return PENDING, 'Would pull %s (registry digest %s)' % (ref.name, digest)
+    try:
+        _stream(client, 'POST', '/images/create', headers=auth_header(ref.registry), what='pull %s' % ref.name,
+                params={'fromImage': ref.repository, 'tag': ref.digest or ref.tag, 'platform': platform})
+    except DockerError as exc:
+        low = exc.msg.lower()
+        if 'manifest unknown' in low or 'not found' in low or 'name unknown' in low:
+            raise DockerError('pull %s: the registry %s does not have it (%s); check name and tag'
+                              % (ref.name, ref.registry, exc.msg))
+        raise registry_error(ref.registry, exc)
+    after = client.inspect('image', ref.name)
+    if after is None:
+        raise DockerError('pulled %s but the engine does not show it (platform mismatch?)' % ref.name)
+    check_platform(ref, after, platform)
+    if before is None or before.get('Id') != after.get('Id'):
+        return after, 'Pulled %s (%s)' % (ref.name, after.get('Id'))
+    return after, None
+
+
+def build_options(build_spec):
+    args = dict((k, '' if v is None else str(v)) for k, v in (build_spec.get('args') or {}).items())
+    labels = dict((k, '' if v is None else str(v)) for k, v in (build_spec.get('labels') or {}).items())
+    return {'args': args, 'labels': labels, 'target': build_spec.get('target'), 'platform': build_spec.get('platform'),
+            'dockerfile': build_spec.get('dockerfile') or 'Dockerfile'}
+
+
+def build(client, ref, build_spec, before=None, force=False, check_mode=False):
+    """Build ``ref`` from ``build_spec`` (the image module's ``build`` option: path, dockerfile, args,
+    target, labels, pull, nocache, rm, network, platform, etc_hosts, shm_size, cache_from, rebuild).
+
+    ``before``: the image the engine has under that name now; it is kept when its build-hash
+    label matches the context (rebuild auto) or rebuild is never, unless ``force``.
+    Returns {'image' (PENDING for a predicted build), 'message' (None when nothing changed),
+    'build_hash', 'build_output' (None when nothing was built)}. A failed build raises BuildFailed."""
+    try:
+        context = build_context.scan(build_spec.get('path'), build_spec.get('dockerfile'))
+    except ValueError as exc:
+        raise DockerError(str(exc))
+    options = build_options(build_spec)
+    digest = build_context.content_hash(context, options)
+    outcome = {'image': before, 'message': None, 'build_hash': digest, 'build_output': None}
+    rebuild = build_spec.get('rebuild') or 'auto'
+    if force:
+        rebuild = 'always'
+    if before is not None and rebuild == 'never':
+        return outcome
+    stamped = ((before or {}).get('Config') or {}).get('Labels') or {}
+    if before is not None and rebuild == 'auto' and stamped.get(build_context.BUILD_HASH_LABEL) == digest:
+        return outcome
+    if check_mode:
+        outcome.update(image=PENDING, message='Would build %s from %s' % (ref.name, context.path))
+        return outcome
+    labels = dict(options['labels'])
+    labels[build_context.BUILD_HASH_LABEL] = digest
+    params = {
+        't': ref.name,
+        'dockerfile': context.dockerfile_name,
+        'buildargs': json.dumps(options['args']) if options['args'] else None,
+        'target': options['target'],
+        'labels': json.dumps(labels),
+        'pull': bool(build_spec.get('pull')),
+        'nocache': bool(build_spec.get('nocache')),
+        'rm': bool(build_spec.get('rm', True)),
+        'forcerm': bool(build_spec.get('rm', True)),
+        'networkmode': build_spec.get('network'),
+        'platform': options['platform'],
+        'extrahosts': ','.join('%s:%s' % (k, v) for k, v in (build_spec.get('etc_hosts') or {}).items()) or None,
+        'shmsize': parse_size(build_spec['shm_size']) if build_spec.get('shm_size') else None,
+        'cachefrom': json.dumps(build_spec['cache_from']) if build_spec.get('cache_from') else None,
+    }
+    headers = {'Content-Type': 'application/x-tar'}
+    headers.update(build_config_header())
+    messages = []
+    with build_context.write_tar(context) as body:
+        try:
+            client.stream_json('POST', '/build', params=params, body=body, headers=headers,
+                               timeout=max(client.config.timeout, STREAM_TIMEOUT), on_message=messages.append)
+        except StreamError as exc:
+            raise BuildFailed(build_context.build_failure_message(ref.name, build_context_error(exc), messages),
+                              build_context.bounded(build_context.output_lines(messages)))
+        except APIError as exc:
+            hint = build_context.virtualisation_hint(exc.msg)
+            raise DockerError('building %s failed: %s%s' % (ref.name, exc.msg, ('\n' + hint) if hint else ''))
+    outcome['build_output'] = build_context.bounded(build_context.output_lines(messages))
+    after = client.inspect('image', ref.name)
+    if after is None:
+        raise DockerError('the build of %s finished but the engine does not show the image; build output:\n%s'
+                          % (ref.name, '\n'.join(outcome['build_output'][-20:])))
+    outcome.update(image=after, message='Built %s (%s)' % (ref.name, after.get('Id')))
+    return outcome
+
+
 class ImageManager:
     def __init__(self, module, client):
         self.module = module
@@ -237,7 +395,6 @@ class ImageManager:
         self.results = {'changed': False, 'actions': [], 'image': None}
         self.before = None
         self.image = None
-        self.registry_platforms = []
         self.predicted_tags = []
 
     # -- helpers ------------------------------------------------------------------------
@@ -255,14 +412,10 @@ class ImageManager:
         return self.client.inspect('image', name)
 
     def ref(self, value, tag=None, option='name'):
-        try:
-            return resolve(value, tag)
-        except ValueError as exc:
-            raise DockerError('%s: %s' % (option, exc))
+        return reference(value, tag, option)
 
     def stream(self, method, path, params=None, body=None, headers=None, what=None):
-        return self.client.stream_json(method, path, params=params, body=body, headers=headers,
-                                       timeout=max(self.client.config.timeout, STREAM_TIMEOUT), what=what)
+        return _stream(self.client, method, path, params=params, body=body, headers=headers, what=what)
 
     # -- entry ----------------------------------------------------------------------------
 
@@ -332,148 +485,21 @@ class ImageManager:
                               'use source pull, build, load or import to get it' % ref.name)
         self.image = self.before
 
-    def _pull_params(self, ref):
-        pull = self.params['pull'] or {}
-        return {'fromImage': ref.repository, 'tag': ref.digest or ref.tag, 'platform': pull.get('platform')}
-
-    def registry_digest(self, ref):
-        """The manifest digest the registry has for ``ref`` (GET /distribution), or None when
-        the registry does not have it. Registry errors fail clearly."""
-        try:
-            info = self.client.get('/distribution/%s/json' % quote(ref.name, safe=':/@'),
-                                   headers=auth_header(ref.registry), what='registry lookup of %s' % ref.name)
-        except DockerError as exc:
-            low = exc.msg.lower()
-            if isinstance(exc, NotFound) or 'manifest unknown' in low or 'not found' in low or \
-                    'name unknown' in low or 'does not exist' in low:
-                return None
-            raise registry_error(ref.registry, exc)
-        self.registry_platforms = [p for p in (info or {}).get('Platforms') or [] if isinstance(p, dict)]
-        return ((info or {}).get('Descriptor') or {}).get('digest')
-
-    def check_platform(self, ref, image, platform, offered=None):
-        """Fail clearly when the registry does not offer ``platform`` (``offered``: the
-        Platforms of GET /distribution) or the engine pulled another one (``image``)."""
-        if not platform:
-            return
-        if offered:
-            fake = [{'Os': p.get('os'), 'Architecture': p.get('architecture'), 'Variant': p.get('variant')} for p in offered]
-            if any(platform_matches(f, platform) for f in fake):
-                return
-            have = ', '.join('/'.join(x for x in (f['Os'], f['Architecture'], f['Variant']) if x) for f in fake)
-        elif image is not None and not platform_matches(image, platform):
-            have = '%s/%s' % (image.get('Os'), image.get('Architecture'))
-        else:
-            return
-        raise DockerError('pull %s: the registry %s offers it for %s, not for platform %s; set pull.platform to one of '
-                          'those or leave it out' % (ref.name, ref.registry, have, platform))
-
     def source_pull(self, ref):
-        before = self.before
-        platform = (self.params['pull'] or {}).get('platform')
-        if before is not None and not self.params['force_source'] and platform_matches(before, platform):
-            self.image = before
-            return
-        if self.check_mode:
-            digest = self.registry_digest(ref)
-            if digest is None:
-                raise DockerError('image %s is not in registry %s (or needs a login); check name and tag' % (ref.name, ref.registry))
-            self.check_platform(ref, None, platform, self.registry_platforms)
-            if before is not None and platform_matches(before, platform) and \
-                    digest in repo_digests_for(before.get('RepoDigests'), ref.repository):
-                self.image = before
-                return
-            self.act('Would pull %s (registry digest %s)' % (ref.name, digest))
-            self.image = PENDING
-            return
-        try:
-            self.stream('POST', '/images/create', params=self._pull_params(ref), headers=auth_header(ref.registry),
-                        what='pull %s' % ref.name)
-        except DockerError as exc:
-            low = exc.msg.lower()
-            if 'manifest unknown' in low or 'not found' in low or 'name unknown' in low:
-                raise DockerError('pull %s: the registry %s does not have it (%s); check name and tag'
-                                  % (ref.name, ref.registry, exc.msg))
-            raise registry_error(ref.registry, exc)
-        after = self.inspect(ref.name)
-        if after is None:
-            raise DockerError('pulled %s but the engine does not show it (platform mismatch?)' % ref.name)
-        self.check_platform(ref, after, platform)
-        self.image = after
-        if before is None or before.get('Id') != after.get('Id'):
-            self.act('Pulled %s (%s)' % (ref.name, after.get('Id')))
-
-    def build_options(self, build):
-        args = dict((k, '' if v is None else str(v)) for k, v in (build.get('args') or {}).items())
-        labels = dict((k, '' if v is None else str(v)) for k, v in (build.get('labels') or {}).items())
-        return {'args': args, 'labels': labels, 'target': build.get('target'), 'platform': build.get('platform'),
-                'dockerfile': build.get('dockerfile') or 'Dockerfile'}
+        self.image, message = pull(self.client, ref, before=self.before, platform=(self.params['pull'] or {}).get('platform'),
+                                   force=self.params['force_source'], check_mode=self.check_mode)
+        if message:
+            self.act(message)
 
     def source_build(self, ref):
-        build = self.params['build'] or {}
-        try:
-            context = build_context.scan(build.get('path'), build.get('dockerfile'))
-        except ValueError as exc:
-            raise DockerError(str(exc))
-        options = self.build_options(build)
-        digest = build_context.content_hash(context, options)
-        self.results['build_hash'] = digest
-        before = self.before
-        rebuild = build.get('rebuild') or 'auto'
-        if self.params['force_source']:
-            rebuild = 'always'
-        if before is not None and rebuild == 'never':
-            self.image = before
-            return
-        stamped = ((before or {}).get('Config') or {}).get('Labels') or {}
-        if before is not None and rebuild == 'auto' and stamped.get(build_context.BUILD_HASH_LABEL) == digest:
-            self.image = before
-            return
-        if self.check_mode:
-            self.act('Would build %s from %s' % (ref.name, context.path))
-            self.image = PENDING
-            return
-        labels = dict(options['labels'])
-        labels[build_context.BUILD_HASH_LABEL] = digest
-        params = {
-            't': ref.name,
-            'dockerfile': context.dockerfile_name,
-            'buildargs': json.dumps(options['args']) if options['args'] else None,
-            'target': options['target'],
-            'labels': json.dumps(labels),
-            'pull': bool(build.get('pull')),
-            'nocache': bool(build.get('nocache')),
-            'rm': bool(build.get('rm', True)),
-            'forcerm': bool(build.get('rm', True)),
-            'networkmode': build.get('network'),
-            'platform': options['platform'],
-            'extrahosts': ','.join('%s:%s' % (k, v) for k, v in (build.get('etc_hosts') or {}).items()) or None,
-            'shmsize': parse_size(build['shm_size']) if build.get('shm_size') else None,
-            'cachefrom': json.dumps(build['cache_from']) if build.get('cache_from') else None,
-        }
-        headers = {'Content-Type': 'application/x-tar'}
-        headers.update(build_config_header())
-        messages = []
-        with build_context.write_tar(context) as body:
-            try:
-                self.client.stream_json('POST', '/build', params=params, body=body, headers=headers,
-                                        timeout=max(self.client.config.timeout, STREAM_TIMEOUT),
-                                        on_message=messages.append)
-            except StreamError as exc:
-                self.results['build_output'] = build_context.bounded(build_context.output_lines(messages))
-                error = build_context_error(exc)
-                raise BuildFailed(build_context.build_failure_message(ref.name, error, messages),
-                                  self.results['build_output'])
-            except APIError as exc:
-                hint = build_context.virtualisation_hint(exc.msg)
-                raise DockerError('building %s failed: %s%s' % (ref.name, exc.msg, ('\n' + hint) if hint else ''))
-        self.results['build_output'] = build_context.bounded(build_context.output_lines(messages))
-        after = self.inspect(ref.name)
-        if after is None:
-            raise DockerError('the build of %s finished but the engine does not show the image; build output:\n%s'
-                              % (ref.name, '\n'.join(self.results['build_output'][-20:])))
-        self.image = after
-        self.act('Built %s (%s)' % (ref.name, after.get('Id')))
+        outcome = build(self.client, ref, self.params['build'] or {}, before=self.before,
+                        force=self.params['force_source'], check_mode=self.check_mode)
+        self.image = outcome['image']
+        self.results['build_hash'] = outcome['build_hash']
+        if outcome['build_output'] is not None:
+            self.results['build_output'] = outcome['build_output']
+        if outcome['message']:
+            self.act(outcome['message'])
 
     def source_load(self, ref):
         path = self.params['load_path']
@@ -637,7 +663,7 @@ class ImageManager:
         if self.image is None:
             raise DockerError('cannot push %s: the image is not present' % ref.name)
         local = self.inspect(ref.name) if self.image is not PENDING else None
-        remote = self.registry_digest(ref)
+        remote = registry_digest(self.client, ref)[0]
         if local is not None and remote and remote in repo_digests_for(local.get('RepoDigests'), ref.repository):
             self.results['push'] = {'repository': ref.repository, 'tag': ref.tag, 'digest': remote, 'changed': False}
             return
