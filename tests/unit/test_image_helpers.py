@@ -108,3 +108,27 @@ def test_platform_matches():
     assert not image.platform_matches(amd64, 'windows/amd64')
     assert image.platform_matches({'Os': 'linux', 'Architecture': 'arm64', 'Variant': 'v8'}, 'linux/aarch64/v8')
     assert not image.platform_matches({'Os': 'linux', 'Architecture': 'arm', 'Variant': 'v6'}, 'linux/arm/v7')
+
+
+def test_build_decides_without_the_engine(tmp_path):
+    """image.build (shared by the image module and compose): what it decides before talking to the
+    engine. No client is passed: any engine call would fail the test."""
+    (tmp_path / 'Dockerfile').write_text('FROM scratch\n')
+    ref = image.reference('berth-test/unit:1')
+    planned = image.build(None, ref, {'path': str(tmp_path)}, check_mode=True)
+    assert planned['image'] is image.PENDING and planned['message'].startswith('Would build berth-test/unit:1')
+    assert planned['build_hash'].startswith('sha256:') and planned['build_output'] is None
+    stamped = {'Id': 'sha256:abc', 'Config': {'Labels': {image.build_context.BUILD_HASH_LABEL: planned['build_hash']}}}
+    kept = image.build(None, ref, {'path': str(tmp_path)}, before=stamped, check_mode=True)
+    assert kept['image'] is stamped and kept['message'] is None
+    forced = image.build(None, ref, {'path': str(tmp_path)}, before=stamped, force=True, check_mode=True)
+    assert forced['image'] is image.PENDING
+    never = image.build(None, ref, {'path': str(tmp_path), 'rebuild': 'never'}, before={'Id': 'sha256:old'})
+    assert never['image'] == {'Id': 'sha256:old'} and never['message'] is None
+
+
+def test_pull_keeps_a_present_image_unless_forced():
+    present = {'Id': 'sha256:abc', 'Os': 'linux', 'Architecture': 'amd64'}
+    assert image.pull(None, image.reference('busybox'), before=present) == (present, None)
+    with pytest.raises(DockerError, match='name: '):
+        image.reference('not a reference!')
