@@ -20,7 +20,7 @@ from tests.support.web_stack import stack_fixture  # noqa: F401 (pytest fixture 
 
 FIXTURES = (stack_fixture,)
 WORKERS = 4
-MAX_ROLL_SECONDS = 240
+MAX_ROLL_SECONDS = 420  # measured 109-208 s on a 2-core machine shared with other suites
 RECORD = os.environ.get('BERTH_ROLLING_RECORD')  # optional: append the figures (JSON lines) to this file
 
 

@@ -133,10 +133,13 @@ def round_robin(stack, count=6):
     lb = stack.lb
     lb.password = stack.stats_password()
     wait_until(lambda: all(lb.server_status('app', r['name']) == 'UP' for r in stack.replicas), timeout=30, what='both UP')
+    # HAProxy starts with its servers UP before the first check: wait for a first answer too
+    wait_until(lambda: lb.get('/')[0] == 200, timeout=30, what='a first answer through HAProxy')
     answers = []
     for _n in range(count):
         status, body = lb.get('/')
-        assert status == 200, body
+        assert status == 200, '%s %s\nstats: %s' % (status, body, {k: (v['status'], v.get('check_status'), v.get('last_chk'))
+                                                                  for k, v in lb.stats_csv().items()})
         answers.append(body.splitlines()[0])
     return answers
 
