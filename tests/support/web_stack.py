@@ -128,6 +128,10 @@ def four_step_playbook(path, extra_vars, expect_changed=True):
     return runs
 
 
+def _stats_summary(lb):
+    return {key: (row['status'], row.get('check_status'), row.get('last_chk')) for key, row in lb.stats_csv().items()}
+
+
 def round_robin(stack, count=6):
     """The first line of ``count`` answers through HAProxy, once both replicas are UP."""
     lb = stack.lb
@@ -138,8 +142,7 @@ def round_robin(stack, count=6):
     answers = []
     for _n in range(count):
         status, body = lb.get('/')
-        assert status == 200, '%s %s\nstats: %s' % (status, body, {k: (v['status'], v.get('check_status'), v.get('last_chk'))
-                                                                  for k, v in lb.stats_csv().items()})
+        assert status == 200, '%s %s\nstats: %s' % (status, body, _stats_summary(lb))
         answers.append(body.splitlines()[0])
     return answers
 
