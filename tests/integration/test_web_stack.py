@@ -13,6 +13,7 @@ import stat
 import pytest
 
 from tests.support import docker_cli
+from tests.support.ansible_run import four_step, run_tasks
 from tests.support.haproxy import STATS_USER, http_get
 from tests.support.web_stack import SITE, assert_alternates, four_step_playbook, round_robin, teardown_leaves_nothing
 from tests.support.web_stack import stack_fixture  # noqa: F401 (pytest fixture stack)
@@ -96,3 +97,44 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     refused = docker_cli.docker('exec', db, 'mariadb', '-uroot', '-h127.0.0.1', '-e', 'select 1', check=False)
     assert refused.returncode != 0 and 'Access denied' in refused.stderr
     teardown_leaves_nothing(stack, extra_vars)
+
+
+def _role(name, **role_vars):
+    return [{'name': 'role', 'ansible.builtin.include_role': {'name': name}, 'vars': role_vars}]
+
+
+def test_base_image_present_is_left_alone(busybox_image):
+    repository, tag = busybox_image.split(':')
+    image_id = docker_cli.inspect('image', busybox_image)['Id']
+    runs = four_step(_role('berth.docker.base_image', base_image_name=repository, base_image_tag=tag), expect_changed=False)
+    assert all(run.status('berth.docker.base_image : Root file system with debootstrap') in (None, 'skipped') for run in runs)
+    assert docker_cli.inspect('image', busybox_image)['Id'] == image_id
+
+
+@pytest.mark.slow
+def test_base_image_built_from_the_mirror(prefix):
+    """debootstrap --variant=minbase bookworm from the Debian mirror, imported as PREFIX-base:bookworm."""
+    name = prefix + 'base'
+    mirror = os.environ.get('BERTH_DEBIAN_MIRROR', 'http://deb.debian.org/debian')
+    runs = four_step(_role('berth.docker.base_image', base_image_name=name, base_image_tag='bookworm', base_image_mirror=mirror,
+                           base_image_work_dir='/var/tmp/' + prefix + 'work'))
+    assert 'berth.docker.base_image : Import the root file system as the base image' in runs[1].changed
+    out = docker_cli.docker('run', '--rm', name + ':bookworm', 'cat', '/etc/os-release').stdout
+    assert 'VERSION_CODENAME=bookworm' in out
+    cmd = docker_cli.docker('image', 'inspect', '-f', '{{json .Config.Cmd}}', name + ':bookworm').stdout.strip()
+    assert cmd == '["/bin/bash"]'
+    assert not os.path.exists('/var/tmp/' + prefix + 'work/' + name + '-bookworm')
+
+
+def test_web_stack_refuses_replicas_sharing_a_port(stack, web_image, busybox_image):
+    role_vars = stack.vars(light=True, web_image=web_image, busybox_image=busybox_image)
+    role_vars = {k: v for k, v in role_vars.items() if k.startswith('web_stack_')}
+    role_vars['web_stack_replicas'] = [{'name': 'web1', 'port': 18001}, {'name': 'web2', 'port': 18001}]
+    run = run_tasks(_role('berth.docker.web_stack', **role_vars))
+    assert run.failed and 'each with its own name (not db or php) and its own port' in run.output
+    assert stack.containers() == [] and not os.path.exists(stack.project_dir)
+    # argument_specs: a wrong type fails before anything runs
+    role_vars['web_stack_replicas'] = 'web1'
+    run = run_tasks(_role('berth.docker.web_stack', **role_vars))
+    assert run.failed and 'web_stack_replicas' in run.output
+    assert stack.containers() == [] and not os.path.exists(stack.project_dir)
