@@ -235,7 +235,8 @@ def scan(path, dockerfile=None):
     return Context(context, entries, name, dockerfile_text, outside)
 
 
-def _file_digest(path):
+def file_sha256(path):
+    """The sha256 (hex) of a file's content, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with open(path, 'rb') as handle:
         for chunk in iter(lambda: handle.read(1024 * 1024), b''):
@@ -253,7 +254,7 @@ def content_hash(context, options):
         st = os.lstat(full)
         digest.update(('%s\0%s\0%o\0' % (kind, rel, stat.S_IMODE(st.st_mode))).encode('utf-8', 'surrogateescape'))
         if kind == 'file':
-            digest.update(_file_digest(full).encode('ascii'))
+            digest.update(file_sha256(full).encode('ascii'))
         elif kind == 'symlink':
             digest.update(os.readlink(full).encode('utf-8', 'surrogateescape'))
         digest.update(b'\n')

@@ -954,15 +954,22 @@ def to_list_env_file(value, where):
     return entries
 
 
-def service_dependencies(svc):
-    """Services this one needs first: depends_on, network_mode service:X, volumes_from X, links."""
-    deps = list(svc.get('depends_on') or {})
+def hard_dependencies(svc):
+    """Services whose containers this one's container refers to: network_mode service:X, volumes_from X
+    (recreating one of them means recreating this one)."""
+    deps = []
     mode = svc.get('network_mode') or ''
     if mode.startswith('service:'):
         deps.append(mode.split(':', 1)[1])
     for item in svc.get('volumes_from') or []:
         if not item.startswith('container:'):
             deps.append(item.split(':', 1)[0])
+    return deps
+
+
+def service_dependencies(svc):
+    """Services this one needs first: depends_on, network_mode service:X, volumes_from X, links."""
+    deps = list(svc.get('depends_on') or {}) + hard_dependencies(svc)
     for link in svc.get('links') or []:
         deps.append(link.split(':', 1)[0])
     result = []

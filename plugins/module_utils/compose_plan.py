@@ -9,7 +9,7 @@ engine's current lists. The executor (compose.py) only carries a plan out."""
 import hashlib
 import json
 
-from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError, with_dependencies
+from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError, hard_dependencies, with_dependencies
 
 # the compose labels (the same keys docker compose v2 and docker-compose v1 read)
 LABEL_PROJECT = 'com.docker.compose.project'
@@ -565,7 +565,7 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
         keep, extra = existing[:wanted], existing[wanted:]
         for container in reversed(extra):
             plan.containers.append(_container_action('remove', name, container, 'scale %d: more replicas than wanted' % wanted))
-        dependency_recreated = any(dep in recreated for dep in _hard_dependencies(svc))
+        dependency_recreated = any(dep in recreated for dep in hard_dependencies(svc))
         restart_for = [dep for dep, spec in sorted((svc.get('depends_on') or {}).items()) if spec.get('restart') and dep in recreated]
         used = set()
         for container in keep:
@@ -627,17 +627,6 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
             plan.warnings.append('found containers of services no longer in project %s: %s; set remove_orphans: true '
                                  'to remove them' % (project.name, ', '.join(sorted(container_display_name(c) for c in orphans))))
     return plan
-
-
-def _hard_dependencies(svc):
-    deps = []
-    mode = svc.get('network_mode') or ''
-    if mode.startswith('service:'):
-        deps.append(mode.split(':', 1)[1])
-    for item in svc.get('volumes_from') or []:
-        if not item.startswith('container:'):
-            deps.append(item.split(':', 1)[0])
-    return deps
 
 
 def _next_number(used):

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +25,7 @@ import time
 from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import host_network
+from ansible_collections.berth.docker.plugins.module_utils.haproxy_runtime import RuntimeError_, RuntimeSocket
 
 
 class ServiceError(Exception):
@@ -222,22 +222,11 @@ class MasterWorker(Manager):
     def show_proc(self):
         if not self.master_socket or not os.path.exists(self.master_socket):
             return None
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(2.0)
         try:
-            sock.connect(self.master_socket)
-            sock.sendall(b'show proc;quit\n')
-            chunks = []
-            while True:
-                data = sock.recv(65536)
-                if not data:
-                    break
-                chunks.append(data)
-        except OSError:
+            answer = RuntimeSocket(self.master_socket, timeout=2.0).command('show proc', close_with_quit=True)
+        except RuntimeError_:
             return None
-        finally:
-            sock.close()
-        parsed = parse_show_proc(b''.join(chunks).decode('utf-8', 'replace'))
+        parsed = parse_show_proc(answer)
         return parsed if parsed['master'] else None
 
     def start(self):

@@ -187,17 +187,9 @@ def check_rootfs_tarball(path):
         raise ValueError('%s is an empty tar archive: nothing to import' % path)
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def import_hash(path, changes):
     digest = hashlib.sha256()
-    digest.update(file_sha256(path).encode('ascii'))
+    digest.update(build_context.file_sha256(path).encode('ascii'))
     digest.update(json.dumps(list(changes or [])).encode('utf-8'))
     return 'sha256:' + digest.hexdigest()
 
@@ -744,7 +736,7 @@ class ImageManager:
             for chunk in self.client.iter_response(response):
                 digest.update(chunk)
                 out.write(chunk)
-            same = os.path.isfile(path) and file_sha256(path) == digest.hexdigest()
+            same = os.path.isfile(path) and build_context.file_sha256(path) == digest.hexdigest()
             self.results['export'] = {'container': name, 'path': path, 'sha256': digest.hexdigest(), 'changed': not same}
             if same or self.check_mode:
                 out.discard()
