@@ -62,7 +62,8 @@ def test_round_robin_stats_acl_four_step(lb, prefix, web_image, two_webs):
     status, body = http_get(lb.stats_port, '/haproxy_stats', auth=(STATS_USER, lb.password))
     assert status == 200 and 'web1' in body and 'web2' in body
     rows = lb.stats_csv()
-    assert rows[('app', 'web1')]['status'] == 'UP' and rows[('app', 'web2')]['status'] == 'UP'
+    # 'UP 1/2' is still UP (one check of the fall count failed under load)
+    assert rows[('app', 'web1')]['status'].startswith('UP') and rows[('app', 'web2')]['status'].startswith('UP')
 
     # ACL routing: /static/... and *.css go to the static backend, the rest to app
     assert lb.get('/static/app.css') == (200, 'static static\n')

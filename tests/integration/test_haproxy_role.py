@@ -78,7 +78,7 @@ def test_role_reference_setup_four_step(lb, prefix, web_image, tmp_path):
     for web in webs:
         assert 'server %s 127.0.0.1:%d check inter 500ms rise 1 fall 2' % (web['name'], web['port']) in text
     assert '\nbackend static\n' in text and 'use_backend static if url_static' in text
-    wait_until(lambda: all(lb.server_status('app', n) == 'UP' for n in ('web1', 'web2')), timeout=15, what='UP')
+    wait_until(lambda: all(lb.server_status('app', n).startswith('UP') for n in ('web1', 'web2')), timeout=15, what='UP')
     bodies = [lb.get('/')[1].strip() for _n in range(6)]
     assert all(a != b for a, b in zip(bodies, bodies[1:])) and set(bodies) == {'web1', 'web2'}, bodies
     assert lb.get('/static/app.css') == (200, 'static static\n')

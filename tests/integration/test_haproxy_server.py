@@ -32,7 +32,7 @@ def test_disable_enable_four_step(lb, two_webs):
 
     runs = four_step(_server(lb, host='web2', state='enabled', wait=True, wait_interval=1, wait_retries=15))
     assert runs[1].task('server')['backends'] == ['app']  # backend auto-detected
-    assert lb.server_status('app', 'web2') == 'UP'
+    assert lb.server_status('app', 'web2').startswith('UP')
     assert {lb.get('/')[1].strip() for _n in range(4)} == {'web1', 'web2'}
 
 
@@ -85,7 +85,7 @@ def test_drain_while_a_slow_request_runs(lb, prefix, web_image):
 
     run_tasks(_server(lb, backend='app', host=busy, state='enabled', wait=True, wait_interval=1,
                       wait_retries=15)).assert_ok()
-    assert lb.server_status('app', busy) == 'UP'
+    assert lb.server_status('app', busy).startswith('UP')
     assert {lb.get('/')[1].strip() for _n in range(4)} == {'web1', 'web2'}
 
 
@@ -100,7 +100,7 @@ def test_unknown_server_or_backend(lb, two_webs):
     run = run_tasks(_server(lb, host='nope', state='disabled')).assert_ok()
     assert run.task('server')['changed'] is False
     assert "server 'nope' does not exist" in run.task('server')['msg']
-    assert all(lb.server_status('app', n) == 'UP' for n in ('web1', 'web2'))
+    assert all(lb.server_status('app', n).startswith('UP') for n in ('web1', 'web2'))
 
 
 def test_socket_missing(lb):
