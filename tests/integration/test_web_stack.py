@@ -112,18 +112,18 @@ def test_base_image_present_is_left_alone(busybox_image):
 
 
 @pytest.mark.slow
-def test_base_image_built_from_the_mirror(prefix):
+def test_base_image_built_from_the_mirror(prefix, tmp_path):
     """debootstrap --variant=minbase bookworm from the Debian mirror, imported as PREFIX-base:bookworm."""
     name = prefix + 'base'
     mirror = os.environ.get('BERTH_DEBIAN_MIRROR', 'http://deb.debian.org/debian')
     runs = four_step(_role('berth.docker.base_image', base_image_name=name, base_image_tag='bookworm', base_image_mirror=mirror,
-                           base_image_work_dir='/var/tmp/' + prefix + 'work'))
+                           base_image_work_dir=str(tmp_path / 'work')))
     assert 'berth.docker.base_image : Import the root file system as the base image' in runs[1].changed
     out = docker_cli.docker('run', '--rm', name + ':bookworm', 'cat', '/etc/os-release').stdout
     assert 'VERSION_CODENAME=bookworm' in out
     cmd = docker_cli.docker('image', 'inspect', '-f', '{{json .Config.Cmd}}', name + ':bookworm').stdout.strip()
     assert cmd == '["/bin/bash"]'
-    assert not os.path.exists('/var/tmp/' + prefix + 'work/' + name + '-bookworm')
+    assert os.listdir(str(tmp_path / 'work')) == []  # the root file system and the tarball are gone
 
 
 def test_web_stack_refuses_replicas_sharing_a_port(stack, web_image, busybox_image):
