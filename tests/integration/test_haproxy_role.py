@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from tests.support.ansible_run import four_step, run_tasks
+from tests.support.ansible_run import four_step, run_playbook, run_tasks
 from tests.support.haproxy import STATS_USER, http_get, start_web, wait_until
 from tests.support.haproxy import lb_fixture  # noqa: F401 (pytest fixture lb)
 
@@ -98,3 +98,17 @@ def test_role_refuses_empty_backend_and_bad_vars(lb, prefix, tmp_path):
     run = run_tasks(_role_tasks(lb, prefix, password_file, haproxy_frontend_port='eighty'))
     assert run.failed and 'haproxy_frontend_port' in run.output
     assert not os.path.exists(lb.cfg)
+
+
+def test_role_absent_removes_config_without_credentials(tmp_path):
+    """haproxy_state: absent needs no stats password (it used to fail on an undefined one)."""
+    cfg = tmp_path / 'haproxy.cfg'
+    cfg.write_text('global\n')
+    plays = [{'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'berth.docker.haproxy', 'vars': {
+        'haproxy_state': 'absent', 'haproxy_install': False, 'haproxy_config_path': str(cfg),
+        'haproxy_service_mgr': 'none'}}]}]
+    check = run_playbook(plays, check=True).assert_ok()
+    assert 'berth.docker.haproxy : HAProxy configuration' in check.changed and cfg.exists()
+    run_playbook(plays).assert_ok()
+    assert not cfg.exists()
+    assert run_playbook(plays).assert_ok().changed == []
