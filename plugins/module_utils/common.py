@@ -94,3 +94,32 @@ def run_module(module, handler, on_error=None):
         if client is not None:
             client.close()
     module.exit_json(**result)
+
+
+class ResourceManager:
+    """What the managers of a named engine resource (network, volume) share: the actions taken
+    (or predicted in check mode), the result, and a diff of the options that differ.
+    ``kind`` names the result key holding the resource's inspect data."""
+
+    kind = None
+
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.p = module.params
+        self.name = self.p['name']
+        self.actions = []
+        self.result = {'changed': False}
+        self.diff = {'before': {}, 'after': {}}
+
+    def diff_options(self, diffs):
+        """The diff from a list of {'option', 'before', 'after'}."""
+        self.diff = {'before': dict((d['option'], d['before']) for d in diffs),
+                     'after': dict((d['option'], d['after']) for d in diffs)}
+
+    def finish(self, data):
+        self.result[self.kind] = data or {}
+        self.result['actions'] = self.actions
+        if self.module._diff:
+            self.result['diff'] = self.diff
+        return self.result

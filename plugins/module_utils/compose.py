@@ -13,8 +13,11 @@ optional wait for the whole project. Nothing is touched in check mode.
 import time
 from urllib.parse import quote
 
+from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.berth.docker.plugins.module_utils import image as image_room
 from ansible_collections.berth.docker.plugins.module_utils.api import DockerError, NotFound, encode_filters, split_frames
+from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
 from ansible_collections.berth.docker.plugins.module_utils.compose_loader import (
     ComposeError,
     Project,
@@ -76,6 +79,19 @@ INFO_SPEC = dict(
     since=dict(type='str'),
     services=dict(type='list', elements='str'),
 )
+
+
+def compose_main(spec, handler):
+    """main() of compose and compose_info: the project options plus ``spec``, then ``handler``."""
+    merged = dict(PROJECT_SPEC)
+    merged.update(spec)
+    module = AnsibleModule(
+        argument_spec=docker_argument_spec(merged),
+        mutually_exclusive=[('files', 'definition')],
+        required_one_of=[('project_src', 'files', 'definition', 'project_name')],
+        supports_check_mode=True,
+    )
+    run_module(module, handler)
 
 
 def _q(name):

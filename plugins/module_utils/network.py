@@ -6,6 +6,7 @@ and the orchestration (create / recreate with force / connect / disconnect / rem
 from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, NotFound
+from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager
 from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
 
 PREDEFINED = ('bridge', 'host', 'none')
@@ -88,15 +89,8 @@ def container_names(network):
     return sorted(c.get('Name') for c in (network.get('Containers') or {}).values())
 
 
-class NetworkManager:
-    def __init__(self, module, client):
-        self.module = module
-        self.client = client
-        self.p = module.params
-        self.name = self.p['name']
-        self.actions = []
-        self.result = {'changed': False}
-        self.diff = {'before': {}, 'after': {}}
+class NetworkManager(ResourceManager):
+    kind = 'network'
 
     def inspect(self):
         data = self.client.inspect('network', self.name)
@@ -120,8 +114,7 @@ class NetworkManager:
         else:
             diffs = network_differences(self.p, network)
             if diffs:
-                self.diff = {'before': dict((d['option'], d['before']) for d in diffs),
-                             'after': dict((d['option'], d['after']) for d in diffs)}
+                self.diff_options(diffs)
                 users = container_names(network)
                 if users and not self.p['force']:
                     raise DockerError(
@@ -227,13 +220,6 @@ class NetworkManager:
             self.client.delete('/networks/%s' % _q(network['Id']), what='network %s' % self.name)
         except NotFound:
             pass
-
-    def finish(self, network):
-        self.result['network'] = network or {}
-        self.result['actions'] = self.actions
-        if self.module._diff:
-            self.result['diff'] = self.diff
-        return self.result
 
 
 def run_network(module, client):

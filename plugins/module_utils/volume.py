@@ -5,6 +5,7 @@
 from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils.api import Conflict, DockerError, NotFound, encode_filters
+from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager
 
 
 def volume_differences(params, volume):
@@ -31,15 +32,8 @@ def volume_body(params):
     return body
 
 
-class VolumeManager:
-    def __init__(self, module, client):
-        self.module = module
-        self.client = client
-        self.p = module.params
-        self.name = self.p['name']
-        self.actions = []
-        self.result = {'changed': False}
-        self.diff = {'before': {}, 'after': {}}
+class VolumeManager(ResourceManager):
+    kind = 'volume'
 
     def users(self):
         found = self.client.get('/containers/json', params={'all': 1, 'filters': encode_filters({'volume': self.name})}) or []
@@ -62,8 +56,7 @@ class VolumeManager:
             diffs = volume_differences(self.p, volume)
             recreate = self.p['recreate']
             if diffs:
-                self.diff = {'before': dict((d['option'], d['before']) for d in diffs),
-                             'after': dict((d['option'], d['after']) for d in diffs)}
+                self.diff_options(diffs)
             if recreate == 'always' or (recreate == 'options-changed' and diffs):
                 users = self.users()
                 if users:
@@ -89,13 +82,6 @@ class VolumeManager:
             return self.finish(None)
         created = self.client.post('/volumes/create', body=volume_body(self.p), what='volume %s' % self.name)
         return self.finish(created)
-
-    def finish(self, volume):
-        self.result['volume'] = volume or {}
-        self.result['actions'] = self.actions
-        if self.module._diff:
-            self.result['diff'] = self.diff
-        return self.result
 
 
 def run_volume(module, client):

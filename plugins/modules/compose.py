@@ -255,22 +255,11 @@ images:
   elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.compose import COMPOSE_SPEC, PROJECT_SPEC, run_compose
+from ansible_collections.berth.docker.plugins.module_utils.compose import COMPOSE_SPEC, compose_main, run_compose
 
 
 def main():
-    spec = dict(PROJECT_SPEC)
-    spec.update(COMPOSE_SPEC)
-    module = AnsibleModule(
-        argument_spec=docker_argument_spec(spec),
-        mutually_exclusive=[('files', 'definition')],
-        required_one_of=[('project_src', 'files', 'definition', 'project_name')],
-        supports_check_mode=True,
-    )
-    run_module(module, run_compose)
+    compose_main(COMPOSE_SPEC, run_compose)
 
 
 if __name__ == '__main__':

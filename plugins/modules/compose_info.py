@@ -105,22 +105,11 @@ logs:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.compose import INFO_SPEC, PROJECT_SPEC, run_compose_info
+from ansible_collections.berth.docker.plugins.module_utils.compose import INFO_SPEC, compose_main, run_compose_info
 
 
 def main():
-    spec = dict(PROJECT_SPEC)
-    spec.update(INFO_SPEC)
-    module = AnsibleModule(
-        argument_spec=docker_argument_spec(spec),
-        mutually_exclusive=[('files', 'definition')],
-        required_one_of=[('project_src', 'files', 'definition', 'project_name')],
-        supports_check_mode=True,
-    )
-    run_module(module, run_compose_info)
+    compose_main(INFO_SPEC, run_compose_info)
 
 
 if __name__ == '__main__':
