@@ -382,11 +382,17 @@ class EngineClient:
                 return EngineUnreachable(
                     'permission denied on %s: run the task with become: true, or add the user to the '
                     'docker group (berth.docker.engine users option) and reset the connection' % path)
-        if isinstance(exc, ssl.SSLError):
+        if isinstance(exc, ssl.SSLError) or (cfg.tls and isinstance(exc, (ConnectionResetError, BrokenPipeError))):
+            hint = ''
+            if not cfg.client_cert:
+                # With TLS 1.3 the engine's "certificate required" alert arrives after the handshake and,
+                # depending on timing, surfaces as that alert, an EOF or a reset: name the likely cause.
+                hint = (' No client certificate was presented; an engine started with --tlsverify refuses '
+                        'clients without one: set client_cert and client_key.')
             return EngineUnreachable(
-                'TLS with the engine at %s failed: %s. Check ca_path, client_cert and client_key '
+                'TLS with the engine at %s failed: %s.%s Check ca_path, client_cert and client_key '
                 '(DOCKER_CERT_PATH), tls_hostname, or set validate_certs: false only for a test '
-                'engine with a self-signed certificate' % (host, exc))
+                'engine with a self-signed certificate' % (host, exc, hint))
         if isinstance(exc, socket.gaierror):
             return EngineUnreachable('cannot resolve the host name in docker_host %s: %s' % (host, exc))
         if isinstance(exc, ConnectionRefusedError):

@@ -3,6 +3,7 @@
 import json
 import os
 import socket
+import ssl
 import tempfile
 
 import pytest
@@ -213,6 +214,22 @@ def test_tls_handshake_failure_explained():
     with pytest.raises(api.EngineUnreachable, match='TLS with the engine'):
         client.ping()
     server.close()
+
+
+@pytest.mark.parametrize('exc', [ConnectionResetError(104, 'Connection reset by peer'),
+                                 ssl.SSLEOFError(8, 'EOF occurred in violation of protocol')])
+def test_tls_refusal_without_client_cert_names_it(exc):
+    # TLS 1.3 delivers "certificate required" after the handshake: timing decides whether the
+    # client sees the alert, an EOF or a reset. Each must name the missing client certificate.
+    client = api.EngineClient(api.ConnectionConfig(docker_host='tcp://127.0.0.1:2376', tls=True))
+    err = client._unreachable(exc)
+    assert 'TLS with the engine at tcp://127.0.0.1:2376 failed' in err.msg
+    assert 'No client certificate was presented' in err.msg
+
+
+def test_plain_tcp_reset_is_not_called_tls():
+    client = api.EngineClient(api.ConnectionConfig(docker_host='tcp://127.0.0.1:2375'))
+    assert 'TLS' not in client._unreachable(ConnectionResetError(104, 'reset')).msg
 
 
 def test_ssh_without_paramiko_fails_clearly(monkeypatch):
