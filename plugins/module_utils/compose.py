@@ -18,6 +18,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.berth.docker.plugins.module_utils import image as image_room
 from ansible_collections.berth.docker.plugins.module_utils.api import DockerError, NotFound, encode_filters, split_frames
 from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
+from ansible_collections.berth.docker.plugins.module_utils.container import Replacement
 from ansible_collections.berth.docker.plugins.module_utils.compose_loader import (
     ComposeError,
     Project,
@@ -500,33 +501,16 @@ class ComposeRunner:
             raise DockerError('%s. The container was created but did not start; fix the cause and run again' % exc.msg)
 
     def recreate(self, item, image_id):
-        """Replace a container without losing it on failure: rename the old one aside (it keeps
-        running), create the new one, and only then stop the old one and start the new one. If
-        the create or the start fails, the old container gets its name back and runs again."""
-        old = item['id']
-        data = self.client.inspect('container', old) or {}
-        was_running = bool((data.get('State') or {}).get('Running'))
-        name = item.get('new_name') or item['name']
-        temp = '%s_%s' % (old[:12], item['name'])
-        self.client.post('/containers/%s/rename' % old, {'name': temp}, what='renaming container %s' % item['name'])
-        try:
-            cid = self._create(item, image_id)
-        except DockerError as exc:
-            self.client.post('/containers/%s/rename' % old, {'name': item['name']}, what='renaming container %s back' % temp)
-            raise DockerError('%s. The previous container %s was left as it was' % (exc.msg, item['name']))
-        if was_running:
-            self._stop(old, self.stop_timeout(data.get('Config') or {}))
+        """Replace a container without losing it on failure (container.Replacement): the old one
+        keeps running while the new one is created, and gets its name back if the create or the
+        start fails."""
+        old = self.client.inspect('container', item['id']) or {'Id': item['id']}
+        replacement = Replacement(self.client, old, item['name'])
+        cid = replacement.create(lambda: self._create(item, image_id))
+        replacement.stop_old(lambda: self._stop(old['Id'], self.stop_timeout(old.get('Config') or {})))
         if item.get('start', True):
-            try:
-                self._start(cid, name)
-            except DockerError as exc:
-                self._remove(cid)
-                self.client.post('/containers/%s/rename' % old, {'name': item['name']}, what='renaming container %s back' % temp)
-                if was_running:
-                    self.client.post('/containers/%s/start' % old, what='starting the previous container %s' % item['name'])
-                raise DockerError('%s; the previous container %s was put back%s' % (
-                    exc.msg, item['name'], ' and runs again' if was_running else ''))
-        self._remove(old, volumes=False)
+            replacement.start(cid, lambda: self._start(cid, item.get('new_name') or item['name']))
+        replacement.finish(volumes=False)
 
     def execute_container(self, item, image_id):
         action = item['action']

@@ -113,6 +113,66 @@ def wait_removed(client, name, timeout):
         time.sleep(0.2)
 
 
+class Replacement:
+    """Replace container ``old`` (its inspect data) by a new one under the same ``name`` without
+    losing it when the new one cannot be created or started: the old container is renamed aside
+    (it keeps running) while the new one is created, stopped only once the new one exists, and
+    removed only once the new one started. On failure it gets its name back and runs again.
+    The temporary name is the one docker-compose uses (``<short id>_<name>``)."""
+
+    def __init__(self, client, old, name):
+        self.client = client
+        self.old_id = old['Id']
+        self.name = name
+        self.temp = '%s_%s' % (self.old_id[:12], name)
+        self.was_running = bool((old.get('State') or {}).get('Running'))
+        self.stopped = False
+
+    def create(self, create):
+        """Rename the old container aside and call ``create()`` (returns the new ID)."""
+        self.client.post('/containers/%s/rename' % self.old_id, {'name': self.temp}, what='renaming container %s' % self.name)
+        try:
+            return create()
+        except DockerError as exc:
+            self._name_back()
+            raise DockerError('%s. The previous container %s was left as it was' % (exc.msg, self.name))
+
+    def stop_old(self, stop):
+        if self.was_running:
+            stop()
+            self.stopped = True
+
+    def start(self, new_id, start):
+        """Call ``start()``; when it fails remove ``new_id`` and put the old container back."""
+        try:
+            return start()
+        except DockerError as exc:
+            self.undo(new_id)
+            raise DockerError('%s; the previous container %s was put back%s' % (
+                exc.msg, self.name, ' and runs again' if self.was_running else ''))
+
+    def undo(self, new_id):
+        try:
+            self.client.delete('/containers/%s' % new_id, {'force': True}, what='removing container %s' % new_id[:12])
+        except NotFound:
+            pass
+        self._name_back()
+        if self.stopped:
+            self.client.post('/containers/%s/start' % self.old_id, what='starting the previous container %s' % self.name)
+
+    def _name_back(self):
+        self.client.post('/containers/%s/rename' % self.old_id, {'name': self.name},
+                         what='renaming container %s back to %s' % (self.temp, self.name))
+
+    def finish(self, volumes=False):
+        """Remove the old container (the new one is in place)."""
+        try:
+            self.client.delete('/containers/%s' % self.old_id, {'force': True, 'v': bool(volumes)},
+                               what='removing the previous container %s' % self.temp)
+        except NotFound:
+            pass
+
+
 def health_status(container):
     health = (container.get('State') or {}).get('Health')
     return health.get('Status') if health else None
@@ -134,6 +194,7 @@ class ContainerManager:
         self.name = self.p['name']
         self.check = module.check_mode
         self.actions = []
+        self.replacement = None  # the old container while a recreate is under way
         self.diff = {'before': {}, 'after': {}}
         self.result = {'changed': False}
 
@@ -274,18 +335,30 @@ class ContainerManager:
         current = container
         for action in actions:
             current = self.apply(action, current, options, image_info, differences, net_steps)
+        if self.replacement is not None:
+            self.replacement.finish(volumes=not p.get('keep_volumes', True))
         return self.finish(current)
+
+    def create_with_networks(self, options, image_info):
+        """Create the container and connect its extra networks; a failed connect removes it again."""
+        cid = self.do_create(options, image_info)
+        try:
+            for step in cs.initial_network_actions(options):
+                self.do_network(cid, step)
+        except DockerError:
+            self.client.delete('/containers/%s' % cid, params={'force': True}, what='container %s' % self.name)
+            raise
+        return cid
 
     def apply(self, action, current, options, image_info, differences, net_steps):
         client = self.client
-        if action in ('create', 'recreate'):
-            if action == 'recreate':
-                if (current.get('State') or {}).get('Running'):
-                    self.do_stop(current)
-                self.do_remove(current)
-            cid = self.do_create(options, image_info)
-            for step in cs.initial_network_actions(options):
-                self.do_network(cid, step)
+        if action == 'create':
+            return client.inspect('container', self.create_with_networks(options, image_info))
+        if action == 'recreate':
+            old = current
+            self.replacement = Replacement(client, old, self.name)
+            cid = self.replacement.create(lambda: self.create_with_networks(options, image_info))
+            self.replacement.stop_old(lambda: self.do_stop(old))
             return client.inspect('container', cid)
         if action == 'update':
             body = cs.update_body(differences, options, current)
@@ -304,7 +377,10 @@ class ContainerManager:
                 self.do_network(current['Id'], {'action': 'disconnect', 'network': net, 'config': None})
             return current
         if action == 'start':
-            self.do_start(current['Id'])
+            if self.replacement is not None:
+                self.replacement.start(current['Id'], lambda: self.do_start(current['Id']))
+            else:
+                self.do_start(current['Id'])
             return self.after_start(current)
         if action == 'stop':
             self.do_stop(current)

@@ -343,6 +343,8 @@ options:
     type: dict
 notes:
   - A container that belongs to a compose project is not recreated unless O(recreate=true).
+  - A recreation keeps the old container (renamed aside, still running) until the new one is created; if the
+    engine refuses to create or start the new one, the old one gets its name back and runs again.
   - With O(pull=always) in check mode the image is not pulled, so a newer image in the registry is not predicted.
 '''
 

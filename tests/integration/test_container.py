@@ -386,6 +386,35 @@ def test_update_failure_keeps_container(victim, web_image):
     assert run.rc != 0 and 'in place failed' in run.task('c')['msg']
 
 
+def test_failed_recreate_puts_the_previous_container_back(prefix, web_image):
+    """A recreate the engine refuses (at create or at start) leaves the old container running
+    under its name: it is renamed aside while the new one is made, and renamed back on failure."""
+    name = prefix + 'keep'
+    port = free_port()
+    base = {'name': name, 'image': web_image, 'env': {'WEB_NAME': 'v1'}, 'published_ports': ['127.0.0.1:%d:80' % port]}
+    run_tasks([ctask(base)]).assert_ok()
+    cid = container_id(name)
+    assert http_get(port).strip() == 'v1'
+
+    refused = run_tasks([ctask(dict(base, env={'WEB_NAME': 'v2'}, capabilities=['BOGUS']))])
+    msg = refused.task('c')['msg']
+    assert refused.rc != 0 and 'BOGUS' in msg and 'The previous container %s was left as it was' % name in msg
+    assert container_id(name) == cid and status(name) == 'running'
+
+    not_started = run_tasks([ctask(dict(base, env={'WEB_NAME': 'v2'}, command=['/no/such/program']))])
+    msg = not_started.task('c')['msg']
+    assert not_started.rc != 0 and 'no/such/program' in msg
+    assert 'the previous container %s was put back and runs again' % name in msg
+    assert container_id(name) == cid and status(name) == 'running' and http_get(port).strip() == 'v1'
+    leftovers = docker('ps', '-a', '--filter', 'name=%s' % name, '--format', '{{.Names}}').stdout.split()
+    assert leftovers == [name]
+
+    # a good change replaces it; the old one is gone
+    run_tasks([ctask(dict(base, env={'WEB_NAME': 'v2'}))]).assert_ok()
+    assert container_id(name) != cid and http_get(port).strip() == 'v2'
+    assert docker('ps', '-a', '--filter', 'name=%s' % name, '--format', '{{.Names}}').stdout.split() == [name]
+
+
 def test_docker_cli_sees_same_state_as_module_result(prefix, web_image):
     name = prefix + 'witness'
     run = run_tasks([ctask({'name': name, 'image': web_image}, register='r')]).assert_ok()
