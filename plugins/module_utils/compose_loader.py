@@ -34,12 +34,13 @@ SERVICE_KEYS = (
     'stop_signal', 'stop_grace_period', 'tmpfs', 'ulimits', 'cap_add', 'cap_drop', 'read_only', 'deploy',
     'scale', 'profiles', 'pull_policy', 'privileged', 'security_opt', 'sysctls', 'shm_size', 'tty',
     'stdin_open', 'devices', 'group_add', 'mem_limit', 'cpus', 'pid', 'ipc', 'mac_address', 'links',
-    'volumes_from', 'platform',
+    'volumes_from', 'runtime', 'userns_mode', 'cgroup', 'oom_score_adj', 'cpu_shares', 'cpuset',
+    'pids_limit',
 )
 # service keys we know but do not implement: a warning says they are ignored
 SERVICE_KEYS_IGNORED = (
-    'secrets', 'configs', 'external_links', 'cgroup_parent', 'cpu_shares', 'cpuset', 'userns_mode',
-    'isolation', 'runtime', 'storage_opt', 'oom_score_adj', 'oom_kill_disable', 'pids_limit',
+    'secrets', 'configs', 'external_links', 'cgroup_parent',
+    'isolation', 'storage_opt', 'oom_kill_disable', 'platform',
     'develop', 'annotations', 'attach', 'credential_spec', 'device_cgroup_rules', 'blkio_config',
 )
 NETWORK_KEYS = ('name', 'external', 'driver', 'driver_opts', 'ipam', 'internal', 'attachable', 'labels',
@@ -873,7 +874,7 @@ def normalise_service(name, raw, project, environment):
             raise ComposeError('%s.restart: %r must be no, always, unless-stopped or on-failure[:N]' % (where, restart))
     svc['restart'] = restart
     for key in ('container_name', 'hostname', 'domainname', 'user', 'working_dir', 'stop_signal', 'pid', 'ipc',
-                'mac_address', 'platform'):
+                'mac_address'):
         value = raw.get(key)
         svc[key] = str(value) if value is not None else None
     svc['labels'] = dict((k, '' if v is None else v) for k, v in to_map(raw.get('labels'), '%s.labels' % where).items())
@@ -903,6 +904,18 @@ def normalise_service(name, raw, project, environment):
     for key in ('cap_add', 'cap_drop', 'security_opt', 'devices', 'group_add', 'links', 'volumes_from'):
         svc[key] = to_list(raw.get(key), '%s.%s' % (where, key))
     svc['sysctls'] = to_map(raw.get('sysctls'), '%s.sysctls' % where)
+    # set only when given, so that the config hash of services without them stays what it was
+    for key in ('runtime', 'userns_mode', 'cgroup', 'cpuset'):
+        if raw.get(key) is not None:
+            svc[key] = str(raw[key])
+    if svc.get('cgroup') not in (None, 'host', 'private'):
+        raise ComposeError('%s.cgroup: %r must be host or private' % (where, svc['cgroup']))
+    for key in ('oom_score_adj', 'cpu_shares', 'pids_limit'):
+        if raw.get(key) is not None:
+            try:
+                svc[key] = int(raw[key])
+            except (TypeError, ValueError):
+                raise ComposeError('%s.%s: expected a whole number, got %r' % (where, key, raw[key]))
     svc['shm_size'] = parse_size(raw.get('shm_size'), '%s.shm_size' % where)
 
     deploy = raw.get('deploy') or {}

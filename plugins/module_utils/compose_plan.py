@@ -221,6 +221,11 @@ def container_options(project, svc, number, chash, image_id=None, resolve_contai
             opts[opt] = list(svc[key])
     if svc.get('sysctls'):
         opts['sysctls'] = dict(svc['sysctls'])
+    for key, opt in (('runtime', 'runtime'), ('userns_mode', 'userns_mode'), ('cgroup', 'cgroupns_mode'),
+                     ('oom_score_adj', 'oom_score_adj'), ('cpu_shares', 'cpu_shares'), ('cpuset', 'cpuset_cpus'),
+                     ('pids_limit', 'pids_limit')):
+        if svc.get(key) is not None:
+            opts[opt] = svc[key]
     if svc.get('ulimits'):
         opts['ulimits'] = ['%s:%d:%d' % (n, v['soft'], v['hard']) for n, v in sorted(svc['ulimits'].items())]
     return dict((k, v) for k, v in opts.items() if v is not None)

@@ -261,12 +261,14 @@ class ContainerManager:
         return cs.normalize_options(raw)
 
     def resolve_network_mode(self, options):
-        mode = options.get('network_mode') or ''
-        if mode.startswith('container:'):
-            other = self.client.inspect('container', mode.split(':', 1)[1])
-            if other is None:
-                raise SpecError('network_mode', 'container %s does not exist; start it first' % mode.split(':', 1)[1])
-            options['network_mode'] = 'container:' + other['Id']
+        """``container:NAME`` in network_mode, ipc_mode and pid_mode -> ``container:ID``."""
+        for key in ('network_mode', 'ipc_mode', 'pid_mode'):
+            mode = options.get(key) or ''
+            if mode.startswith('container:'):
+                other = self.client.inspect('container', mode.split(':', 1)[1])
+                if other is None:
+                    raise SpecError(key, 'container %s does not exist; start it first' % mode.split(':', 1)[1])
+                options[key] = 'container:' + other['Id']
 
     def run(self):
         p = self.p

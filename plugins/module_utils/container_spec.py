@@ -105,6 +105,15 @@ OPTIONS = {
     'sysctls': ('dict', 'allow_more_present', False),
     'shm_size': ('value', 'strict', False),
     'auto_remove': ('value', 'strict', False),
+    'privileged': ('value', 'strict', False),
+    'publish_all_ports': ('value', 'strict', False),
+    'ipc_mode': ('value', 'strict', False),
+    'pid_mode': ('value', 'strict', False),
+    'userns_mode': ('value', 'strict', False),
+    'cgroupns_mode': ('value', 'strict', False),
+    'runtime': ('value', 'strict', False),
+    'groups': ('set', 'strict', False),
+    'oom_score_adj': ('value', 'strict', False),
     'networks': ('set(dict)', 'allow_more_present', False),
 }
 COMPARISON_MODES = ('strict', 'allow_more_present', 'ignore')
@@ -504,18 +513,25 @@ def normalize_options(options, base_dir=None):
     opts = dict((k, v) for k, v in (options or {}).items() if v is not None)
     out = NormalizedOptions()
 
-    for key in ('image', 'user', 'working_dir', 'hostname', 'domainname', 'cpuset_cpus', 'log_driver', 'stop_signal'):
+    for key in ('image', 'user', 'working_dir', 'hostname', 'domainname', 'cpuset_cpus', 'log_driver', 'stop_signal',
+                'ipc_mode', 'pid_mode', 'userns_mode', 'cgroupns_mode', 'runtime'):
         if key in opts:
             out[key] = str(opts[key])
-    for key in ('init', 'tty', 'interactive', 'read_only', 'auto_remove'):
+    for key in ('init', 'tty', 'interactive', 'read_only', 'auto_remove', 'privileged', 'publish_all_ports'):
         if key in opts:
             out[key] = bool(opts[key])
-    for key in ('cpu_shares', 'pids_limit', 'stop_timeout', 'restart_retries'):
+    if 'groups' in opts:
+        out['groups'] = sorted(set(str(g) for g in _as_list(opts['groups'], 'groups')))
+    if out.get('cgroupns_mode') not in (None, 'host', 'private'):
+        raise SpecError('cgroupns_mode', 'expected host or private, got %r' % (out['cgroupns_mode'],))
+    for key in ('cpu_shares', 'pids_limit', 'stop_timeout', 'restart_retries', 'oom_score_adj'):
         if key in opts:
             try:
                 out[key] = int(opts[key])
             except (TypeError, ValueError):
                 raise SpecError(key, 'expected a whole number, got %r' % (opts[key],))
+    if not -1000 <= out.get('oom_score_adj', 0) <= 1000:
+        raise SpecError('oom_score_adj', 'must be between -1000 and 1000, got %d' % out['oom_score_adj'])
     if 'cpus' in opts:
         try:
             out['cpus'] = float(opts['cpus'])
@@ -710,7 +726,10 @@ def create_body(options, image_info=None, api_version='1.41'):
                      ('shm_size', 'ShmSize'), ('init', 'Init'), ('read_only', 'ReadonlyRootfs'),
                      ('auto_remove', 'AutoRemove'), ('sysctls', 'Sysctls'), ('tmpfs', 'Tmpfs'),
                      ('devices', 'Devices'), ('ulimits', 'Ulimits'), ('security_opts', 'SecurityOpt'),
-                     ('capabilities', 'CapAdd'), ('cap_drop', 'CapDrop')):
+                     ('capabilities', 'CapAdd'), ('cap_drop', 'CapDrop'), ('privileged', 'Privileged'),
+                     ('publish_all_ports', 'PublishAllPorts'), ('ipc_mode', 'IpcMode'), ('pid_mode', 'PidMode'),
+                     ('userns_mode', 'UsernsMode'), ('cgroupns_mode', 'CgroupnsMode'), ('runtime', 'Runtime'),
+                     ('groups', 'GroupAdd'), ('oom_score_adj', 'OomScoreAdj')):
         if key in o:
             host[api] = o[key]
     if 'cpus' in o:
@@ -787,6 +806,15 @@ def actual_options(container):
         'log_driver': (host.get('LogConfig') or {}).get('Type') or '',
         'log_options': dict((host.get('LogConfig') or {}).get('Config') or {}),
         'mounts': list(host.get('Mounts') or []),
+        'privileged': bool(host.get('Privileged')),
+        'publish_all_ports': bool(host.get('PublishAllPorts')),
+        'ipc_mode': host.get('IpcMode') or '',
+        'pid_mode': host.get('PidMode') or '',
+        'userns_mode': host.get('UsernsMode') or '',
+        'cgroupns_mode': host.get('CgroupnsMode') or '',
+        'runtime': host.get('Runtime') or 'runc',
+        'groups': sorted(host.get('GroupAdd') or []),
+        'oom_score_adj': host.get('OomScoreAdj') or 0,
     }
     out['pids_limit'] = max(out['pids_limit'], 0)
     ports = set()

@@ -302,6 +302,39 @@ options:
   auto_remove:
     description: Let the engine remove the container when it exits (C(--rm) for a detached container).
     type: bool
+  privileged:
+    description:
+      - Give the container extended privileges on the host (C(docker run --privileged)). Use only where a
+        container really manages the host, for example a nested Docker engine.
+    type: bool
+  publish_all_ports:
+    description: Publish every exposed port on a random host port (C(--publish-all)).
+    type: bool
+  ipc_mode:
+    description:
+      - IPC namespace, for example V(private), V(shareable), V(host) or V(container:NAME) (the name is
+        resolved to the container's ID, like O(network_mode)).
+    type: str
+  pid_mode:
+    description: PID namespace, for example V(host) or V(container:NAME) (resolved to the container's ID).
+    type: str
+  userns_mode:
+    description: User namespace mode; V(host) opts out of an engine-wide user namespace remapping.
+    type: str
+  cgroupns_mode:
+    description: Cgroup namespace mode.
+    type: str
+    choices: [host, private]
+  runtime:
+    description: OCI runtime the engine runs the container with, for example V(runc) (the default) or one set up in daemon.json.
+    type: str
+  groups:
+    description: Additional groups (names or IDs) the container's process joins (C(--group-add)).
+    type: list
+    elements: str
+  oom_score_adj:
+    description: Adjustment of the container's OOM score, from V(-1000) to V(1000).
+    type: int
   detach:
     description:
       - V(false) runs the container to completion like C(docker run) without C(-d), and returns RV(status),
@@ -517,6 +550,15 @@ def main():
             sysctls=dict(type='dict'),
             shm_size=dict(type='str'),
             auto_remove=dict(type='bool'),
+            privileged=dict(type='bool'),
+            publish_all_ports=dict(type='bool'),
+            ipc_mode=dict(type='str'),
+            pid_mode=dict(type='str'),
+            userns_mode=dict(type='str'),
+            cgroupns_mode=dict(type='str', choices=['host', 'private']),
+            runtime=dict(type='str'),
+            groups=dict(type='list', elements='str'),
+            oom_score_adj=dict(type='int'),
             detach=dict(type='bool', default=True),
             cleanup=dict(type='bool', default=False),
             keep_volumes=dict(type='bool', default=True),

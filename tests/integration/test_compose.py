@@ -527,3 +527,16 @@ def test_container_name_taken_by_a_foreign_container_fails_before_anything(engin
     assert 'the name %smariadb (service db) is taken by container' % prefix in msg
     assert 'which belongs to no compose project' in msg and 'Nothing was changed' in msg
     assert cs.project_containers(project) == {} and cs.project_networks(project) == [] and cs.project_volumes(project) == []
+
+
+def test_runtime_namespace_and_resource_keys(engine, prefix, busybox_image):
+    project = prefix + 'rtkeys'
+    svc = sleeper(busybox_image, runtime='runc', userns_mode='host', cgroup='private', oom_score_adj=250,
+                  cpu_shares=512, cpuset='0', pids_limit=64, privileged=False, group_add=['4242'])
+    base = {'project_name': project, 'definition': {'services': {'app': svc}}, 'project_src': '/tmp'}
+    four_step([cs.compose_task(**base)])
+    host = inspect('container', project + '-app-1')['HostConfig']
+    assert host['Runtime'] == 'runc' and host['UsernsMode'] == 'host' and host['CgroupnsMode'] == 'private'
+    assert host['OomScoreAdj'] == 250 and host['CpuShares'] == 512 and host['CpusetCpus'] == '0'
+    assert host['PidsLimit'] == 64 and host['GroupAdd'] == ['4242'] and host['Privileged'] is False
+    run_tasks([cs.compose_task(state='absent', **base)]).assert_ok()

@@ -165,6 +165,35 @@ def test_runtime_options(prefix, busybox_image, tmp_path):
     assert docker('exec', name, 'id', '-u').stdout.strip() == '1000'
 
 
+def test_privileges_and_namespaces(prefix, busybox_image):
+    owner = prefix + 'ipcowner'
+    name = prefix + 'ns'
+    run_tasks([ctask({'name': owner, 'image': busybox_image, 'command': ['sleep', '600'], 'ipc_mode': 'shareable'})]).assert_ok()
+    args = {'name': name, 'image': busybox_image, 'command': ['sleep', '600'], 'privileged': False,
+            'publish_all_ports': True, 'exposed_ports': ['8080'], 'ipc_mode': 'container:' + owner, 'pid_mode': 'host',
+            'userns_mode': 'host', 'cgroupns_mode': 'private', 'runtime': 'runc', 'groups': ['4343', '4242'],
+            'oom_score_adj': 300}
+    four_step([ctask(args)], diff=True)
+    host = inspect('container', name)['HostConfig']
+    assert not host['Privileged'] and host['PublishAllPorts'] and host['PidMode'] == 'host'
+    assert host['IpcMode'] == 'container:' + container_id(owner) and host['UsernsMode'] == 'host'
+    assert host['CgroupnsMode'] == 'private' and host['Runtime'] == 'runc' and host['OomScoreAdj'] == 300
+    assert sorted(host['GroupAdd']) == ['4242', '4343']
+    # what the process sees: the host's PID namespace, its extra groups, a random host port for 8080
+    assert docker('exec', name, 'cat', '/proc/self/oom_score_adj').stdout.strip() == '300'
+    assert '4242' in docker('exec', name, 'id', '-G').stdout.split()
+    assert docker('port', name, '8080/tcp').stdout.strip()
+    # one change recreates; check mode predicts it
+    check = run_tasks([ctask(dict(args, privileged=True))], check=True).assert_ok()
+    assert check.task('c')['actions'] == ['recreate', 'start']
+    # privileged: this build machine's engine runs without the capabilities to start such a container,
+    # so it is proved on a created one (state present)
+    privileged = {'name': prefix + 'priv', 'image': busybox_image, 'command': ['sleep', '600'], 'privileged': True,
+                  'state': 'present'}
+    four_step([ctask(privileged)])
+    assert inspect('container', prefix + 'priv')['HostConfig']['Privileged'] is True
+
+
 @pytest.mark.slow
 def test_ports_volumes_mounts(prefix, web_image, tmp_path):
     name = prefix + 'io'

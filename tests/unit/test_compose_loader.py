@@ -424,6 +424,29 @@ def test_bad_duration_and_size():
     assert cl.parse_size('1g', 's') == 1024 ** 3 and cl.parse_size('512', 's') == 512
 
 
+def test_runtime_and_resource_keys_reach_the_container_options():
+    from ansible_collections.berth.docker.plugins.module_utils import compose_plan as cp
+    raw = {'image': 'a', 'runtime': 'runc', 'userns_mode': 'host', 'cgroup': 'private', 'oom_score_adj': 100,
+           'cpu_shares': 512, 'cpuset': '0', 'pids_limit': 64}
+    project = load({'services': {'web': raw}})
+    assert project.warnings == []
+    opts = cp.container_options(project, project.services['web'], 1, 'h')
+    assert (opts['runtime'], opts['userns_mode'], opts['cgroupns_mode']) == ('runc', 'host', 'private')
+    assert (opts['oom_score_adj'], opts['cpu_shares'], opts['cpuset_cpus'], opts['pids_limit']) == (100, 512, '0', 64)
+    # a service without them keeps the hash it had before they were supported
+    plain = load({'services': {'web': {'image': 'a'}}}).services['web']
+    assert not set(('runtime', 'userns_mode', 'cgroup', 'oom_score_adj', 'cpu_shares', 'cpuset', 'pids_limit')) & set(plain)
+    with pytest.raises(ComposeError, match='cgroup'):
+        load({'services': {'web': {'image': 'a', 'cgroup': 'shared'}}})
+    with pytest.raises(ComposeError, match='pids_limit: expected a whole number'):
+        load({'services': {'web': {'image': 'a', 'pids_limit': 'many'}}})
+
+
+def test_platform_is_warned_about():
+    project = load({'services': {'web': {'image': 'a', 'platform': 'linux/arm64'}}})
+    assert 'services.web: platform is not supported' in '\n'.join(project.warnings)
+
+
 def test_unknown_keys_warn():
     project = load({'services': {'web': {'image': 'a', 'imagee': 'b', 'secrets': ['s'], 'x-ok': 1,
                                          'deploy': {'placement': {}}}},

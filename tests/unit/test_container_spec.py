@@ -187,6 +187,31 @@ def test_create_body():
         {'action': 'connect', 'network': 'back', 'config': {}}]
 
 
+NAMESPACES = {'image': 'x', 'privileged': True, 'publish_all_ports': True, 'ipc_mode': 'shareable', 'pid_mode': 'host',
+              'userns_mode': 'host', 'cgroupns_mode': 'private', 'runtime': 'runc', 'groups': ['audio', 27],
+              'oom_score_adj': 200}
+
+
+def test_privileges_and_namespaces_create_and_compare():
+    host = cs.create_body(NAMESPACES, IMAGE)['HostConfig']
+    assert host['Privileged'] and host['PublishAllPorts'] and host['IpcMode'] == 'shareable'
+    assert host['PidMode'] == 'host' and host['UsernsMode'] == 'host' and host['CgroupnsMode'] == 'private'
+    assert host['Runtime'] == 'runc' and host['GroupAdd'] == ['27', 'audio'] and host['OomScoreAdj'] == 200
+    container = container_from(NAMESPACES)
+    assert cs.compare(NAMESPACES, container, IMAGE) == []
+    diffs = cs.compare(dict(NAMESPACES, privileged=False, groups=['audio'], ipc_mode='private'), container, IMAGE)
+    assert sorted(d['option'] for d in diffs) == ['groups', 'ipc_mode', 'privileged'] and cs.needs_recreate(diffs)
+    # not given: not compared, whatever the engine chose
+    assert cs.compare({'image': 'x'}, container, IMAGE) == []
+
+
+@pytest.mark.parametrize('bad,field', [({'oom_score_adj': 1001}, 'oom_score_adj'), ({'cgroupns_mode': 'shared'}, 'cgroupns_mode')])
+def test_namespace_options_rejected(bad, field):
+    with pytest.raises(SpecError) as err:
+        cs.normalize_options(dict({'image': 'x'}, **bad))
+    assert err.value.field == field
+
+
 def test_create_body_requires_image_and_healthcheck_test():
     with pytest.raises(SpecError) as err:
         cs.create_body({'command': ['true']})
