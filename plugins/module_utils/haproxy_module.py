@@ -187,6 +187,8 @@ def haproxy_server_argument_spec():
         wait_interval=dict(type='int', default=5),
         wait_retries=dict(type='int', default=25),
         fail_on_not_found=dict(type='bool', default=False),
+        health=dict(type='bool', default=False),
+        agent=dict(type='bool', default=False),
     )
 
 
@@ -202,6 +204,8 @@ def run_haproxy_server(module):
         module.fail_json(msg=str(exc))
     except Exception as exc:  # pragma: no cover - a bug, not bad input
         module.fail_json(msg='unexpected error: %s: %s' % (type(exc).__name__, exc), exception=traceback.format_exc())
+    for warning in result.pop('warnings', []):
+        module.warn(warning)
     if module._diff:
         result['diff'] = {'before': {'servers': result['before']}, 'after': {'servers': result['after'] or []}}
     module.exit_json(**result)

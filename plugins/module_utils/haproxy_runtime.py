@@ -23,6 +23,9 @@ ADMIN_RMAINT = 0x20
 ADMIN_HMAINT = 0x40
 MAINT_MASK = ADMIN_FMAINT | ADMIN_IMAINT | ADMIN_CMAINT | ADMIN_RMAINT | ADMIN_HMAINT
 DRAIN_MASK = ADMIN_FDRAIN | ADMIN_IDRAIN
+# srv_check_state / srv_agent_state bits (HAProxy include/haproxy/check-t.h)
+CHK_ST_CONFIGURED = 0x02
+CHK_ST_ENABLED = 0x04
 
 
 class RuntimeError_(Exception):
@@ -112,6 +115,8 @@ def parse_servers_state(text):
             'admin_state': int(row.get('srv_admin_state', 0)),
             'weight': int(row.get('srv_uweight', 0)),
             'initial_weight': int(row.get('srv_iweight', 0)),
+            'check_state': int(row.get('srv_check_state', 0)),
+            'agent_state': int(row.get('srv_agent_state', 0)),
         }
     return rows
 
@@ -135,6 +140,14 @@ def parse_stat_csv(text):
             'qcur': int(row.get('qcur') or 0),
         }
     return rows
+
+
+def check_name(check_state):
+    """A health or agent check's state bits (``srv_check_state`` / ``srv_agent_state``):
+    'absent' (not configured on the server line), 'enabled' or 'disabled'."""
+    if not check_state & CHK_ST_CONFIGURED:
+        return 'absent'
+    return 'enabled' if check_state & CHK_ST_ENABLED else 'disabled'
 
 
 def admin_name(admin_state):
@@ -177,6 +190,27 @@ def find_targets(states, host, backend=None):
         raise NotFound('server %r does not exist in any backend of the running HAProxy (servers: %s)' % (
             host, ', '.join(sorted('%s/%s' % k for k in states)) or 'none'))
     return keys
+
+
+def check_steps(current, state, health=False, agent=False):
+    """Runtime commands that enable (state enabled) or disable (state disabled) the server's
+    health and / or agent checks, like community.general.haproxy's ``health`` and ``agent``.
+    Returns (steps, warnings); a check the server line does not configure is only warned about."""
+    target = '%s/%s' % (current['backend'], current['name'])
+    steps, warnings = [], []
+    if state not in ('enabled', 'disabled'):
+        return steps, warnings
+    for wanted, kind, key, keyword in ((health, 'health', 'check_state', 'check'),
+                                       (agent, 'agent', 'agent_state', 'agent-check')):
+        if not wanted:
+            continue
+        now = check_name(current.get(key, 0))
+        if now == 'absent':
+            warnings.append('server %s has no %s check (no %s on its server line); %s: true changes nothing there'
+                            % (target, kind, keyword, kind))
+        elif now != state:
+            steps.append(('cmd', '%s %s %s' % ('enable' if state == 'enabled' else 'disable', kind, target)))
+    return steps, warnings
 
 
 def plan(current, state, weight=None, drain=False, shutdown_sessions=False):
@@ -237,6 +271,7 @@ def public_state(row):
         'backend': row['backend'], 'name': row['name'], 'address': row['address'], 'port': row['port'],
         'state': admin_name(row['admin_state']), 'status': row.get('status'), 'weight': row['weight'],
         'initial_weight': row['initial_weight'], 'sessions': row.get('scur', 0),
+        'health_check': check_name(row.get('check_state', 0)), 'agent_check': check_name(row.get('agent_state', 0)),
     }
 
 
@@ -247,8 +282,12 @@ def run_server(params, check_mode, sock=None, sleep=time.sleep):
     before = runtime.states()
     targets = find_targets(before, params['host'], params.get('backend'))
     commands_sent = []
-    planned = {key: plan(before[key], params['state'], params.get('weight'), params.get('drain'),
-                         params.get('shutdown_sessions')) for key in targets}
+    planned, warnings = {}, []
+    for key in targets:
+        steps, notes = check_steps(before[key], params['state'], params.get('health'), params.get('agent'))
+        planned[key] = plan(before[key], params['state'], params.get('weight'), params.get('drain'),
+                            params.get('shutdown_sessions')) + steps
+        warnings.extend(notes)
     retries = params.get('wait_retries') or 25
     interval = params.get('wait_interval') or 5
     if not check_mode:
@@ -288,8 +327,10 @@ def run_server(params, check_mode, sock=None, sleep=time.sleep):
         'before': [public_state(before[key]) for key in targets],
         'after': [public_state(after[key]) for key in targets] if not check_mode else None,
         'commands_sent': commands_sent,
+        'warnings': warnings,
     }
 
 
 def _comparable(row):
-    return (admin_name(row['admin_state']), row['weight'])
+    return (admin_name(row['admin_state']), row['weight'], check_name(row.get('check_state', 0)),
+            check_name(row.get('agent_state', 0)))

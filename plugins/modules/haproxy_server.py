@@ -74,6 +74,19 @@ options:
     description: Fail when the server (or the backend) does not exist; otherwise the task warns and changes nothing.
     type: bool
     default: false
+  health:
+    description:
+      - Also enable (O(state=enabled)) or disable (O(state=disabled)) the server's health checks, like
+        C(community.general.haproxy). Ignored with O(state=drain). A server without C(check) on its line
+        gets a warning, not a change.
+    type: bool
+    default: false
+  agent:
+    description:
+      - Also enable (O(state=enabled)) or disable (O(state=disabled)) the server's agent checks
+        (C(agent-check) on its line), like C(community.general.haproxy). Ignored with O(state=drain).
+    type: bool
+    default: false
 notes:
   - In check mode the module reads the state and reports what it would change; it sends no command.
 seealso:
@@ -100,6 +113,14 @@ EXAMPLES = r'''
     state: enabled
     wait: true
     wait_interval: 1
+
+- name: Maintenance that also stops the health checks (no DOWN alerts while app1 is worked on)
+  berth.docker.haproxy_server:
+    socket: /run/haproxy/admin.sock
+    backend: app
+    host: app1
+    state: disabled
+    health: true
 
 - name: Half the traffic to app2
   berth.docker.haproxy_server:
@@ -132,7 +153,8 @@ before:
   returned: always
   type: list
   elements: dict
-  sample: [{backend: app, name: app1, state: enabled, status: UP, weight: 1, initial_weight: 1, sessions: 0}]
+  sample: [{backend: app, name: app1, state: enabled, status: UP, weight: 1, initial_weight: 1, sessions: 0,
+            health_check: enabled, agent_check: absent}]
 after:
   description: The server's state after (not in check mode).
   returned: success

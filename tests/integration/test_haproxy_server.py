@@ -36,6 +36,19 @@ def test_disable_enable_four_step(lb, two_webs):
     assert {lb.get('/')[1].strip() for _n in range(4)} == {'web1', 'web2'}
 
 
+def test_health_checks_disabled_with_maintenance_and_back(lb, two_webs):
+    _setup(lb, two_webs)
+    runs = four_step(_server(lb, backend='app', host='web2', state='disabled', health=True, agent=True))
+    first = runs[0].task('server')
+    assert first['commands'] == ['set server app/web2 state maint', 'disable health app/web2']
+    assert runs[1].task('server')['after'][0]['health_check'] == 'disabled'
+    # no agent-check on the server line: a warning, and no command for it
+    assert 'no agent check' in runs[1].output
+    runs = four_step(_server(lb, backend='app', host='web2', state='enabled', health=True, wait=True, wait_interval=1))
+    assert runs[1].task('server')['after'][0]['health_check'] == 'enabled'
+    assert lb.server_status('app', 'web2').startswith('UP')
+
+
 def test_weight_absolute_and_percent(lb, two_webs):
     _setup(lb, two_webs)
     four_step(_server(lb, backend='app', host='web1', state='enabled', weight='3'))

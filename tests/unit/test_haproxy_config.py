@@ -166,6 +166,20 @@ def test_parse_servers_state_and_plan():
         rt.plan(web1, 'enabled', weight='300')
 
 
+def test_health_and_agent_check_steps():
+    states = rt.parse_servers_state(SERVERS_STATE)
+    web1 = states[('app', 'web1')]  # check_state 6 (configured, enabled), agent_state 0 (none)
+    assert rt.check_name(web1['check_state']) == 'enabled' and rt.check_name(web1['agent_state']) == 'absent'
+    assert rt.check_name(2) == 'disabled' and rt.check_name(22) == 'enabled' and rt.check_name(18) == 'disabled'
+    assert rt.check_steps(web1, 'enabled', health=True) == ([], [])
+    steps, warnings = rt.check_steps(web1, 'disabled', health=True, agent=True)
+    assert steps == [('cmd', 'disable health app/web1')]
+    assert warnings and 'no agent check' in warnings[0] and 'app/web1' in warnings[0]
+    assert rt.check_steps(dict(web1, check_state=2), 'enabled', health=True)[0] == [('cmd', 'enable health app/web1')]
+    assert rt.check_steps(dict(web1, agent_state=22), 'disabled', agent=True)[0] == [('cmd', 'disable agent app/web1')]
+    assert rt.check_steps(web1, 'drain', health=True) == ([], [])
+
+
 def test_find_targets():
     states = rt.parse_servers_state(SERVERS_STATE)
     assert rt.find_targets(states, 'web1') == [('app', 'web1'), ('static', 'web1')]
