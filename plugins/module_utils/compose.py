@@ -16,7 +16,7 @@ from urllib.parse import quote
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.berth.docker.plugins.module_utils import image as image_room
-from ansible_collections.berth.docker.plugins.module_utils.api import DockerError, NotFound, encode_filters, split_frames
+from ansible_collections.berth.docker.plugins.module_utils.api import Conflict, DockerError, NotFound, encode_filters, split_frames
 from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
 from ansible_collections.berth.docker.plugins.module_utils.container import Replacement
 from ansible_collections.berth.docker.plugins.module_utils.compose_loader import (
@@ -36,6 +36,8 @@ from ansible_collections.berth.docker.plugins.module_utils.compose_plan import (
     container_display_name,
     create_body,
     image_action,
+    inherit_anonymous_volumes,
+    is_anonymous_volume,
     is_running,
     network_create_body,
     plan_project,
@@ -217,13 +219,24 @@ class ComposeRunner:
 
     def _retire(self, item, volumes=False):
         """Stop a container gracefully (its stop signal, then the stop timeout), then remove it,
-        like docker-compose down / rm -s."""
+        like docker-compose down / rm -s. With ``volumes`` its anonymous volumes go too, also
+        those it inherited from a container it replaced (the engine counts those as named)."""
+        anonymous = []
+        if volumes:
+            data = self.client.inspect('container', item['id']) or {}
+            anonymous = [m['Name'] for m in data.get('Mounts') or []
+                         if m.get('Type') == 'volume' and is_anonymous_volume(m.get('Name'))]
         if item.get('running'):
             try:
                 self._stop(item['id'], self.stop_timeout({'Labels': {LABEL_SERVICE: item.get('service')}}))
             except NotFound:
                 return
         self._remove(item['id'], volumes=volumes)
+        for name in anonymous:
+            try:
+                self.client.delete('/volumes/%s' % name, what='removing anonymous volume %s' % name[:12])
+            except (NotFound, Conflict):
+                pass  # gone with the container, or still used by another one
 
     def _remove(self, cid, volumes=False):
         try:
@@ -474,11 +487,14 @@ class ComposeRunner:
     def resolve_container(self, service):
         return self.ids.get(service)
 
-    def _create(self, item, image_id):
+    def _create(self, item, image_id, old=None):
         svc = self.project.services[item['service']]
         chash = config_hash(svc, image_id)
         body = create_body(self.project, svc, item['number'], chash, image_id, self.resolve_container,
                            self.client.negotiate())
+        if old is not None:
+            image = self.client.inspect('image', image_id or svc['image']) or {}
+            inherit_anonymous_volumes(body, old, ((image.get('Config') or {}).get('Volumes') or {}).keys())
         name = item.get('new_name') or item['name']
         created = self.client.post('/containers/create', {'name': name}, body=body, what='creating container %s' % name)
         cid = created['Id']
@@ -506,7 +522,7 @@ class ComposeRunner:
         start fails."""
         old = self.client.inspect('container', item['id']) or {'Id': item['id']}
         replacement = Replacement(self.client, old, item['name'])
-        cid = replacement.create(lambda: self._create(item, image_id))
+        cid = replacement.create(lambda: self._create(item, image_id, old=old))
         replacement.stop_old(lambda: self._stop(old['Id'], self.stop_timeout(old.get('Config') or {})))
         if item.get('start', True):
             replacement.start(cid, lambda: self._start(cid, item.get('new_name') or item['name']))

@@ -243,6 +243,43 @@ def healthcheck_body(health):
     return hc
 
 
+def is_anonymous_volume(name):
+    """Whether a volume name is one the engine generated (64 hex digits)."""
+    return len(name or '') == 64 and all(c in '0123456789abcdef' for c in name)
+
+
+def inherit_anonymous_volumes(body, old, image_volumes=()):
+    """Like compose on a recreate: the new container gets the old one's anonymous volumes for the
+    paths that are still anonymous volumes (in the service's ``volumes`` or the image's VOLUME)
+    and not mapped to a bind, named volume or tmpfs, so their data survives. Changes ``body`` in
+    place; returns the inherited [(volume name, path)]."""
+    host = body.setdefault('HostConfig', {})
+    explicit = set()
+    for bind in host.get('Binds') or []:
+        explicit.add(bind.split(':')[1].rstrip('/') or '/')
+    for mount in host.get('Mounts') or []:
+        explicit.add((mount.get('Target') or '').rstrip('/') or '/')
+    for path in host.get('Tmpfs') or {}:
+        explicit.add(path.rstrip('/') or '/')
+    anonymous = set((p.rstrip('/') or '/') for p in (body.get('Volumes') or {}))
+    anonymous |= set((p.rstrip('/') or '/') for p in image_volumes or ())
+    inherited = []
+    for mount in old.get('Mounts') or []:
+        path = (mount.get('Destination') or '').rstrip('/') or '/'
+        if mount.get('Type') != 'volume' or not is_anonymous_volume(mount.get('Name')):
+            continue
+        if path in explicit or path not in anonymous:
+            continue
+        host.setdefault('Mounts', []).append({'Type': 'volume', 'Source': mount['Name'], 'Target': path,
+                                              'ReadOnly': not mount.get('RW', True)})
+        explicit.add(path)
+        inherited.append((mount['Name'], path))
+    volumes = dict((p, v) for p, v in (body.get('Volumes') or {}).items() if (p.rstrip('/') or '/') not in explicit)
+    if 'Volumes' in body:
+        body['Volumes'] = volumes
+    return inherited
+
+
 def create_body(project, svc, number, chash, image_id=None, resolve_container=None, api_version='1.41'):
     """The Engine API ``POST /containers/create`` body for replica ``number`` of ``svc``:
     container_spec.create_body() of container_options(), plus the compose-only fields.

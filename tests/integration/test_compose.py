@@ -540,3 +540,27 @@ def test_runtime_namespace_and_resource_keys(engine, prefix, busybox_image):
     assert host['OomScoreAdj'] == 250 and host['CpuShares'] == 512 and host['CpusetCpus'] == '0'
     assert host['PidsLimit'] == 64 and host['GroupAdd'] == ['4242'] and host['Privileged'] is False
     run_tasks([cs.compose_task(state='absent', **base)]).assert_ok()
+
+
+def test_recreate_keeps_anonymous_volume_data(engine, prefix, busybox_image):
+    """Like compose: an anonymous volume (service ``volumes: [/data]``) is handed to the
+    recreated container, so what the old one wrote there is still there."""
+    project = prefix + 'anon'
+    definition = {'services': {'app': sleeper(busybox_image, volumes=['/data'], environment={'V': '1'})}}
+    base = {'project_name': project, 'definition': definition, 'project_src': '/tmp'}
+    run_tasks([cs.compose_task(**base)]).assert_ok()
+    name = project + '-app-1'
+    docker('exec', name, 'sh', '-c', 'echo kept > /data/marker')
+    old_id = inspect('container', name)['Id']
+    volume = [m['Name'] for m in inspect('container', name)['Mounts'] if m['Destination'] == '/data'][0]
+
+    definition['services']['app']['environment'] = {'V': '2'}
+    run = run_tasks([cs.compose_task(**base)]).assert_ok()
+    assert [a['action'] for a in run.task('compose')['actions']] == ['recreate']
+    new = inspect('container', name)
+    assert new['Id'] != old_id
+    assert [m['Name'] for m in new['Mounts'] if m['Destination'] == '/data'] == [volume]
+    assert docker('exec', name, 'cat', '/data/marker').stdout.strip() == 'kept'
+    assert not run_tasks([cs.compose_task(**base)]).assert_ok().changed
+    run_tasks([cs.compose_task(state='absent', remove_volumes=True, **base)]).assert_ok()
+    assert not exists('volume', volume)

@@ -466,3 +466,27 @@ def test_subsets_for_stopped_and_restarted_leave_dependencies_running():
     assert summary(plan(project, current, state='stopped', services=['web'])) == [('stop', 'web', 1)]
     current[0]['State'] = 'exited'  # db stopped: restarting web starts it, without a restart
     assert summary(plan(project, current, state='restarted', services=['web'])) == [('start', 'db', 1), ('restart', 'web', 1)]
+
+
+ANON_A, ANON_B, ANON_C = 'a' * 64, 'b' * 64, 'c' * 64
+
+
+def test_recreate_inherits_anonymous_volumes_only_where_still_anonymous():
+    old = {'Mounts': [
+        {'Type': 'volume', 'Name': ANON_A, 'Destination': '/data', 'RW': True},      # service anon: kept
+        {'Type': 'volume', 'Name': ANON_B, 'Destination': '/var/lib/db', 'RW': True},  # image VOLUME: kept
+        {'Type': 'volume', 'Name': ANON_C, 'Destination': '/cache', 'RW': True},     # now a bind: not kept
+        {'Type': 'volume', 'Name': 'shop_db', 'Destination': '/named', 'RW': True},   # named: the config says
+        {'Type': 'bind', 'Source': '/srv', 'Destination': '/srv', 'RW': False},
+    ]}
+    body = {'Volumes': {'/data': {}}, 'HostConfig': {'Binds': ['/host/cache:/cache:rw', 'shop_db:/named:rw']}}
+    inherited = cp.inherit_anonymous_volumes(body, old, image_volumes=['/var/lib/db/', '/gone'])
+    assert sorted(inherited) == [(ANON_A, '/data'), (ANON_B, '/var/lib/db')]
+    assert body['Volumes'] == {}
+    assert sorted((m['Source'], m['Target']) for m in body['HostConfig']['Mounts']) == sorted(inherited)
+    assert body['HostConfig']['Binds'] == ['/host/cache:/cache:rw', 'shop_db:/named:rw']
+
+
+def test_inheriting_nothing_leaves_the_body_alone():
+    body = {'HostConfig': {}}
+    assert cp.inherit_anonymous_volumes(body, {'Mounts': []}) == [] and body == {'HostConfig': {}}
