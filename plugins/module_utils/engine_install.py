@@ -27,7 +27,8 @@ EL_DOCKER_CONFLICTS = ['podman-docker', 'docker', 'docker-client', 'docker-clien
                        'docker-selinux', 'docker-engine-selinux']
 # tools of other container stacks: removed only with remove_conflicts (EL8+)
 EL8_TOOL_CONFLICTS = ['runc', 'buildah', 'podman']
-DEBIAN_CONFLICTS = ['docker.io', 'docker-doc', 'docker-compose', 'docker-compose-v2', 'podman-docker', 'containerd', 'runc']
+DEBIAN_CONFLICTS = ['docker.io', 'docker-cli', 'docker-doc', 'docker-compose', 'docker-compose-v2', 'podman-docker',
+                    'containerd', 'runc']
 
 DEFAULT_REPO_URL = 'https://download.docker.com'
 
@@ -108,13 +109,25 @@ def engine_packages(osinfo, source):
             pkgs.append('container-selinux')
         return pkgs
     if osinfo.family == 'debian':
-        return ['docker.io']
+        # Debian 13 and Ubuntu 25.04 moved the docker CLI out of docker.io into docker-cli (only
+        # recommended, and we install without recommends): ask for it by name there
+        return ['docker.io', 'docker-cli'] if splits_docker_cli(osinfo) else ['docker.io']
     if osinfo.family == 'fedora':
         return ['moby-engine']
     if osinfo.major == 7:
         return ['docker']
     raise InstallError('source=distro: %s %s has no Docker engine package of its own (only podman); '
                        'use source: docker-ce' % (osinfo.id, osinfo.version_id))
+
+
+def splits_docker_cli(osinfo):
+    """Whether the distribution ships the docker CLI as its own package, docker-cli."""
+    if osinfo.id == 'debian':
+        return osinfo.major >= 13 or osinfo.codename in ('trixie', 'forky', 'sid')
+    if osinfo.id == 'ubuntu':
+        match = re.match(r'(\d+)\.(\d+)', osinfo.version_id)
+        return bool(match) and (int(match.group(1)), int(match.group(2))) >= (25, 4)
+    return False
 
 
 def version_package(osinfo, source):
@@ -330,7 +343,7 @@ def plan_install(osinfo, source, installed, available=None, version=None, channe
     wanted = []
     for pkg in pkgs:
         have = installed.get(pkg)
-        pin_this = pinned and pkg in (main, 'docker-ce-cli')
+        pin_this = pinned and pkg in (main, 'docker-ce-cli', 'docker-cli')
         if have is None:
             wanted.append((pkg, pinned if pin_this else None))
         elif pin_this and not version_matches(have, version):
@@ -374,7 +387,7 @@ def plan_remove(osinfo, source, installed):
     plan = InstallPlan(manager)
     names = engine_packages(osinfo, source) if source else []
     # whatever engine is installed goes, whichever source put it there
-    for pkg in names + DOCKER_CE_PACKAGES + ['docker.io', 'moby-engine', 'docker']:
+    for pkg in names + DOCKER_CE_PACKAGES + ['docker.io', 'docker-cli', 'moby-engine', 'docker']:
         if pkg in installed and pkg not in plan.remove and pkg != 'container-selinux':
             plan.remove.append(pkg)
     if plan.remove:

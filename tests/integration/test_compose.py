@@ -564,3 +564,18 @@ def test_recreate_keeps_anonymous_volume_data(engine, prefix, busybox_image):
     assert not run_tasks([cs.compose_task(**base)]).assert_ok().changed
     run_tasks([cs.compose_task(state='absent', remove_volumes=True, **base)]).assert_ok()
     assert not exists('volume', volume)
+
+
+def test_check_mode_predicts_a_pull_it_cannot_confirm(engine, prefix):
+    """An image an earlier task will build (or a registry out of reach): check mode warns and
+    predicts the pull instead of failing; the real run fails on it, having created nothing."""
+    project = prefix + 'later'
+    base = {'project_name': project, 'project_src': '/tmp',
+            'definition': {'services': {'app': {'image': prefix + 'later:1'}}}}
+    check = run_tasks([cs.compose_task(**base)], check=True).assert_ok()
+    actions = check.task('compose')['actions']
+    assert {'what': 'image', 'action': 'pull', 'service': 'app'}.items() <= actions[0].items(), actions
+    assert 'could not confirm that %slater:1 can be pulled' % prefix in check.output
+    real = run_tasks([cs.compose_task(**base)])
+    assert real.rc != 0 and prefix + 'later:1' in real.task('compose')['msg']
+    assert cs.running_names(project) == [] and not exists('network', project + '_default')

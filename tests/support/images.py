@@ -71,18 +71,20 @@ def ensure_web():
     return WEB
 
 
-def ensure_debian():
-    """A Debian bookworm base image made by debootstrap from the package mirror (~30 s once)."""
+def ensure_debian(suite='bookworm'):
+    """A Debian base image (bookworm unless ``suite`` says otherwise) made by debootstrap from the
+    package mirror (~30 s once)."""
+    tag = DEBIAN if suite == 'bookworm' else 'berth-test/debian:%s' % suite
     with _lock:
-        if not exists('image', DEBIAN):
+        if not exists('image', tag):
             root = tempfile.mkdtemp(prefix='berth-debootstrap-')
             try:
-                subprocess.run(['debootstrap', '--variant=minbase', 'bookworm', root, DEBIAN_MIRROR],
+                subprocess.run(['debootstrap', '--variant=minbase', suite, root, DEBIAN_MIRROR],
                                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                 tar = subprocess.Popen(['tar', '-C', root, '-c', '.'], stdout=subprocess.PIPE)
-                subprocess.run(['docker', 'import', '-', DEBIAN], stdin=tar.stdout, check=True,
+                subprocess.run(['docker', 'import', '-', tag], stdin=tar.stdout, check=True,
                                stdout=subprocess.DEVNULL)
                 tar.wait()
             finally:
                 shutil.rmtree(root, ignore_errors=True)
-    return DEBIAN
+    return tag

@@ -59,9 +59,11 @@ RUN_FLAGS = [
 ]
 
 
-def node_image():
-    """The lab node image (tag derived from the Dockerfile, so a change rebuilds it)."""
-    base = images.ensure_debian()
+def node_image(suite='bookworm'):
+    """The lab node image (tag derived from the Dockerfile, so a change rebuilds it): Debian
+    bookworm (docker.io 20.10, API 1.41), or trixie (docker.io 26, API 1.45) for newer-engine
+    coverage."""
+    base = images.ensure_debian(suite)
     dockerfile = NODE_DOCKERFILE % {'base': base}
     tag = 'berth-test/lab-node:%s' % hashlib.sha256(dockerfile.encode()).hexdigest()[:12]
     if not exists('image', tag):
@@ -165,8 +167,8 @@ class Lab:
         self.tmpdir = tmpdir
         self.nodes = []
 
-    def node(self, name='node1'):
-        node = start_node(self.prefix + name, self.image, self.key)
+    def node(self, name='node1', image=None):
+        node = start_node(self.prefix + name, image or self.image, self.key)
         self.nodes.append(node)
         return node
 
@@ -177,6 +179,11 @@ class Lab:
 @pytest.fixture(scope='session')
 def lab_image(engine):
     return node_image()
+
+
+@pytest.fixture(scope='session')
+def trixie_image(engine):
+    return node_image('trixie')
 
 
 @pytest.fixture(scope='session')

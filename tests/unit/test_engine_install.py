@@ -156,6 +156,19 @@ def test_debian_conflicts_and_distro_pin():
     assert not inst.plan_install(DEBIAN, 'distro', {'docker.io': '20.10.24+dfsg1-1+b3'}).changes
 
 
+def test_debian_13_and_ubuntu_25_04_install_the_split_docker_cli():
+    trixie = inst.OSInfo('debian', '13', 'trixie')
+    plan = inst.plan_install(trixie, 'distro', {})
+    assert plan.install == ['docker.io', 'docker-cli']
+    # an engine installed without its CLI (recommends skipped) gets the CLI added
+    assert inst.plan_install(trixie, 'distro', {'docker.io': '26.1.5+dfsg1-9+b9'}).install == ['docker-cli']
+    assert inst.engine_packages(inst.OSInfo('ubuntu', '25.04', 'plucky'), 'distro') == ['docker.io', 'docker-cli']
+    assert inst.engine_packages(inst.OSInfo('ubuntu', '24.04', 'noble'), 'distro') == ['docker.io']
+    assert inst.engine_packages(DEBIAN, 'distro') == ['docker.io']
+    removal = inst.plan_remove(trixie, 'distro', {'docker.io': '26.1.5', 'docker-cli': '26.1.5'})
+    assert removal.remove == ['docker.io', 'docker-cli']
+
+
 def test_version_matching():
     assert inst.version_matches('3:24.0.7-1.el9', '24.0.7')
     assert inst.version_matches('3:24.0.7-1.el9', '24.0')
