@@ -34,20 +34,42 @@ NODE_DOCKERFILE = """FROM %(base)s
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \\
  && apt-get install -y --no-install-recommends systemd systemd-sysv openssh-server python3 sudo \\
-      iproute2 ca-certificates python3-apt \\
- && apt-get install -y --no-install-recommends --download-only docker.io python3-yaml \\
+      iproute2 ca-certificates %(packages)s \\
+ && %(prepare)s \\
  && systemctl enable ssh \\
  && rm -f /etc/ssh/ssh_host_*_key* \\
  && printf '[Unit]\\nBefore=ssh.service\\n[Service]\\nType=oneshot\\nExecStart=/usr/bin/ssh-keygen -A\\n[Install]\\nWantedBy=multi-user.target\\n' \\
       > /etc/systemd/system/ssh-hostkeys.service \\
  && systemctl enable ssh-hostkeys.service \\
  && mkdir -p /root/.ssh && chmod 700 /root/.ssh
-LABEL org.berth.test=lab-node
+%(extra)sLABEL org.berth.test=lab-node
 STOPSIGNAL SIGRTMIN+3
 CMD ["/sbin/init"]
 """
-# The docker.io packages are downloaded into the image's apt cache (not installed): a node
-# starts with no engine, and installing it does not wait for the mirror.
+# The Debian nodes: docker.io is downloaded into the image's apt cache (not installed), so a
+# node starts with no engine and installing it does not wait for the mirror.
+DEBIAN_NODE = {
+    'packages': 'python3-apt',
+    'prepare': 'apt-get install -y --no-install-recommends --download-only docker.io python3-yaml',
+    'extra': '',
+}
+# The EL stand-in: no EL package repository is reachable here, so this node is Debian userland
+# that says it is Rocky Linux 9 (/etc/os-release) and has the real dnf and rpm (Debian's builds)
+# with an empty rpm database, and a signed repository laid out like Docker's at
+# file:///srv/docker-repo whose packages carry Debian's engine binaries (lab_el/build-repo.sh).
+# berth.docker.engine takes its EL path there for real: rpm -q, the repo file, dnf with GPG
+# checks, conflicts, version pins, systemd.
+EL_NODE = {
+    'packages': 'dnf rpm createrepo-c gnupg iptables',
+    'prepare': 'true',
+    'extra': """COPY build-repo.sh /usr/local/sbin/berth-build-repo
+RUN /usr/local/sbin/berth-build-repo /srv/docker-repo \\
+ && rpm --initdb && mkdir -p /etc/dnf/vars && echo 9 > /etc/dnf/vars/releasever \\
+ && rm -f /etc/os-release \\
+ && printf 'NAME="Rocky Linux"\\nVERSION="9.4 (Blue Onyx)"\\nID="rocky"\\nID_LIKE="rhel centos fedora"\\nVERSION_ID="9.4"\\nPLATFORM_ID="platform:el9"\\nPRETTY_NAME="Rocky Linux 9.4 (Blue Onyx) - berth lab stand-in"\\n' > /etc/os-release
+""",
+}
+EL_REPO_URL = 'file:///srv/docker-repo'
 
 SSH_OPTS = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'
 
@@ -59,18 +81,27 @@ RUN_FLAGS = [
 ]
 
 
-def node_image(suite='bookworm'):
-    """The lab node image (tag derived from the Dockerfile, so a change rebuilds it): Debian
-    bookworm (docker.io 20.10, API 1.41), or trixie (docker.io 26, API 1.45) for newer-engine
-    coverage."""
+EL_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lab_el', 'build-repo.sh')
+
+
+def node_image(suite='bookworm', kind='debian'):
+    """The lab node image (tag derived from the Dockerfile and its files, so a change rebuilds it):
+    Debian bookworm (docker.io 20.10, API 1.41), trixie (docker.io 26, API 1.45) for newer-engine
+    coverage, or ``kind='el'``: the EL stand-in (see EL_NODE)."""
     base = images.ensure_debian(suite)
-    dockerfile = NODE_DOCKERFILE % {'base': base}
-    tag = 'berth-test/lab-node:%s' % hashlib.sha256(dockerfile.encode()).hexdigest()[:12]
+    dockerfile = NODE_DOCKERFILE % dict(EL_NODE if kind == 'el' else DEBIAN_NODE, base=base)
+    digest = hashlib.sha256(dockerfile.encode())
+    if kind == 'el':
+        with open(EL_SCRIPT, 'rb') as handle:
+            digest.update(handle.read())
+    tag = 'berth-test/lab-node:%s' % digest.hexdigest()[:12]
     if not exists('image', tag):
         ctx = tempfile.mkdtemp(prefix='berth-labimg-')
         try:
             with open(os.path.join(ctx, 'Dockerfile'), 'w') as handle:
                 handle.write(dockerfile)
+            if kind == 'el':
+                shutil.copy(EL_SCRIPT, os.path.join(ctx, 'build-repo.sh'))
             docker('build', '-q', '-t', tag, ctx, timeout=1200)
         finally:
             shutil.rmtree(ctx, ignore_errors=True)
@@ -184,6 +215,11 @@ def lab_image(engine):
 @pytest.fixture(scope='session')
 def trixie_image(engine):
     return node_image('trixie')
+
+
+@pytest.fixture(scope='session')
+def el_image(engine):
+    return node_image(kind='el')
 
 
 @pytest.fixture(scope='session')
