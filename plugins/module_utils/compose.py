@@ -35,6 +35,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose_plan import (
     config_hash,
     container_display_name,
     create_body,
+    file_objects_archive,
     image_action,
     inherit_anonymous_volumes,
     is_anonymous_volume,
@@ -507,6 +508,15 @@ class ComposeRunner:
         name = item.get('new_name') or item['name']
         created = self.client.post('/containers/create', {'name': name}, body=body, what='creating container %s' % name)
         cid = created['Id']
+        archive = file_objects_archive(self.project, svc)
+        if archive:
+            try:
+                self.client.put('/containers/%s/archive' % cid, {'path': '/'}, body=archive,
+                                headers={'Content-Type': 'application/x-tar'},
+                                what='copying the secrets and configs of service %s into %s' % (svc['name'], name))
+            except DockerError:
+                self._remove(cid)
+                raise
         if not svc.get('network_mode'):
             for net in service_networks(self.project, svc)[1:]:
                 from ansible_collections.berth.docker.plugins.module_utils.container_spec import (  # pylint: disable=import-outside-toplevel

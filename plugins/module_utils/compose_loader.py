@@ -13,6 +13,7 @@ Every error is a ComposeError whose message says what is wrong and where.
 
 
 import copy
+import hashlib
 import os
 import re
 import shlex
@@ -24,7 +25,7 @@ OVERRIDE_FILE_NAMES = ('compose.override.yaml', 'compose.override.yml',
                        'docker-compose.override.yml', 'docker-compose.override.yaml')
 
 TOP_LEVEL_KEYS = ('version', 'name', 'services', 'networks', 'volumes', 'secrets', 'configs', 'include')
-TOP_LEVEL_UNSUPPORTED = ('secrets', 'configs', 'include')
+TOP_LEVEL_UNSUPPORTED = ('include',)
 
 # service keys we implement
 SERVICE_KEYS = (
@@ -34,12 +35,12 @@ SERVICE_KEYS = (
     'stop_signal', 'stop_grace_period', 'tmpfs', 'ulimits', 'cap_add', 'cap_drop', 'read_only', 'deploy',
     'scale', 'profiles', 'pull_policy', 'privileged', 'security_opt', 'sysctls', 'shm_size', 'tty',
     'stdin_open', 'devices', 'group_add', 'mem_limit', 'cpus', 'pid', 'ipc', 'mac_address', 'links',
-    'volumes_from', 'runtime', 'userns_mode', 'cgroup', 'oom_score_adj', 'cpu_shares', 'cpuset',
+    'volumes_from', 'secrets', 'configs', 'runtime', 'userns_mode', 'cgroup', 'oom_score_adj', 'cpu_shares', 'cpuset',
     'pids_limit',
 )
 # service keys we know but do not implement: a warning says they are ignored
 SERVICE_KEYS_IGNORED = (
-    'secrets', 'configs', 'external_links', 'cgroup_parent',
+    'external_links', 'cgroup_parent',
     'isolation', 'storage_opt', 'oom_kill_disable', 'platform',
     'develop', 'annotations', 'attach', 'credential_spec', 'device_cgroup_rules', 'blkio_config',
 )
@@ -671,9 +672,77 @@ class Project:
         self.environment = {}
         self.env_files = []
         self.config = {}
+        self.secrets = {}  # name -> {'file': path} or {'digest': sha256 of the content}
+        self.configs = {}
+        self.contents = {}  # ('secrets'|'configs', name) -> the content of an environment/content one
 
     def service(self, name):
         return self.services[name]
+
+
+def _normalise_file_objects(kind, raw, project, environment):
+    """Top-level ``secrets`` / ``configs``: {name: {file: PATH} | {environment: VAR} | {content: TEXT}
+    (configs only)}. Files are resolved against the project directory and bind-mounted read-only,
+    as compose does without swarm; environment and content ones are copied into the container.
+    Their content never enters the result or the diff: only its sha256 does (so a change recreates)."""
+    result = {}
+    sources = ('file', 'environment', 'content') if kind == 'configs' else ('file', 'environment')
+    for name, spec in sorted((raw or {}).items()):
+        where = '%s.%s' % (kind, name)
+        if not isinstance(spec, dict):
+            raise ComposeError('%s must be a mapping with one of %s' % (where, ', '.join(sources)))
+        if spec.get('external'):
+            raise ComposeError('%s: external %s live in a swarm, which berth.docker.compose does not manage; '
+                               'declare it with %s' % (where, kind, ' or '.join(sources)))
+        _warn_unknown(spec.keys(), sources + ('name', 'external'), ('driver', 'driver_opts', 'labels', 'template_driver'),
+                      where, project.warnings)
+        given = [key for key in sources if spec.get(key) is not None]
+        if len(given) != 1:
+            raise ComposeError('%s needs exactly one of %s' % (where, ', '.join(sources)))
+        key = given[0]
+        if key == 'file':
+            result[name] = {'file': _abs_host_path(str(spec['file']), project.base_dir)}
+            continue
+        if key == 'environment':
+            var = str(spec['environment'])
+            if var not in environment:
+                raise ComposeError('%s: the environment variable %s is not set (put it in .env or the environment)'
+                                   % (where, var))
+            content = environment[var]
+        else:
+            content = str(spec['content'])
+        project.contents[(kind, name)] = content
+        result[name] = {'digest': hashlib.sha256(content.encode('utf-8')).hexdigest()}
+    return result
+
+
+def _service_file_objects(kind, raw, declared, where):
+    """A service's ``secrets`` / ``configs`` (short or long syntax) -> [{source, target, uid, gid,
+    mode, file | digest}]. Secrets default to /run/secrets/SOURCE, configs to /SOURCE."""
+    items = []
+    if not isinstance(raw, list):
+        raise ComposeError('%s.%s must be a list of names or of mappings with source (and target)' % (where, kind))
+    for entry in raw:
+        spec = {'source': entry} if isinstance(entry, str) else dict(entry or {})
+        source = spec.get('source')
+        if source not in declared:
+            raise ComposeError('%s.%s: %s is not declared under the top-level %s' % (where, kind, source, kind))
+        target = str(spec.get('target') or source)
+        if kind == 'secrets' and not target.startswith('/'):
+            target = '/run/secrets/' + target
+        elif not target.startswith('/'):
+            target = '/' + target
+        mode = spec.get('mode', 0o444)
+        if isinstance(mode, str):
+            try:
+                mode = int(mode, 8)
+            except ValueError:
+                raise ComposeError('%s.%s: mode %r is not an octal number such as 0440' % (where, kind, mode))
+        item = {'source': source, 'target': target, 'uid': str(spec.get('uid', '0')), 'gid': str(spec.get('gid', '0')),
+                'mode': int(mode)}
+        item.update(declared[source])
+        items.append(item)
+    return items
 
 
 def _warn_unknown(keys, known, ignored, where, warnings):
@@ -904,6 +973,9 @@ def normalise_service(name, raw, project, environment):
     for key in ('cap_add', 'cap_drop', 'security_opt', 'devices', 'group_add', 'links', 'volumes_from'):
         svc[key] = to_list(raw.get(key), '%s.%s' % (where, key))
     svc['sysctls'] = to_map(raw.get('sysctls'), '%s.sysctls' % where)
+    for kind in ('secrets', 'configs'):
+        if raw.get(kind):  # only when used, so that other services keep their config hash
+            svc[kind] = _service_file_objects(kind, raw[kind], getattr(project, kind), where)
     # set only when given, so that the config hash of services without them stays what it was
     for key in ('runtime', 'userns_mode', 'cgroup', 'cpuset'):
         if raw.get(key) is not None:
@@ -1114,6 +1186,8 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
     if 'default' not in project.networks:
         project.networks['default'] = _normalise_networks_decl({'default': {}}, project.name, [])['default']
     project.volumes = _normalise_volumes_decl(merged.get('volumes'), project.name, project.warnings)
+    project.secrets = _normalise_file_objects('secrets', merged.get('secrets'), project, env)
+    project.configs = _normalise_file_objects('configs', merged.get('configs'), project, env)
 
     active = set(profiles or [])
     if not profiles and env.get('COMPOSE_PROFILES'):
@@ -1151,4 +1225,6 @@ def project_config(project):
         'services': dict((n, dict((k, v) for k, v in project.services[n].items() if k != 'name')) for n in project.order),
         'networks': project.networks,
         'volumes': project.volumes,
+        'secrets': project.secrets,  # files and content digests, never the content
+        'configs': project.configs,
     }

@@ -7,7 +7,9 @@ engine's current lists. The executor (compose.py) only carries a plan out."""
 
 
 import hashlib
+import io
 import json
+import tarfile
 
 from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError, hard_dependencies, with_dependencies
 
@@ -187,6 +189,10 @@ def container_options(project, svc, number, chash, image_id=None, resolve_contai
         elif vol['type'] == 'tmpfs':
             mounts.append({'type': 'tmpfs', 'target': vol['target'], 'read_only': vol.get('read_only'),
                            'tmpfs_size': vol.get('size'), 'tmpfs_mode': vol.get('mode')})
+    for kind in ('secrets', 'configs'):
+        for item in svc.get(kind) or []:
+            if 'file' in item:  # without swarm, compose bind-mounts file secrets and configs read-only
+                volumes.append('%s:%s:ro' % (item['file'], item['target']))
     if volumes:
         opts['volumes'] = volumes
     if mounts:
@@ -241,6 +247,37 @@ def healthcheck_body(health):
     if health.get('retries') is not None:
         hc['Retries'] = health['retries']
     return hc
+
+
+def file_objects_archive(project, svc):
+    """A tar archive (bytes) with the service's environment / content secrets and configs at their
+    targets (mode, uid, gid as declared), for ``PUT /containers/{id}/archive?path=/`` before the
+    container starts; None when it has none. Parent directories are created (0755, root)."""
+    entries = []
+    for kind in ('secrets', 'configs'):
+        for item in svc.get(kind) or []:
+            if 'file' not in item:
+                entries.append((item, project.contents[(kind, item['source'])].encode('utf-8')))
+    if not entries:
+        return None
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT) as tar:
+        made = set()
+        for item, data in entries:
+            parts = item['target'].strip('/').split('/')
+            for depth in range(1, len(parts)):
+                directory = '/'.join(parts[:depth])
+                if directory not in made:
+                    made.add(directory)
+                    info = tarfile.TarInfo(directory)
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+            info = tarfile.TarInfo('/'.join(parts))
+            info.size, info.mode = len(data), item['mode']
+            info.uid = int(item['uid']) if item['uid'].isdigit() else 0
+            info.gid = int(item['gid']) if item['gid'].isdigit() else 0
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
 
 
 def is_anonymous_volume(name):

@@ -579,3 +579,42 @@ def test_check_mode_predicts_a_pull_it_cannot_confirm(engine, prefix):
     real = run_tasks([cs.compose_task(**base)])
     assert real.rc != 0 and prefix + 'later:1' in real.task('compose')['msg']
     assert cs.running_names(project) == [] and not exists('network', project + '_default')
+
+
+def test_secrets_and_configs(engine, prefix, busybox_image, tmp_path):
+    """File secrets and configs are bind-mounted read-only (like compose without swarm); environment
+    and content ones are copied in before the start with their mode and owner. A changed secret
+    recreates the service; its value never shows in the result or the diff."""
+    project = prefix + 'sec'
+    (tmp_path / 'secrets').mkdir()
+    (tmp_path / 'secrets' / 'db_password').write_text('from-file\n')
+    doc = {
+        'secrets': {'db_password': {'file': './secrets/db_password'}, 'api_key': {'environment': 'BERTH_API_KEY'}},
+        'configs': {'app_conf': {'content': 'level=debug\n'}},
+        'services': {'app': sleeper(busybox_image,
+                                    secrets=['db_password', {'source': 'api_key', 'target': 'api', 'mode': '0400', 'uid': '1000'}],
+                                    configs=[{'source': 'app_conf', 'target': '/etc/app/app.conf'}])},
+    }
+    cs.write_project(tmp_path, doc)
+    (tmp_path / '.env').write_text('BERTH_API_KEY=first-key\n')
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    runs = four_step([task], diff=True)
+    assert 'first-key' not in runs[1].output and 'first-key' not in repr(runs[1].records)
+    name = project + '-app-1'
+    assert docker('exec', name, 'cat', '/run/secrets/db_password').stdout == 'from-file\n'
+    assert docker('exec', name, 'cat', '/run/secrets/api').stdout == 'first-key'
+    assert docker('exec', name, 'stat', '-c', '%a %u', '/run/secrets/api').stdout.split() == ['400', '1000']
+    assert docker('exec', name, 'cat', '/etc/app/app.conf').stdout == 'level=debug\n'
+    assert docker('exec', name, 'sh', '-c', 'echo x > /run/secrets/db_password', check=False).returncode != 0  # read-only
+
+    # the file is a live bind (no recreate); a new environment value recreates
+    cid = inspect('container', name)['Id']
+    (tmp_path / 'secrets' / 'db_password').write_text('rotated\n')
+    assert not run_tasks([task]).assert_ok().changed
+    assert docker('exec', name, 'cat', '/run/secrets/db_password').stdout == 'rotated\n'
+    (tmp_path / '.env').write_text('BERTH_API_KEY=second-key\n')
+    run = run_tasks([task], diff=True).assert_ok()
+    assert [a['action'] for a in run.task('compose')['actions']] == ['recreate']
+    assert 'second-key' not in run.output and inspect('container', name)['Id'] != cid
+    assert docker('exec', name, 'cat', '/run/secrets/api').stdout == 'second-key'
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()

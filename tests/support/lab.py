@@ -66,7 +66,9 @@ EL_NODE = {
 RUN /usr/local/sbin/berth-build-repo /srv/docker-repo \\
  && rpm --initdb && mkdir -p /etc/dnf/vars && echo 9 > /etc/dnf/vars/releasever \\
  && rm -f /etc/os-release \\
- && printf 'NAME="Rocky Linux"\\nVERSION="9.4 (Blue Onyx)"\\nID="rocky"\\nID_LIKE="rhel centos fedora"\\nVERSION_ID="9.4"\\nPLATFORM_ID="platform:el9"\\nPRETTY_NAME="Rocky Linux 9.4 (Blue Onyx) - berth lab stand-in"\\n' > /etc/os-release
+ && printf '%s\\n' 'NAME="Rocky Linux"' 'VERSION="9.4 (Blue Onyx)"' 'ID="rocky"' \\
+      'ID_LIKE="rhel centos fedora"' 'VERSION_ID="9.4"' 'PLATFORM_ID="platform:el9"' \\
+      'PRETTY_NAME="Rocky Linux 9.4 (Blue Onyx) - berth lab stand-in"' > /etc/os-release
 """,
 }
 EL_REPO_URL = 'file:///srv/docker-repo'

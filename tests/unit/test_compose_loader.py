@@ -448,12 +448,12 @@ def test_platform_is_warned_about():
 
 
 def test_unknown_keys_warn():
-    project = load({'services': {'web': {'image': 'a', 'imagee': 'b', 'secrets': ['s'], 'x-ok': 1,
+    project = load({'services': {'web': {'image': 'a', 'imagee': 'b', 'isolation': 'default', 'x-ok': 1,
                                          'deploy': {'placement': {}}}},
                     'extras': 1, 'x-top': 2})
     text = '\n'.join(project.warnings)
     assert 'services.web: unknown key imagee' in text
-    assert 'services.web: secrets is not supported' in text
+    assert 'services.web: isolation is not supported' in text
     assert 'unknown key extras' in text
     assert 'services.web.deploy: placement is not supported' in text
     assert 'x-ok' not in text and 'x-top' not in text
@@ -524,3 +524,53 @@ def test_durations_use_the_container_grammar(text):
 @pytest.mark.parametrize('text', ['512m', '1g', '1.5GB', '100b', '2k', '1048576'])
 def test_sizes_use_the_container_grammar(text):
     assert cl.parse_size(text, 's') == cs.parse_memory(text, 's')
+
+
+def test_secrets_and_configs_file_environment_content():
+    from ansible_collections.berth.docker.plugins.module_utils import compose_plan as cp
+    import hashlib
+    import io
+    import tarfile
+    definition = {
+        'secrets': {'db_pw': {'file': './secrets/db_pw'}, 'api_key': {'environment': 'API_KEY'}},
+        'configs': {'nginx': {'content': 'server {}\n'}, 'motd': {'file': '/etc/motd'}},
+        'services': {'web': {'image': 'a', 'secrets': ['db_pw', {'source': 'api_key', 'target': 'key', 'mode': '0400',
+                                                                   'uid': '33'}],
+                             'configs': [{'source': 'nginx', 'target': '/etc/nginx/conf.d/site.conf'}, 'motd']},
+                     'plain': {'image': 'a'}}}
+    project = load(definition, environ={'API_KEY': 's3cret'})
+    web = project.services['web']
+    assert web['secrets'] == [
+        {'source': 'db_pw', 'target': '/run/secrets/db_pw', 'uid': '0', 'gid': '0', 'mode': 0o444,
+         'file': '/srv/app/secrets/db_pw'},
+        {'source': 'api_key', 'target': '/run/secrets/key', 'uid': '33', 'gid': '0', 'mode': 0o400,
+         'digest': hashlib.sha256(b's3cret').hexdigest()}]
+    assert [c['target'] for c in web['configs']] == ['/etc/nginx/conf.d/site.conf', '/motd']
+    assert 'secrets' not in project.services['plain']  # its config hash is what it was
+    # the content is nowhere in the normalised service or compose config, only its digest
+    assert 's3cret' not in repr(cl.project_config(project)) and 's3cret' not in repr(web)
+    # files: read-only binds; environment / content: an archive copied in before the start
+    opts = cp.container_options(project, web, 1, 'h')
+    assert '/srv/app/secrets/db_pw:/run/secrets/db_pw:ro' in opts['volumes'] and '/etc/motd:/motd:ro' in opts['volumes']
+    with tarfile.open(fileobj=io.BytesIO(cp.file_objects_archive(project, web))) as tar:
+        key = tar.getmember('run/secrets/key')
+        assert (key.mode, key.uid, tar.extractfile(key).read()) == (0o400, 33, b's3cret')
+        assert tar.extractfile('etc/nginx/conf.d/site.conf').read() == b'server {}\n'
+        assert tar.getmember('etc/nginx').isdir()
+    assert cp.file_objects_archive(project, project.services['plain']) is None
+    # a changed secret changes the hash (recreate); its file's content does not (a live bind)
+    other = load(definition, environ={'API_KEY': 'rotated'})
+    assert cp.config_hash(web, 'sha256:x') != cp.config_hash(other.services['web'], 'sha256:x')
+
+
+@pytest.mark.parametrize('definition,needle', [
+    ({'secrets': {'s': {'external': True}}, 'services': {'w': {'image': 'a', 'secrets': ['s']}}}, 'external secrets live in a swarm'),
+    ({'secrets': {'s': {'environment': 'NOPE'}}, 'services': {'w': {'image': 'a'}}}, 'NOPE is not set'),
+    ({'secrets': {'s': {'content': 'x'}}, 'services': {'w': {'image': 'a'}}}, 'needs exactly one of file, environment'),
+    ({'services': {'w': {'image': 'a', 'configs': ['c']}}}, 'c is not declared under the top-level configs'),
+    ({'configs': {'c': {'content': 'x'}}, 'services': {'w': {'image': 'a', 'configs': [{'source': 'c', 'mode': 'rw'}]}}},
+     'not an octal number'),
+])
+def test_secrets_and_configs_bad_input(definition, needle):
+    with pytest.raises(ComposeError, match=needle):
+        load(definition)
