@@ -376,6 +376,53 @@ def merge_documents(docs):
     return result
 
 
+def resolve_extends(services, base_dir, env, what='services'):
+    """Replace each service's ``extends`` (``NAME`` or ``{service: NAME, file: PATH}``) by the
+    service it names, resolved in turn, with the local keys merged over it by the override
+    rules (as ``-f a -f b``). ``depends_on`` and ``volumes_from`` are never inherited (compose's
+    rule). ``file`` is read relative to the project directory and interpolated with the same
+    environment; relative paths inside it are resolved against the project directory too."""
+    files = {}
+
+    def services_of(path):
+        if path is None:
+            return services
+        if path not in files:
+            full = _abs_host_path(path, base_dir)
+            doc = parse_yaml(read_file(full), full)
+            doc = interpolate(doc if isinstance(doc, dict) else {}, env, os.path.basename(full))
+            files[path] = doc.get('services') or {}
+        return files[path]
+
+    def resolve(path, name, chain):
+        pool = services_of(path)
+        where = '%s.%s' % (what if path is None else path, name)
+        if name not in pool:
+            raise ComposeError('%s: extends names service %s, which %s does not define' % (
+                chain[-1][2] if chain else where, name, 'the file ' + path if path else 'this project'))
+        svc = pool[name] or {}
+        if not isinstance(svc, dict):
+            raise ComposeError('%s must be a mapping' % where)
+        ext = svc.get('extends')
+        if ext is None:
+            return svc
+        if isinstance(ext, str):
+            ext = {'service': ext}
+        if not isinstance(ext, dict) or not ext.get('service'):
+            raise ComposeError('%s.extends must be a service name or a mapping with service (and file)' % where)
+        target_path = ext.get('file', path)
+        key = (target_path, ext['service'])
+        if key in [(c[0], c[1]) for c in chain] or key == (path, name):
+            raise ComposeError('%s.extends: a cycle (%s)' % (where, ' -> '.join(
+                [c[1] for c in chain] + [name, ext['service']])))
+        base = resolve(target_path, ext['service'], chain + [(path, name, where)])
+        base = dict((k, v) for k, v in base.items() if k not in ('depends_on', 'volumes_from', 'extends'))
+        local = dict((k, v) for k, v in svc.items() if k != 'extends')
+        return merge_service(base, local)
+
+    return dict((name, resolve(None, name, [])) for name in services)
+
+
 # --------------------------------------------------------------------------- small parsers
 
 def to_map(value, what):
@@ -1170,6 +1217,8 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
     merged = merge_documents(docs)
     if not merged.get('services'):
         raise ComposeError('the compose project has no services')
+    if any(isinstance(svc, dict) and 'extends' in svc for svc in merged['services'].values()):
+        merged['services'] = resolve_extends(merged['services'], working_dir, env)
     if 'version' in merged:
         project.warnings.append('the top-level version key is obsolete and ignored')
 

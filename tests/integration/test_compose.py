@@ -618,3 +618,18 @@ def test_secrets_and_configs(engine, prefix, busybox_image, tmp_path):
     assert 'second-key' not in run.output and inspect('container', name)['Id'] != cid
     assert docker('exec', name, 'cat', '/run/secrets/api').stdout == 'second-key'
     run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
+
+
+def test_extends_from_another_file(engine, prefix, busybox_image, tmp_path):
+    project = prefix + 'ext'
+    cs.write_project(tmp_path, {'services': {'base': sleeper(busybox_image, environment={'ROLE': 'base', 'KEEP': 'yes'})}},
+                     name='common.yml')
+    cs.write_project(tmp_path, {'services': {
+        'api': {'extends': {'file': 'common.yml', 'service': 'base'}, 'environment': {'ROLE': 'api'}},
+        'jobs': {'extends': 'api', 'environment': {'ROLE': 'jobs'}}}})
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    four_step([task])
+    assert cs.running_names(project) == [project + '-api-1', project + '-jobs-1']
+    env = docker('exec', project + '-jobs-1', 'env').stdout.split()
+    assert 'ROLE=jobs' in env and 'KEEP=yes' in env
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()

@@ -574,3 +574,50 @@ def test_secrets_and_configs_file_environment_content():
 def test_secrets_and_configs_bad_input(definition, needle):
     with pytest.raises(ComposeError, match=needle):
         load(definition)
+
+
+def test_extends_same_file_and_other_file(tmp_path):
+    write(tmp_path / 'common.yml', 'services:\n  base:\n    image: app:${TAG:-1}\n    environment: {A: "1", B: "1"}\n'
+          '    ports: ["8080:80"]\n    depends_on: [db]\n  db:\n    image: db\n')
+    write(tmp_path / 'compose.yaml', '''
+services:
+  template:
+    image: tmpl
+    init: true
+    labels: {tier: web}
+    volumes_from: [other]
+  other:
+    image: other
+  web:
+    extends: {file: common.yml, service: base}
+    environment: {B: "2"}
+  worker:
+    extends: template
+    command: ["run"]
+  chained:
+    extends: worker
+    labels: {extra: "yes"}
+''')
+    project = load_project(project_src=str(tmp_path), environ={'TAG': '7'})
+    web = project.services['web']
+    assert web['image'] == 'app:7' and web['environment'] == {'A': '1', 'B': '2'}
+    assert web['ports'] == [{'target': 80, 'published': 8080, 'host_ip': '', 'protocol': 'tcp'}]
+    assert web['depends_on'] == {}  # never inherited
+    worker = project.services['worker']
+    assert worker['image'] == 'tmpl' and worker['init'] is True and worker['command'] == ['run']
+    assert not worker.get('volumes_from')  # never inherited
+    chained = project.services['chained']
+    assert chained['command'] == ['run'] and chained['labels'] == {'tier': 'web', 'extra': 'yes'}
+    assert 'template' in project.services  # a base stays a service, as in compose
+    assert not any('extends' in w for w in project.warnings)
+
+
+@pytest.mark.parametrize('services,needle', [
+    ({'a': {'extends': 'b'}, 'b': {'extends': 'a', 'image': 'x'}}, 'a cycle'),
+    ({'a': {'extends': 'nope'}}, 'extends names service nope'),
+    ({'a': {'extends': {'file': 'missing.yml', 'service': 'x'}}}, 'missing.yml'),
+    ({'a': {'extends': {'file': 'x.yml'}}}, 'service name or a mapping with service'),
+])
+def test_extends_bad_input(services, needle):
+    with pytest.raises(ComposeError, match=needle):
+        load({'services': services})
