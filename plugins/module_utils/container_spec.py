@@ -114,6 +114,12 @@ OPTIONS = {
     'runtime': ('value', 'strict', False),
     'groups': ('set', 'strict', False),
     'oom_score_adj': ('value', 'strict', False),
+    'dns_search_domains': ('list', 'strict', False),
+    'dns_opts': ('set', 'strict', False),
+    'volumes_from': ('set', 'strict', False),
+    'uts': ('value', 'strict', False),
+    'cgroup_parent': ('value', 'strict', False),
+    'device_requests': ('set(dict)', 'strict', False),
     'networks': ('set(dict)', 'allow_more_present', False),
 }
 COMPARISON_MODES = ('strict', 'allow_more_present', 'ignore')
@@ -399,6 +405,24 @@ def parse_ulimit(spec, field='ulimits'):
     raise SpecError(field, 'invalid ulimit %r; write NAME:SOFT[:HARD], for example nofile:1024:2048' % (spec,))
 
 
+def parse_device_request(spec):
+    """A ``device_requests`` entry (driver, count, device_ids, capabilities, options), for
+    example GPUs: {driver: nvidia, count: -1, capabilities: [[gpu]]} -> the engine's DeviceRequest."""
+    if not isinstance(spec, dict):
+        raise SpecError('device_requests', 'each entry is a dictionary such as {driver: nvidia, count: -1, '
+                        'capabilities: [[gpu]]}, not %r' % (spec,))
+    caps = spec.get('capabilities') or []
+    if caps and not all(isinstance(c, list) for c in caps):
+        raise SpecError('device_requests', 'capabilities is a list of lists (OR of ANDs), for example [[gpu]]')
+    count = spec.get('count')
+    if count is None:
+        count = 0 if spec.get('device_ids') else -1
+    return {'Driver': str(spec.get('driver') or ''), 'Count': int(count),
+            'DeviceIDs': [str(d) for d in spec.get('device_ids') or []] or None,
+            'Capabilities': [[str(c) for c in group] for group in caps] or None,
+            'Options': dict((str(k), str(v)) for k, v in (spec.get('options') or {}).items()) or None}
+
+
 def parse_device(spec, field='devices'):
     """'/dev/sda[:/dev/xvda[:rwm]]' -> {'PathOnHost', 'PathInContainer', 'CgroupPermissions'}."""
     if isinstance(spec, dict) and 'PathOnHost' in spec:
@@ -514,7 +538,7 @@ def normalize_options(options, base_dir=None):
     out = NormalizedOptions()
 
     for key in ('image', 'user', 'working_dir', 'hostname', 'domainname', 'cpuset_cpus', 'log_driver', 'stop_signal',
-                'ipc_mode', 'pid_mode', 'userns_mode', 'cgroupns_mode', 'runtime'):
+                'ipc_mode', 'pid_mode', 'userns_mode', 'cgroupns_mode', 'runtime', 'uts', 'cgroup_parent'):
         if key in opts:
             out[key] = str(opts[key])
     for key in ('init', 'tty', 'interactive', 'read_only', 'auto_remove', 'privileged', 'publish_all_ports'):
@@ -603,6 +627,13 @@ def normalize_options(options, base_dir=None):
         out['etc_hosts'] = sorted('%s:%s' % (k, v) for k, v in hosts.items())
     if 'dns_servers' in opts:
         out['dns_servers'] = [str(s) for s in opts['dns_servers']]
+    if 'dns_search_domains' in opts:
+        out['dns_search_domains'] = [str(s) for s in opts['dns_search_domains']]
+    for key in ('dns_opts', 'volumes_from'):
+        if key in opts:
+            out[key] = sorted(set(str(s) for s in opts[key]))
+    if 'device_requests' in opts:
+        out['device_requests'] = [parse_device_request(r) for r in opts['device_requests']]
 
     for key, unlimited in (('memory', False), ('memory_reservation', False), ('memory_swap', True), ('shm_size', False)):
         if key in opts:
@@ -729,7 +760,9 @@ def create_body(options, image_info=None, api_version='1.41'):
                      ('capabilities', 'CapAdd'), ('cap_drop', 'CapDrop'), ('privileged', 'Privileged'),
                      ('publish_all_ports', 'PublishAllPorts'), ('ipc_mode', 'IpcMode'), ('pid_mode', 'PidMode'),
                      ('userns_mode', 'UsernsMode'), ('cgroupns_mode', 'CgroupnsMode'), ('runtime', 'Runtime'),
-                     ('groups', 'GroupAdd'), ('oom_score_adj', 'OomScoreAdj')):
+                     ('groups', 'GroupAdd'), ('oom_score_adj', 'OomScoreAdj'), ('dns_search_domains', 'DnsSearch'),
+                     ('dns_opts', 'DnsOptions'), ('volumes_from', 'VolumesFrom'), ('uts', 'UTSMode'),
+                     ('cgroup_parent', 'CgroupParent'), ('device_requests', 'DeviceRequests')):
         if key in o:
             host[api] = o[key]
     if 'cpus' in o:
@@ -815,6 +848,14 @@ def actual_options(container):
         'runtime': host.get('Runtime') or 'runc',
         'groups': sorted(host.get('GroupAdd') or []),
         'oom_score_adj': host.get('OomScoreAdj') or 0,
+        'dns_search_domains': list(host.get('DnsSearch') or []),
+        'dns_opts': sorted(host.get('DnsOptions') or []),
+        'volumes_from': sorted(host.get('VolumesFrom') or []),
+        'uts': host.get('UTSMode') or '',
+        'cgroup_parent': host.get('CgroupParent') or '',
+        'device_requests': [dict(Driver=r.get('Driver') or '', Count=r.get('Count') or 0, DeviceIDs=r.get('DeviceIDs') or None,
+                                 Capabilities=r.get('Capabilities') or None, Options=r.get('Options') or None)
+                            for r in host.get('DeviceRequests') or []],
     }
     out['pids_limit'] = max(out['pids_limit'], 0)
     ports = set()

@@ -223,6 +223,14 @@ options:
     description: DNS servers.
     type: list
     elements: str
+  dns_search_domains:
+    description: DNS search domains (C(--dns-search)).
+    type: list
+    elements: str
+  dns_opts:
+    description: DNS resolver options (C(--dns-option)), for example V(ndots:2).
+    type: list
+    elements: str
   memory:
     description: Memory limit, for example V(512m) or V(1g) (binary units); changed in place.
     type: str
@@ -335,6 +343,40 @@ options:
   oom_score_adj:
     description: Adjustment of the container's OOM score, from V(-1000) to V(1000).
     type: int
+  volumes_from:
+    description: Mount the volumes of these containers (V(NAME) or V(NAME:ro)) (C(--volumes-from)).
+    type: list
+    elements: str
+  uts:
+    description: UTS namespace mode; V(host) shares the host's host name.
+    type: str
+  cgroup_parent:
+    description: Parent cgroup of the container.
+    type: str
+  device_requests:
+    description:
+      - 'Devices to request from a device driver, for example all GPUs with V({driver: nvidia, count: -1,
+        capabilities: [[gpu]]}) (C(--gpus all)). Needs the driver''s runtime on the host.'
+    type: list
+    elements: dict
+    suboptions:
+      driver:
+        description: Device driver, for example V(nvidia).
+        type: str
+      count:
+        description: How many devices; V(-1) for all. Defaults to all unless O(device_requests[].device_ids) is given.
+        type: int
+      device_ids:
+        description: Device IDs or UUIDs.
+        type: list
+        elements: str
+      capabilities:
+        description: Lists of capabilities, any of which suffices, for example V([[gpu]]).
+        type: list
+        elements: list
+      options:
+        description: Driver options.
+        type: dict
   detach:
     description:
       - V(false) runs the container to completion like C(docker run) without C(-d), and returns RV(status),
@@ -559,6 +601,18 @@ def main():
             runtime=dict(type='str'),
             groups=dict(type='list', elements='str'),
             oom_score_adj=dict(type='int'),
+            dns_search_domains=dict(type='list', elements='str'),
+            dns_opts=dict(type='list', elements='str'),
+            volumes_from=dict(type='list', elements='str'),
+            uts=dict(type='str'),
+            cgroup_parent=dict(type='str'),
+            device_requests=dict(type='list', elements='dict', options=dict(
+                driver=dict(type='str'),
+                count=dict(type='int'),
+                device_ids=dict(type='list', elements='str'),
+                capabilities=dict(type='list', elements='list'),
+                options=dict(type='dict'),
+            )),
             detach=dict(type='bool', default=True),
             cleanup=dict(type='bool', default=False),
             keep_volumes=dict(type='bool', default=True),

@@ -194,6 +194,33 @@ def test_privileges_and_namespaces(prefix, busybox_image):
     assert inspect('container', prefix + 'priv')['HostConfig']['Privileged'] is True
 
 
+def test_dns_volumes_from_uts_cgroup_parent_device_requests(prefix, busybox_image):
+    data = prefix + 'vdata'
+    run_tasks([ctask({'name': data, 'image': busybox_image, 'command': ['sleep', '600'], 'init': True,
+                      'volumes': ['/shared']})]).assert_ok()
+    docker('exec', data, 'sh', '-c', 'echo from-data > /shared/file')
+    name = prefix + 'dns'
+    args = {'name': name, 'image': busybox_image, 'command': ['sleep', '600'], 'init': True,
+            'dns_servers': ['10.0.0.53'], 'dns_search_domains': ['b.test', 'a.test'], 'dns_opts': ['ndots:2'],
+            'volumes_from': [data + ':ro'], 'uts': 'host'}
+    four_step([ctask(args)], diff=True)
+    host = inspect('container', name)['HostConfig']
+    assert host['DnsSearch'] == ['b.test', 'a.test'] and host['DnsOptions'] == ['ndots:2']
+    assert host['VolumesFrom'] == [data + ':ro'] and host['UTSMode'] == 'host'
+    resolv = docker('exec', name, 'cat', '/etc/resolv.conf').stdout
+    assert 'search b.test a.test' in resolv and 'ndots:2' in resolv
+    assert docker('exec', name, 'cat', '/shared/file').stdout.strip() == 'from-data'
+    assert docker('exec', name, 'hostname').stdout.strip() == docker('run', '--rm', '--net', 'host', '--uts', 'host',
+                                                                     busybox_image, 'hostname').stdout.strip()
+    # a GPU request (no such driver here) and a cgroup parent (a started container would leave the
+    # parent cgroup behind on this host) are proved on a created container (state present)
+    gpu = {'name': prefix + 'gpu', 'image': busybox_image, 'state': 'present', 'cgroup_parent': '/berth-test',
+           'device_requests': [{'driver': 'nvidia', 'count': -1, 'capabilities': [['gpu']]}]}
+    four_step([ctask(gpu)])
+    host = inspect('container', prefix + 'gpu')['HostConfig']
+    assert host['DeviceRequests'][0]['Capabilities'] == [['gpu']] and host['CgroupParent'] == '/berth-test'
+
+
 @pytest.mark.slow
 def test_ports_volumes_mounts(prefix, web_image, tmp_path):
     name = prefix + 'io'

@@ -212,6 +212,24 @@ def test_namespace_options_rejected(bad, field):
     assert err.value.field == field
 
 
+def test_dns_volumes_from_uts_cgroup_parent_device_requests():
+    opts = {'image': 'x', 'dns_search_domains': ['b.test', 'a.test'], 'dns_opts': ['ndots:2'], 'volumes_from': ['data:ro'],
+            'uts': 'host', 'cgroup_parent': 'berth.slice',
+            'device_requests': [{'driver': 'nvidia', 'capabilities': [['gpu']]}, {'driver': 'nvidia', 'device_ids': ['0']}]}
+    host = cs.create_body(opts, IMAGE)['HostConfig']
+    assert host['DnsSearch'] == ['b.test', 'a.test'] and host['DnsOptions'] == ['ndots:2']
+    assert host['VolumesFrom'] == ['data:ro'] and host['UTSMode'] == 'host' and host['CgroupParent'] == 'berth.slice'
+    assert host['DeviceRequests'] == [
+        {'Driver': 'nvidia', 'Count': -1, 'DeviceIDs': None, 'Capabilities': [['gpu']], 'Options': None},
+        {'Driver': 'nvidia', 'Count': 0, 'DeviceIDs': ['0'], 'Capabilities': None, 'Options': None}]
+    container = container_from(opts)
+    assert cs.compare(opts, container, IMAGE) == []
+    diffs = cs.compare(dict(opts, dns_search_domains=['a.test', 'b.test'], device_requests=[]), container, IMAGE)
+    assert sorted(d['option'] for d in diffs) == ['device_requests', 'dns_search_domains']  # search order matters
+    with pytest.raises(SpecError, match='list of lists'):
+        cs.normalize_options({'image': 'x', 'device_requests': [{'capabilities': ['gpu']}]})
+
+
 def test_create_body_requires_image_and_healthcheck_test():
     with pytest.raises(SpecError) as err:
         cs.create_body({'command': ['true']})
