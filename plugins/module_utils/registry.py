@@ -10,6 +10,7 @@ import base64
 import copy
 import json
 import os
+import subprocess
 
 from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, encode_auth_header
@@ -108,6 +109,63 @@ def credential_helper(config, registry):
     return config.get('credsStore') or None
 
 
+# -- credential helpers (credsStore / credHelpers) ------------------------------------------------
+
+HELPER_TIMEOUT = 60
+
+
+def run_helper(helper, action, payload):
+    """Run ``docker-credential-HELPER ACTION`` with ``payload`` (text) on stdin, as the docker CLI
+    does. Returns its stdout; raises DockerError with what to do."""
+    program = 'docker-credential-%s' % helper
+    try:
+        proc = subprocess.run([program, action], input=payload.encode('utf-8'), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=HELPER_TIMEOUT, check=False)
+    except FileNotFoundError:
+        raise DockerError('the docker config file names the credential helper %s, but %s is not in PATH; install it, '
+                          'or remove "credsStore"/"credHelpers" from the config file' % (helper, program))
+    except subprocess.TimeoutExpired:
+        raise DockerError('the credential helper %s did not answer %s within %s s (is it waiting for a passphrase?)'
+                          % (program, action, HELPER_TIMEOUT))
+    out = proc.stdout.decode('utf-8', 'replace')
+    if proc.returncode != 0:
+        text = (out + proc.stderr.decode('utf-8', 'replace')).strip()
+        if action == 'get' and 'credentials not found' in text.lower():
+            return None
+        raise DockerError('the credential helper %s failed to %s (exit %s): %s' % (program, action, proc.returncode, text))
+    return out
+
+
+def helper_credentials(helper, registry):
+    """What the helper holds for ``registry`` as {'serveraddress', 'username', 'password'} (or
+    ``identitytoken`` when the helper stores a token as user ``<token>``), or None."""
+    out = run_helper(helper, 'get', registry)
+    if not out:
+        return None
+    try:
+        data = json.loads(out)
+    except ValueError:
+        raise DockerError('the credential helper docker-credential-%s answered get with something that is not JSON' % helper)
+    if not data.get('Secret'):
+        return None  # some helpers (pass 0.6) answer an erased entry with empty fields
+    result = {'serveraddress': registry}
+    if data.get('Username') == '<token>':
+        result['identitytoken'] = data.get('Secret')
+    else:
+        result['username'] = data.get('Username')
+        result['password'] = data.get('Secret')
+    return result
+
+
+def any_credentials(config, registry):
+    """The credentials for ``registry`` wherever the docker CLI would look: its credential
+    helper (credHelpers, else credsStore) when one is configured, else ``auths``."""
+    helper = credential_helper(config, registry)
+    if helper:
+        return helper_credentials(helper, registry_auth_key(registry))
+    return get_credentials(config, registry)
+
+
 def set_credentials(config, registry, username, password, identitytoken=None):
     """A copy of ``config`` with the credentials for ``registry`` stored (other keys kept)."""
     new = copy.deepcopy(config)
@@ -136,7 +194,7 @@ def auth_for_image(registry, config_path=None):
     ``docker.io`` or ``127.0.0.1:5000``), from config.json; None when nothing is stored."""
     config = load_config(config_path or default_config_path())
     key = HUB_AUTH_KEY if registry == 'docker.io' else registry
-    return get_credentials(config, key)
+    return any_credentials(config, key)
 
 
 def auth_header(registry, config_path=None):
@@ -150,8 +208,10 @@ def build_config_header(config_path=None):
     """``X-Registry-Config`` for /build: every stored credential, for FROM images."""
     config = load_config(config_path or default_config_path())
     result = {}
-    for key in (config.get('auths') or {}):
-        creds = get_credentials(config, key)
+    for key in list(config.get('auths') or {}) + list(config.get('credHelpers') or {}):
+        if key in result:
+            continue
+        creds = any_credentials(config, key)
         if creds:
             result[key] = creds
     return {'X-Registry-Config': encode_auth_header(result)} if result else {}
@@ -214,14 +274,23 @@ def run_login(module, client):
     except ValueError as exc:
         raise DockerError(str(exc))
     config = load_config(path)
-    before = get_credentials(config, key)
+    helper = credential_helper(config, key)
+    before = any_credentials(config, key)
     result = {'changed': False, 'config_path': path, 'registry': key}
+    if helper:
+        result['credential_helper'] = helper
 
     if params['state'] == 'absent':
         new, existed = remove_credentials(config, key)
+        if helper:
+            existed = existed or before is not None
+            result['actions'] = ['Erased the credentials for %s from docker-credential-%s' % (key, helper)] if before else []
+            if before and not module.check_mode:
+                run_helper(helper, 'erase', key)
+        else:
+            result['actions'] = ['Removed the credentials for %s from %s' % (key, path)] if existed else []
         result['changed'] = existed
-        result['actions'] = ['Removed the credentials for %s from %s' % (key, path)] if existed else []
-        if existed and not module.check_mode:
+        if existed and not module.check_mode and new != config:
             write_config(path, new)
         if module._diff:
             result['diff'] = {'before': {'registry': key, 'username': (before or {}).get('username')},
@@ -231,29 +300,34 @@ def run_login(module, client):
     username, password = params['username'], params['password']
     if not username or not password:
         raise DockerError('state=present needs username and password (the password is not logged)')
-    helper = credential_helper(config, key)
-    if helper:
-        raise DockerError(
-            '%s tells the docker CLI to keep the credentials for %s in the credential helper docker-credential-%s, '
-            'which berth.docker.login does not write to; remove "credsStore"/"credHelpers" from it or use another '
-            'config_path' % (path, key, helper))
     same = bool(before and before.get('username') == username and before.get('password') == password)
     if same and not params['reauthorize']:
         # already stored: like docker_login, no round trip to the registry unless reauthorize
         result['login_result'] = {'username': username, 'serveraddress': key, 'status': 'Already stored'}
         result['actions'] = []
     else:
-        # verify first: a wrong password never reaches the file
+        # verify first: a wrong password never reaches the file (or the helper)
         answer = verify_login(client, key, username, password)
         result['login_result'] = {'username': username, 'serveraddress': key, 'status': answer.get('Status')}
-        new = set_credentials(config, key, username, password, answer.get('IdentityToken') or None)
-        if new != config:
-            result['changed'] = True
-            result['actions'] = ['Stored the credentials of %s for %s in %s' % (username, key, path)]
-            if not module.check_mode:
-                write_config(path, new)
+        if helper:
+            # as the docker CLI: the secret goes to the helper, config.json only lists the registry
+            new = copy.deepcopy(config)
+            new.setdefault('auths', {}).setdefault(key, {})
+            store = not same
+        else:
+            new = set_credentials(config, key, username, password, answer.get('IdentityToken') or None)
+            store = False
+        result['changed'] = store or new != config
+        if result['changed']:
+            result['actions'] = ['Stored the credentials of %s for %s in %s' % (
+                username, key, 'docker-credential-%s' % helper if helper else path)]
         else:
             result['actions'] = ['Verified the stored credentials of %s for %s' % (username, key)]
+        if not module.check_mode:
+            if store:
+                run_helper(helper, 'store', json.dumps({'ServerURL': key, 'Username': username, 'Secret': password}))
+            if new != config:
+                write_config(path, new)
     if module._diff:
         result['diff'] = {
             'before': {'registry': key, 'username': before.get('username')} if before else {},

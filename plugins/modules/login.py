@@ -53,8 +53,10 @@ options:
     default: present
     choices: [present, absent]
 notes:
-  - Credential helpers (C(credsStore), C(credHelpers)) are not supported; the task fails with a clear message when the
-    config file tells the docker CLI to use one for this registry.
+  - When the config file names a credential helper for the registry (C(credHelpers), else C(credsStore)), the secret
+    goes to C(docker-credential-HELPER) (C(store), C(get), C(erase)) and the config file only lists the registry, as the
+    docker CLI does; M(berth.docker.image) and M(berth.docker.container) read credentials through the helper too.
+    The helper must be in the PATH of the user the module runs as, and must not ask for a passphrase.
   - An invalid config file is never overwritten; the task fails and says so.
 seealso:
   - module: berth.docker.image
@@ -104,6 +106,11 @@ actions:
   returned: success
   type: list
   elements: str
+credential_helper:
+  description: The credential helper that holds the secret (C(docker-credential-NAME)), when the config file names one.
+  returned: when a credential helper is configured for the registry
+  type: str
+  sample: pass
 '''
 
 from ansible.module_utils.basic import AnsibleModule

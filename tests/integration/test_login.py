@@ -111,3 +111,66 @@ def test_bad_config_files_are_left_untouched(engine, registry, docker_config):  
     run = run_tasks([{'name': 'login', 'berth.docker.login': {'registry_url': registry.host, 'username': 'u',
                                                               'config_path': path}}])
     assert run.rc != 0 and 'password' in run.task('login')['msg']
+
+
+@pytest.fixture
+def pass_store(tmp_path):
+    """A real docker credential helper: docker-credential-pass over a pass store and a GnuPG home
+    of the test's own (a key without passphrase). Returns the environment the helper needs."""
+    import shutil
+    import subprocess
+    if not shutil.which('docker-credential-pass') or not shutil.which('pass'):
+        pytest.fail('docker-credential-pass and pass are missing: run tools/ensure-deps.sh')
+    home = tmp_path / 'gnupg'
+    home.mkdir(mode=0o700)
+    env = dict(os.environ, GNUPGHOME=str(home), PASSWORD_STORE_DIR=str(tmp_path / 'store'))
+    subprocess.run(['gpg', '--batch', '--quiet', '--passphrase', '', '--quick-gen-key', 'berth test <test@berth.invalid>',
+                    'default', 'default', 'never'], env=env, check=True, capture_output=True)
+    listing = subprocess.run(['gpg', '--batch', '--list-keys', '--with-colons'], env=env, check=True,
+                             capture_output=True, text=True).stdout
+    fingerprint = [line.split(':')[9] for line in listing.splitlines() if line.startswith('fpr:')][0]
+    subprocess.run(['pass', 'init', fingerprint], env=env, check=True, capture_output=True)
+    yield {'GNUPGHOME': env['GNUPGHOME'], 'PASSWORD_STORE_DIR': env['PASSWORD_STORE_DIR']}
+    subprocess.run(['gpgconf', '--kill', 'gpg-agent'], env=env, check=False, capture_output=True)
+
+
+@pytest.mark.slow
+def test_credential_helper_stores_reads_and_erases(engine, prefix, busybox_image, registry, docker_config, pass_store):  # noqa: F811
+    """With "credsStore": "pass" the password goes to docker-credential-pass (config.json only lists
+    the registry, as the docker CLI writes it), pulls use it, and state=absent erases it."""
+    import subprocess
+    path = os.path.join(docker_config, 'config.json')
+    with open(path, 'w') as handle:
+        json.dump({'credsStore': 'pass'}, handle)
+    env = dict(pass_store, DOCKER_CONFIG=docker_config)
+    runs = four_step([login_task(registry, path)], env=env)
+    assert runs[1].task('login')['credential_helper'] == 'pass'
+    for run in runs:
+        assert registry.password not in run.output
+    config = json.load(open(path))
+    assert config == {'credsStore': 'pass', 'auths': {registry.host: {}}}
+    helper_env = dict(os.environ, **pass_store)
+    stored = json.loads(subprocess.run(['docker-credential-pass', 'get'], input=registry.host, env=helper_env,
+                                       capture_output=True, text=True, check=True).stdout)
+    assert (stored['Username'], stored['Secret']) == (registry.username, registry.password)
+
+    # pushes and pulls authenticate with what the helper holds
+    ref = registry.ref(prefix + 'helper:1')
+    docker_cli.docker('tag', busybox_image, ref)
+    run_tasks([{'name': 'push', 'berth.docker.image': {'name': ref, 'source': 'local', 'push': True}}], env=env).assert_ok()
+    docker_cli.docker('rmi', ref)
+    run = run_tasks([{'name': 'pull', 'berth.docker.image': {'name': ref, 'source': 'pull'}}], env=env).assert_ok()
+    assert run.changed and docker_cli.exists('image', ref)
+
+    # a wrong password never reaches the helper
+    run = run_tasks([login_task(registry, path, password='wrong-' + registry.password)], env=env)
+    assert run.rc != 0 and 'rejected user' in run.task('login')['msg']
+    assert json.loads(subprocess.run(['docker-credential-pass', 'get'], input=registry.host, env=helper_env,
+                                     capture_output=True, text=True, check=True).stdout)['Secret'] == registry.password
+
+    runs = four_step([login_task(registry, path, state='absent')], env=env)
+    gone = subprocess.run(['docker-credential-pass', 'get'], input=registry.host, env=helper_env,
+                          capture_output=True, text=True, check=False)
+    # docker-credential-pass 0.6 answers an erased entry with empty fields, newer ones with an error
+    assert gone.returncode != 0 or json.loads(gone.stdout)['Secret'] == ''
+    assert registry.host not in json.load(open(path)).get('auths', {})
