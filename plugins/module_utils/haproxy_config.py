@@ -128,6 +128,24 @@ def all_binds(model):
     return out
 
 
+def check_bind_ports(model, holders):
+    """Fail when a bind's port is already taken by a program other than HAProxy: HAProxy would
+    refuse to start or reload with "cannot bind socket". ``holders(address, port)`` returns the
+    listening sockets in the way, as (ip, port, pid, program). Sockets HAProxy itself holds are
+    fine (a reload takes them over); sockets whose owner cannot be seen are not counted."""
+    for where, bind in all_binds(model):
+        address = _normalise_address(bind.get('address'))
+        if address.startswith(('unix@', 'abns@', 'fd@', 'sockpair@', '/')) or not bind.get('port'):
+            continue
+        for ip, port, pid, program in holders(address.split('@')[-1] or '*', int(bind['port'])):
+            if program is None or program == 'haproxy':
+                continue
+            raise ConfigError(
+                'bind %s:%s of %r: port %s is already in use by %s (pid %s, listening on %s); HAProxy could not '
+                'bind it ("cannot bind socket"). Stop that program or choose another port; nothing was written' % (
+                    address or '*', bind['port'], where, port, program, pid, ip))
+
+
 def _normalise_address(address):
     address = (address or '').strip()
     if address.startswith('[') and address.endswith(']'):

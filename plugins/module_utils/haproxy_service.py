@@ -361,6 +361,8 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
         host_addrs = addresses if addresses is not None else host_network.host_addresses()
     cfg.validate(model, host_addrs)
     text = cfg.render(model)
+    if params.get('check_bind_addresses', True) and before != text:
+        cfg.check_bind_ports(model, host_network.port_holders)
     result['socket'] = cfg.socket_path(model)
     content_changed = before != text
     mode_changed = file_mode(path) not in (None, '%04o' % mode)

@@ -209,3 +209,64 @@ def collisions(config, routes, ignore_ifaces=None):
         if p not in seen:
             seen.append(p)
     return seen
+
+
+# -- listening TCP sockets and who holds them ------------------------------------------------
+
+def parse_proc_listeners(text, version=4):
+    """(ip, port, inode) of the LISTEN sockets in /proc/net/tcp (``version`` 4) or tcp6 (6)."""
+    found = []
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 10 or fields[3] != '0A':  # 0A: TCP_LISTEN
+            continue
+        hex_ip, hex_port = fields[1].split(':')
+        raw = bytes.fromhex(hex_ip)
+        # the kernel prints each 32-bit word in host (little-endian) order
+        raw = b''.join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+        ip = str(ipaddress.ip_address(raw)) if version == 6 else str(ipaddress.IPv4Address(raw))
+        found.append((ip, int(hex_port, 16), fields[9]))
+    return found
+
+
+def listeners():
+    """Every listening TCP socket of this network namespace: [(ip, port, inode)]."""
+    return parse_proc_listeners(_read('/proc/net/tcp'), 4) + parse_proc_listeners(_read('/proc/net/tcp6'), 6)
+
+
+def socket_owners(inodes, proc='/proc'):
+    """{inode: (pid, program name)} for the sockets in ``inodes`` whose owner this user can see."""
+    import os  # pylint: disable=import-outside-toplevel
+    wanted = dict(('socket:[%s]' % inode, inode) for inode in inodes)
+    owners = {}
+    if not wanted:
+        return owners
+    for pid in os.listdir(proc):
+        if not pid.isdigit():
+            continue
+        fd_dir = os.path.join(proc, pid, 'fd')
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target in wanted and wanted[target] not in owners:
+                owners[wanted[target]] = (int(pid), _read(os.path.join(proc, pid, 'comm')).strip() or '?')
+        if len(owners) == len(wanted):
+            break
+    return owners
+
+
+def port_holders(address, port, sockets=None):
+    """The listening sockets a bind on ``address``:``port`` would collide with (same port, and the
+    same address or a wildcard on either side), as [(ip, port, pid or None, program or None)]."""
+    sockets = listeners() if sockets is None else sockets
+    wild = ('', '*', '0.0.0.0', '::')
+    hits = [(ip, p, inode) for ip, p, inode in sockets
+            if p == port and (address in wild or ip in wild or ip == address)]
+    owners = socket_owners(set(inode for _ip, _p, inode in hits))
+    return [(ip, p) + owners.get(inode, (None, None)) for ip, p, inode in hits]

@@ -54,6 +54,8 @@ options:
   check_bind_addresses:
     description:
       - Fail when a bind address is not one of the host's addresses (HAProxy would start, but never receive a connection there).
+      - Also fail, before anything is written, when a bind's port is already taken by another program (its name and PID
+        are read from C(/proc)); ports HAProxy itself holds are fine, a reload takes them over.
       - Set to V(false) for addresses added later, such as a floating VIP.
     type: bool
     default: true

@@ -215,3 +215,37 @@ def _zombie(pid):
             return handle.read().rsplit(')', 1)[1].split()[0] == 'Z'
     except OSError:
         return True
+
+
+def test_port_taken_by_another_program_is_named_and_nothing_changes(lb, two_webs):
+    """A bind on a port another program listens on: refused before writing, naming the program;
+    the running HAProxy keeps serving with its configuration."""
+    import subprocess
+    import sys
+    run_tasks(_task(lb.args(two_webs))).assert_ok()
+    before = open(lb.cfg).read()
+    pid = lb.master_pid()
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    squatter = subprocess.Popen([sys.executable, '-c', 'import socket,time; s=socket.socket(); '
+                                 's.bind(("127.0.0.1", %d)); s.listen(); time.sleep(120)' % port])
+    def listening():
+        return subprocess.run(['ss', '-ltnH', 'sport = :%d' % port], capture_output=True, text=True, check=False).stdout.strip()
+
+    try:
+        wait_until(listening, timeout=10, what='the squatter listening')
+        args = lb.args(two_webs)
+        args['frontends'][0]['binds'].append({'address': '127.0.0.1', 'port': port})
+        for check in (True, False):
+            run = run_tasks(_task(args), check=check)
+            assert run.status('haproxy') == 'failed', run.output[-2000:]
+            msg = run.task('haproxy')['msg']
+            assert 'port %d is already in use by python' % port in msg and 'pid %d' % squatter.pid in msg, msg
+        assert open(lb.cfg).read() == before and lb.master_pid() == pid
+        assert lb.get('/')[0] == 200
+        # ports HAProxy itself holds are not in the way: an unchanged-port change reloads fine
+        run_tasks(_task(lb.args(two_webs[:1]))).assert_ok()
+    finally:
+        squatter.kill()
+        squatter.wait()

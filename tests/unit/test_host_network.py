@@ -71,3 +71,34 @@ def test_real_addresses_both_backends_agree():
     from_proc = hn.host_addresses(use_pyroute2=False)
     assert '127.0.0.1' in from_proc
     assert hn.host_addresses() == from_proc
+
+
+PROC_TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 100 0 0 10 0
+   1: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4343 1 0 100 0 0 10 0
+   2: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 4444 1 0 20 4 30 10 -1
+"""
+PROC_TCP6 = """  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4545 1 0 100 0 0 10 0
+"""
+
+
+def test_listeners_and_who_holds_a_port():
+    assert hn.parse_proc_listeners(PROC_TCP) == [('127.0.0.1', 8080, '4242'), ('0.0.0.0', 80, '4343')]
+    assert hn.parse_proc_listeners(PROC_TCP6, 6) == [('::1', 22, '4545')]
+    sockets = hn.parse_proc_listeners(PROC_TCP)
+    assert [h[:2] for h in hn.port_holders('127.0.0.1', 80, sockets)] == [('0.0.0.0', 80)]  # the wildcard covers it
+    assert [h[:2] for h in hn.port_holders('*', 8080, sockets)] == [('127.0.0.1', 8080)]
+    assert hn.port_holders('10.0.0.1', 8080, sockets) == []
+
+
+def test_a_real_listener_is_found_with_its_program():
+    import os
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        holders = hn.port_holders('127.0.0.1', port)
+        assert [(h[1], h[2]) for h in holders] == [(port, os.getpid())]
+        assert holders[0][3] in ('python', 'python3', 'pytest') or holders[0][3].startswith('python')
