@@ -230,6 +230,7 @@ def test_port_taken_by_another_program_is_named_and_nothing_changes(lb, two_webs
         port = probe.getsockname()[1]
     squatter = subprocess.Popen([sys.executable, '-c', 'import socket,time; s=socket.socket(); '
                                  's.bind(("127.0.0.1", %d)); s.listen(); time.sleep(120)' % port])
+
     def listening():
         return subprocess.run(['ss', '-ltnH', 'sport = :%d' % port], capture_output=True, text=True, check=False).stdout.strip()
 

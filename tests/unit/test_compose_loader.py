@@ -534,10 +534,11 @@ def test_secrets_and_configs_file_environment_content():
     definition = {
         'secrets': {'db_pw': {'file': './secrets/db_pw'}, 'api_key': {'environment': 'API_KEY'}},
         'configs': {'nginx': {'content': 'server {}\n'}, 'motd': {'file': '/etc/motd'}},
-        'services': {'web': {'image': 'a', 'secrets': ['db_pw', {'source': 'api_key', 'target': 'key', 'mode': '0400',
-                                                                   'uid': '33'}],
-                             'configs': [{'source': 'nginx', 'target': '/etc/nginx/conf.d/site.conf'}, 'motd']},
-                     'plain': {'image': 'a'}}}
+        'services': {
+            'web': {'image': 'a',
+                    'secrets': ['db_pw', {'source': 'api_key', 'target': 'key', 'mode': '0400', 'uid': '33'}],
+                    'configs': [{'source': 'nginx', 'target': '/etc/nginx/conf.d/site.conf'}, 'motd']},
+            'plain': {'image': 'a'}}}
     project = load(definition, environ={'API_KEY': 's3cret'})
     web = project.services['web']
     assert web['secrets'] == [
