@@ -72,7 +72,7 @@ BACKEND_SPEC = dict(
     balance=dict(type='str', default='roundrobin'),
     httpchk=dict(type='dict', options=HTTPCHK_SPEC),
     servers=dict(type='list', elements='dict', options=SERVER_SPEC),
-    server_templates=dict(type='list', elements='dict', options=TEMPLATE_SPEC),
+    server_templates=dict(type='list', elements='dict', options=TEMPLATE_SPEC, aliases=['server_template']),
     cookie=dict(type='str'),
     http_request=_EXTRA,
     options=_EXTRA,

@@ -341,6 +341,7 @@ options:
         description: C(server-template) lines, for DNS-named container backends whose replicas come and go.
         type: list
         elements: dict
+        aliases: [server_template]
         suboptions: &template
           prefix:
             description: Server name prefix (servers are called PREFIX1 ... PREFIXn).
@@ -458,6 +459,7 @@ options:
         description: C(server-template) lines.
         type: list
         elements: dict
+        aliases: [server_template]
         suboptions: *template
       cookie:
         description: The C(cookie) line.

@@ -250,3 +250,16 @@ def test_port_taken_by_another_program_is_named_and_nothing_changes(lb, two_webs
     finally:
         squatter.kill()
         squatter.wait()
+
+
+def test_server_template_spelling_and_resolvers(lb, two_webs):
+    """``server_template`` (HAProxy's own word, as the issue names it) is accepted for
+    ``server_templates``; the rendered file passes ``haproxy -c`` and the template is in it."""
+    args = lb.args(two_webs)
+    args['resolvers'] = [{'name': 'docker', 'nameservers': [{'name': 'dns', 'address': '127.0.0.11'}]}]
+    args['backends'][0]['server_template'] = [{'prefix': 'replica', 'count': 3, 'fqdn': 'web', 'port': 80,
+                                               'resolvers': 'docker', 'check': True}]
+    runs = four_step(_task(args))
+    text = open(lb.cfg).read()
+    assert 'server-template replica 3 web:80 check resolvers docker' in text and 'resolvers docker' in text
+    assert runs[1].task('haproxy')['changed']
