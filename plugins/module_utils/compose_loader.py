@@ -25,7 +25,7 @@ OVERRIDE_FILE_NAMES = ('compose.override.yaml', 'compose.override.yml',
                        'docker-compose.override.yml', 'docker-compose.override.yaml')
 
 TOP_LEVEL_KEYS = ('version', 'name', 'services', 'networks', 'volumes', 'secrets', 'configs', 'include')
-TOP_LEVEL_UNSUPPORTED = ('include',)
+TOP_LEVEL_UNSUPPORTED = ()
 
 # service keys we implement
 SERVICE_KEYS = (
@@ -423,6 +423,109 @@ def resolve_extends(services, base_dir, env, what='services'):
     return dict((name, resolve(None, name, [])) for name in services)
 
 
+INCLUDED_KEYS = ('services', 'networks', 'volumes', 'secrets', 'configs')
+
+
+def _rebase(path, directory):
+    """A relative host path of an included file, made absolute against its own directory."""
+    if not isinstance(path, str) or '://' in path or path.startswith(('git@', '/', '~')) or '$' in path:
+        return path
+    return os.path.normpath(os.path.join(directory, path))
+
+
+def rebase_paths(doc, directory):
+    """Resolve the relative host paths of one included document against ``directory`` (its
+    project directory), as compose does: build contexts, env_file, bind sources (short and long
+    syntax), extends.file, and secret / config files. Returns a new document."""
+    doc = copy.deepcopy(doc)
+    for svc in (doc.get('services') or {}).values():
+        if not isinstance(svc, dict):
+            continue
+        if isinstance(svc.get('build'), str):
+            svc['build'] = _rebase(svc['build'], directory)
+        elif isinstance(svc.get('build'), dict) and svc['build'].get('context', '.') is not None:
+            svc['build']['context'] = _rebase(str(svc['build'].get('context', '.')), directory)
+        env_file = svc.get('env_file')
+        if isinstance(env_file, str):
+            svc['env_file'] = _rebase(env_file, directory)
+        elif isinstance(env_file, list):
+            svc['env_file'] = [dict(e, path=_rebase(e.get('path'), directory)) if isinstance(e, dict)
+                               else _rebase(e, directory) for e in env_file]
+        volumes = []
+        for vol in svc.get('volumes') or []:
+            if isinstance(vol, str) and vol.startswith('.'):
+                source, sep, rest = vol.partition(':')
+                vol = _rebase(source, directory) + sep + rest
+            elif isinstance(vol, dict) and vol.get('type') == 'bind' and isinstance(vol.get('source'), str):
+                vol = dict(vol, source=_rebase(vol['source'], directory))
+            volumes.append(vol)
+        if 'volumes' in svc:
+            svc['volumes'] = volumes
+        if isinstance(svc.get('extends'), dict) and svc['extends'].get('file'):
+            svc['extends']['file'] = _rebase(svc['extends']['file'], directory)
+    for kind in ('secrets', 'configs'):
+        for spec in (doc.get(kind) or {}).values():
+            if isinstance(spec, dict) and spec.get('file'):
+                spec['file'] = _rebase(spec['file'], directory)
+    return doc
+
+
+def load_includes(doc, base_dir, env, warnings, chain=()):
+    """The resources of a document's top-level ``include`` entries (``PATH``, or ``{path: PATH or
+    [PATHS], project_directory, env_file}``), each loaded as its own compose file: interpolated
+    with its own env file (default: ``.env`` in its project directory) under the project's
+    environment, its relative paths resolved against its own directory, its own includes
+    followed. Returns {key: {name: definition}} for services, networks, volumes, secrets, configs
+    and {(key, name): file} to name where each came from."""
+    merged, origin = dict((key, {}) for key in INCLUDED_KEYS), {}
+    for entry in doc.get('include') or []:
+        spec = {'path': entry} if isinstance(entry, str) else dict(entry or {})
+        if not spec.get('path'):
+            raise ComposeError('include: each entry is a path or a mapping with path, not %r' % (entry,))
+        paths = [_abs_host_path(str(p), base_dir) for p in (spec['path'] if isinstance(spec['path'], list) else [spec['path']])]
+        directory = _abs_host_path(str(spec['project_directory']), base_dir) if spec.get('project_directory') \
+            else os.path.dirname(paths[0])
+        inc_env = {}
+        env_files = spec.get('env_file')
+        if env_files:
+            for path in env_files if isinstance(env_files, list) else [env_files]:
+                inc_env.update(read_env_file(_abs_host_path(str(path), base_dir), required=True))
+        else:
+            inc_env.update(read_env_file(os.path.join(directory, '.env'), required=False))
+        inc_env = dict((k, v) for k, v in inc_env.items() if v is not None)
+        inc_env.update(env)
+        docs = []
+        for path in paths:
+            if path in chain:
+                raise ComposeError('include: %s includes itself (%s)' % (path, ' -> '.join(chain + (path,))))
+            if not os.path.isfile(path):
+                raise ComposeError('include: %s does not exist' % path)
+            data = parse_yaml(read_file(path), path)
+            if not isinstance(data, dict):
+                raise ComposeError('include: %s is not a compose file (not a mapping)' % path)
+            _warn_unknown(list(data.keys()), TOP_LEVEL_KEYS, TOP_LEVEL_UNSUPPORTED, 'top level of %s' % path, warnings)
+            data = rebase_paths(interpolate(data, inc_env, os.path.basename(path)), directory)
+            nested, nested_origin = load_includes(data, directory, inc_env, warnings, chain + (path,))
+            for key in INCLUDED_KEYS:
+                for name, value in nested[key].items():
+                    data.setdefault(key, {})
+                    if name in (data.get(key) or {}):
+                        raise ComposeError('include: %s %s of %s is also defined in %s' % (
+                            key[:-1], name, nested_origin[(key, name)], path))
+                    data[key][name] = value
+            docs.append(data)
+        included = merge_documents(docs)
+        for key in INCLUDED_KEYS:
+            for name, value in (included.get(key) or {}).items():
+                if name in merged[key]:
+                    raise ComposeError('include: %s %s is defined both in %s and in %s' % (
+                        key[:-1], name, origin[(key, name)], ', '.join(paths)))
+                merged[key][name] = value
+                origin[(key, name)] = ', '.join(paths)
+    return merged, origin
+
+
+# --------------------------------------------------------------------------- small parsers
 # --------------------------------------------------------------------------- small parsers
 
 def to_map(value, what):
@@ -1215,6 +1318,15 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
             raise ComposeError('%s: services must be a mapping of service names' % path)
         docs.append(interpolate(data, env, os.path.basename(path) if path != 'definition' else 'definition'))
     merged = merge_documents(docs)
+    if merged.get('include'):
+        included, origin = load_includes(merged, working_dir, env, project.warnings)
+        for key in INCLUDED_KEYS:
+            for name, value in included[key].items():
+                if name in (merged.get(key) or {}):
+                    raise ComposeError('include: %s %s of %s is also defined in the project; rename one of them '
+                                       '(compose refuses this conflict too)' % (key[:-1], name, origin[(key, name)]))
+                merged.setdefault(key, {})
+                merged[key] = dict(merged[key] or {}, **{name: value})
     if not merged.get('services'):
         raise ComposeError('the compose project has no services')
     if any(isinstance(svc, dict) and 'extends' in svc for svc in merged['services'].values()):

@@ -633,3 +633,20 @@ def test_extends_from_another_file(engine, prefix, busybox_image, tmp_path):
     env = docker('exec', project + '-jobs-1', 'env').stdout.split()
     assert 'ROLE=jobs' in env and 'KEEP=yes' in env
     run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
+
+
+def test_include_another_compose_file(engine, prefix, busybox_image, tmp_path):
+    """``include``: the included file's relative paths and ``.env`` are its own directory's."""
+    project = prefix + 'inc'
+    sub = tmp_path / 'backend'
+    cs.write_project(sub, {'services': {'api': sleeper(busybox_image, environment={'TIER': '${TIER}'},
+                                                       volumes=['./conf:/conf:ro'])}},
+                     extra_files={'.env': 'TIER=backend\n', 'conf/app.conf': 'included\n'})
+    cs.write_project(tmp_path, {'include': ['backend/compose.yaml'],
+                                'services': {'web': sleeper(busybox_image, depends_on=['api'])}})
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    four_step([task])
+    assert cs.running_names(project) == [project + '-api-1', project + '-web-1']
+    assert docker('exec', project + '-api-1', 'cat', '/conf/app.conf').stdout == 'included\n'
+    assert 'TIER=backend' in docker('exec', project + '-api-1', 'env').stdout.split()
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()

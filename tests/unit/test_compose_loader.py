@@ -622,3 +622,57 @@ services:
 def test_extends_bad_input(services, needle):
     with pytest.raises(ComposeError, match=needle):
         load({'services': services})
+
+
+def test_include_loads_other_files_with_their_own_directory_and_env(tmp_path):
+    write(tmp_path / 'db' / 'compose.yaml', '''
+include: [../cache/compose.yaml]
+services:
+  db:
+    image: db:${DB_TAG}
+    build: ./image
+    volumes: ["./data:/var/lib/db", "named:/other"]
+    env_file: ./db.env
+secrets:
+  pw: {file: ./pw.txt}
+volumes:
+  named: {}
+''')
+    write(tmp_path / 'db' / '.env', 'DB_TAG=15\n')
+    write(tmp_path / 'db' / 'db.env', 'X=1\n')
+    write(tmp_path / 'cache' / 'compose.yaml', 'services:\n  cache:\n    image: cache:1\n')
+    write(tmp_path / 'compose.yaml', '''
+include:
+  - db/compose.yaml
+services:
+  web:
+    image: web:1
+    depends_on: [db, cache]
+    volumes: ["./www:/www"]
+''')
+    project = load_project(project_src=str(tmp_path), environ={})
+    assert sorted(project.services) == ['cache', 'db', 'web']
+    db = project.services['db']
+    assert db['image'] == 'db:15' and db['build']['context'] == str(tmp_path / 'db' / 'image')
+    sources = sorted(v.get('source') for v in db['volumes'])
+    assert str(tmp_path / 'db' / 'data') in sources
+    assert db['environment'].get('X') == '1'  # its env_file, found in its own directory
+    assert project.secrets == {'pw': {'file': str(tmp_path / 'db' / 'pw.txt')}}
+    assert 'named' in project.volumes
+    web_sources = [v.get('source') for v in project.services['web']['volumes']]
+    assert web_sources == [str(tmp_path / 'www')]
+    assert not any('include' in w for w in project.warnings)
+
+
+def test_include_conflicts_and_loops_are_refused(tmp_path):
+    write(tmp_path / 'other.yaml', 'services:\n  web:\n    image: other\n')
+    write(tmp_path / 'compose.yaml', 'include: [other.yaml]\nservices:\n  web:\n    image: web\n')
+    with pytest.raises(ComposeError, match='service web of .*other.yaml is also defined in the project'):
+        load_project(project_src=str(tmp_path), environ={})
+    write(tmp_path / 'loop.yaml', 'include: [loop.yaml]\nservices:\n  x:\n    image: x\n')
+    write(tmp_path / 'compose.yaml', 'include: [loop.yaml]\nservices:\n  web:\n    image: web\n')
+    with pytest.raises(ComposeError, match='includes itself'):
+        load_project(project_src=str(tmp_path), environ={})
+    write(tmp_path / 'compose.yaml', 'include: [missing.yaml]\nservices:\n  web:\n    image: web\n')
+    with pytest.raises(ComposeError, match='missing.yaml does not exist'):
+        load_project(project_src=str(tmp_path), environ={})
