@@ -260,7 +260,8 @@ class ComposeRunner:
                     actions[name] = act
                 continue
             info = self.client.inspect('image', ref_name)
-            action = image_action(svc, info is not None, self.p['pull'], self.p['build'])
+            present = info is not None and image_room.platform_matches(info, svc.get('platform'))
+            action = image_action(svc, present, self.p['pull'], self.p['build'])
             image_id = info.get('Id') if info else None
             act = None
             if action in ('build', 'pull'):
@@ -278,7 +279,7 @@ class ComposeRunner:
                 else:
                     try:
                         image, message = image_room.pull(self.client, ref, before=info, force=info is not None,
-                                                         check_mode=self.check_mode)
+                                                         platform=svc.get('platform'), check_mode=self.check_mode)
                     except DockerError as exc:
                         if not self.check_mode:
                             raise
@@ -506,7 +507,10 @@ class ComposeRunner:
             image = self.client.inspect('image', image_id or svc['image']) or {}
             inherit_anonymous_volumes(body, old, ((image.get('Config') or {}).get('Volumes') or {}).keys())
         name = item.get('new_name') or item['name']
-        created = self.client.post('/containers/create', {'name': name}, body=body, what='creating container %s' % name)
+        params = {'name': name}
+        if svc.get('platform'):
+            params['platform'] = svc['platform']
+        created = self.client.post('/containers/create', params, body=body, what='creating container %s' % name)
         cid = created['Id']
         archive = file_objects_archive(self.project, svc)
         if archive:

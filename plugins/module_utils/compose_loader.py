@@ -35,13 +35,13 @@ SERVICE_KEYS = (
     'stop_signal', 'stop_grace_period', 'tmpfs', 'ulimits', 'cap_add', 'cap_drop', 'read_only', 'deploy',
     'scale', 'profiles', 'pull_policy', 'privileged', 'security_opt', 'sysctls', 'shm_size', 'tty',
     'stdin_open', 'devices', 'group_add', 'mem_limit', 'cpus', 'pid', 'ipc', 'mac_address', 'links',
-    'volumes_from', 'secrets', 'configs', 'runtime', 'userns_mode', 'cgroup', 'oom_score_adj', 'cpu_shares', 'cpuset',
+    'volumes_from', 'secrets', 'configs', 'platform', 'runtime', 'userns_mode', 'cgroup', 'oom_score_adj', 'cpu_shares', 'cpuset',
     'pids_limit',
 )
 # service keys we know but do not implement: a warning says they are ignored
 SERVICE_KEYS_IGNORED = (
     'external_links', 'cgroup_parent',
-    'isolation', 'storage_opt', 'oom_kill_disable', 'platform',
+    'isolation', 'storage_opt', 'oom_kill_disable',
     'develop', 'annotations', 'attach', 'credential_spec', 'device_cgroup_rules', 'blkio_config',
 )
 NETWORK_KEYS = ('name', 'external', 'driver', 'driver_opts', 'ipam', 'internal', 'attachable', 'labels',
@@ -1093,7 +1093,7 @@ def normalise_service(name, raw, project, environment):
             raise ComposeError('%s.restart: %r must be no, always, unless-stopped or on-failure[:N]' % (where, restart))
     svc['restart'] = restart
     for key in ('container_name', 'hostname', 'domainname', 'user', 'working_dir', 'stop_signal', 'pid', 'ipc',
-                'mac_address'):
+                'mac_address', 'platform'):
         value = raw.get(key)
         svc[key] = str(value) if value is not None else None
     svc['labels'] = dict((k, '' if v is None else v) for k, v in to_map(raw.get('labels'), '%s.labels' % where).items())

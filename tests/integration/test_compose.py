@@ -650,3 +650,19 @@ def test_include_another_compose_file(engine, prefix, busybox_image, tmp_path):
     assert docker('exec', project + '-api-1', 'cat', '/conf/app.conf').stdout == 'included\n'
     assert 'TIER=backend' in docker('exec', project + '-api-1', 'env').stdout.split()
     run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
+
+
+def test_platform(engine, prefix, busybox_image):
+    """``platform`` is honoured: the local amd64 image serves linux/amd64; for linux/arm64 it is
+    not the right image, so with pulls disabled the task fails before creating anything."""
+    project = prefix + 'plat'
+    base = {'project_name': project, 'project_src': '/tmp',
+            'definition': {'services': {'app': sleeper(busybox_image, platform='linux/amd64')}}}
+    four_step([cs.compose_task(**base)])
+    assert cs.running_names(project) == [project + '-app-1']
+    other = dict(base, project_name=project + 'arm', pull='never',
+                 definition={'services': {'app': sleeper(busybox_image, platform='linux/arm64')}})
+    run = run_tasks([cs.compose_task(**other)])
+    assert run.rc != 0 and 'not on the engine' in run.task('compose')['msg']
+    assert cs.running_names(project + 'arm') == []
+    run_tasks([cs.compose_task(state='absent', **base)]).assert_ok()

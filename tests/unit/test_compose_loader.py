@@ -442,9 +442,10 @@ def test_runtime_and_resource_keys_reach_the_container_options():
         load({'services': {'web': {'image': 'a', 'pids_limit': 'many'}}})
 
 
-def test_platform_is_warned_about():
-    project = load({'services': {'web': {'image': 'a', 'platform': 'linux/arm64'}}})
-    assert 'services.web: platform is not supported' in '\n'.join(project.warnings)
+def test_platform_is_kept_and_reaches_create():
+    project = load({'services': {'web': {'image': 'a', 'platform': 'linux/arm64'}, 'plain': {'image': 'a'}}})
+    assert project.warnings == [] and project.services['web']['platform'] == 'linux/arm64'
+    assert 'platform' in project.services['plain']  # as before: None, so existing config hashes stay
 
 
 def test_unknown_keys_warn():
