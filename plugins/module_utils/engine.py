@@ -118,6 +118,9 @@ class Engine:
                 (source == 'distro' or current_repo is not None):
             inst.run_commands(self.runner, [['apt-get', 'update']])
             updated = True
+        if manager == 'apt' and source == 'distro' and osinfo.id == 'ubuntu':
+            # Ubuntu moved the CLI out of docker.io in some release: ask its package lists
+            osinfo.cli_split = bool(inst.query_available(self.runner, manager, 'docker-cli'))
         available = None
         if self.p['version'] and (source == 'distro' or current_repo is not None):
             available = inst.query_available(self.runner, manager, main)

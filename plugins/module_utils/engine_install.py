@@ -47,6 +47,7 @@ class OSInfo:
         self.like = tuple(like or ())
         self.arch = arch
         self.name = name or os_id
+        self.cli_split = None  # whether the docker CLI is its own package (docker-cli); None: by release
 
     @property
     def major(self):
@@ -121,7 +122,10 @@ def engine_packages(osinfo, source):
 
 
 def splits_docker_cli(osinfo):
-    """Whether the distribution ships the docker CLI as its own package, docker-cli."""
+    """Whether the distribution ships the docker CLI as its own package, docker-cli: what the
+    package lists said (``osinfo.cli_split``, probed on Ubuntu), else known releases."""
+    if osinfo.cli_split is not None:
+        return osinfo.cli_split
     if osinfo.id == 'debian':
         return osinfo.major >= 13 or osinfo.codename in ('trixie', 'forky', 'sid')
     if osinfo.id == 'ubuntu':

@@ -165,6 +165,9 @@ def test_debian_13_and_ubuntu_25_04_install_the_split_docker_cli():
     assert inst.engine_packages(inst.OSInfo('ubuntu', '25.04', 'plucky'), 'distro') == ['docker.io', 'docker-cli']
     assert inst.engine_packages(inst.OSInfo('ubuntu', '24.04', 'noble'), 'distro') == ['docker.io']
     assert inst.engine_packages(DEBIAN, 'distro') == ['docker.io']
+    probed = inst.OSInfo('ubuntu', '24.10', 'oracular')
+    probed.cli_split = True  # what apt-cache said on the host wins over the release rule
+    assert inst.engine_packages(probed, 'distro') == ['docker.io', 'docker-cli']
     removal = inst.plan_remove(trixie, 'distro', {'docker.io': '26.1.5', 'docker-cli': '26.1.5'})
     assert removal.remove == ['docker.io', 'docker-cli']
 
