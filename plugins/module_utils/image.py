@@ -21,7 +21,12 @@ from urllib.parse import quote, urlencode
 from ansible_collections.berth.docker.plugins.module_utils import build_context, files
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, StreamError
 from ansible_collections.berth.docker.plugins.module_utils.image_ref import is_image_id, parse, repo_digests_for, resolve
-from ansible_collections.berth.docker.plugins.module_utils.registry import auth_header, build_config_header, registry_error
+from ansible_collections.berth.docker.plugins.module_utils.registry import (
+    RegistryUnreachable,
+    auth_header,
+    build_config_header,
+    registry_error,
+)
 
 IMPORT_HASH_LABEL = 'berth.docker.import-hash'
 # pulls, pushes and builds may take long: the stream gets its own, longer timeout
@@ -320,8 +325,14 @@ def build(client, ref, build_spec, before=None, force=False, check_mode=False):
     label matches the context (rebuild auto) or rebuild is never, unless ``force``.
     Returns {'image' (PENDING for a predicted build), 'message' (None when nothing changed),
     'build_hash', 'build_output' (None when nothing was built)}. A failed build raises BuildFailed."""
+    path = build_spec.get('path')
+    if check_mode and path and '://' not in str(path) and not os.path.exists(str(path)):
+        # an earlier task of the play writes the context: predict the build (a real run still needs it)
+        return {'image': PENDING, 'build_hash': None, 'build_output': None,
+                'message': 'Would build %s from %s (the context does not exist yet; an earlier task is expected '
+                           'to create it)' % (ref.name, path)}
     try:
-        context = build_context.scan(build_spec.get('path'), build_spec.get('dockerfile'))
+        context = build_context.scan(path, build_spec.get('dockerfile'))
     except ValueError as exc:
         raise DockerError(str(exc))
     options = build_options(build_spec)
@@ -478,8 +489,15 @@ class ImageManager:
         self.image = self.before
 
     def source_pull(self, ref):
-        self.image, message = pull(self.client, ref, before=self.before, platform=(self.params['pull'] or {}).get('platform'),
-                                   force=self.params['force_source'], check_mode=self.check_mode)
+        try:
+            self.image, message = pull(self.client, ref, before=self.before, platform=(self.params['pull'] or {}).get('platform'),
+                                       force=self.params['force_source'], check_mode=self.check_mode)
+        except RegistryUnreachable as exc:
+            if not self.check_mode:
+                raise
+            # check mode: a registry an earlier task starts, or one out of reach from here
+            self.module.warn('check mode: could not ask %s for %s (%s); predicted as a pull' % (ref.registry, ref.name, exc.msg))
+            self.image, message = PENDING, 'Would pull %s' % ref.name
         if message:
             self.act(message)
 
@@ -655,7 +673,16 @@ class ImageManager:
         if self.image is None:
             raise DockerError('cannot push %s: the image is not present' % ref.name)
         local = self.inspect(ref.name) if self.image is not PENDING else None
-        remote = registry_digest(self.client, ref)[0]
+        try:
+            remote = registry_digest(self.client, ref)[0]
+        except RegistryUnreachable as exc:
+            if not self.check_mode:
+                raise
+            # check mode: a registry an earlier task starts, or one out of reach from here; the real
+            # run fails if it persists
+            self.module.warn('check mode: could not ask %s whether it has %s (%s); predicted as a push'
+                             % (ref.registry, ref.name, exc.msg))
+            remote = None
         if local is not None and remote and remote in repo_digests_for(local.get('RepoDigests'), ref.repository):
             self.results['push'] = {'repository': ref.repository, 'tag': ref.tag, 'digest': remote, 'changed': False}
             return

@@ -217,6 +217,10 @@ def build_config_header(config_path=None):
     return {'X-Registry-Config': encode_auth_header(result)} if result else {}
 
 
+class RegistryUnreachable(DockerError):
+    """The engine could not reach the registry at all (refused, no such host, timeout)."""
+
+
 def registry_error(registry, exc):
     """An engine error talking to a registry, turned into what the user must do."""
     message = exc.msg if isinstance(exc, DockerError) else str(exc)
@@ -229,7 +233,7 @@ def registry_error(registry, exc):
             'berth.docker.login, or set DOCKER_CONFIG to the directory of the right config.json' % (registry, message))
     if 'connection refused' in low or 'no such host' in low or 'i/o timeout' in low or 'no route to host' in low \
             or 'dial tcp' in low or 'server misbehaving' in low:
-        return DockerError(
+        return RegistryUnreachable(
             'the registry %s cannot be reached from the engine (%s); is it running and is the address right? '
             'Nothing was changed' % (registry, message))
     if 'http response to https client' in low or 'x509' in low or 'certificate' in low:

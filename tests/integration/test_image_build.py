@@ -251,3 +251,22 @@ def test_build_options_reach_the_run_steps(engine, prefix, busybox_image, tmp_pa
     assert out[1].split() == ['10.11.12.13', 'berth-db']
     assert out[2].split()[1] == '8192'  # shm_size 8m
     assert out[3].split() == ['lo']  # network none
+
+
+def test_context_written_by_an_earlier_task_check_mode_predicts_the_build(engine, prefix, busybox_image, tmp_path):
+    """A play that writes the build context and then builds: check mode cannot read the context
+    (the write was only predicted), so it predicts the build; the real runs build, then skip."""
+    ctx = str(tmp_path / 'later')
+    tasks = [
+        {'name': 'dir', 'ansible.builtin.file': {'path': ctx, 'state': 'directory', 'mode': '0755'}},
+        {'name': 'context', 'ansible.builtin.copy': {'dest': ctx + '/Dockerfile', 'content': 'FROM %s\nLABEL x=y\n' % busybox_image,
+                                                     'mode': '0644'}},
+        {'name': 'image', 'berth.docker.image': {'name': prefix + 'later:1', 'source': 'build', 'build': {'path': ctx}}},
+    ]
+    runs = four_step(tasks)
+    assert 'does not exist yet' in runs[0].task('image')['actions'][0]
+    assert docker_cli.inspect('image', prefix + 'later:1')['Config']['Labels']['x'] == 'y'
+    # a real run without the context still fails, naming it
+    run = run_tasks([{'name': 'image', 'berth.docker.image': {'name': prefix + 'nope:1', 'source': 'build',
+                                                              'build': {'path': str(tmp_path / 'nowhere')}}}])
+    assert run.rc != 0 and 'does not exist' in run.task('image')['msg']

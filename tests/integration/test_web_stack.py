@@ -7,8 +7,10 @@ The fast test uses the light web tier (berth-test/web replicas, busybox stand-in
 db); the slow one builds and runs the real nginx / php-fpm / MariaDB images FROM the
 debootstrap'ed Debian base image (cached in the engine afterwards)."""
 
+import json
 import os
 import stat
+import urllib.request
 
 import pytest
 
@@ -89,6 +91,13 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     assert stack.lb.get('/static/app.css')[1].startswith('/*')
     _assert_stats_need_credentials(stack)
 
+    # the local registry (REFERENCE step 1's docker-registry) answers on 127.0.0.1 and holds the base
+    # image, tagged and pushed by site.yml (step 2's docker tag + docker push)
+    with urllib.request.urlopen('http://127.0.0.1:%d/v2/_catalog' % stack.registry_port, timeout=5) as resp:
+        assert debian_image.split(':')[0] in json.loads(resp.read().decode())['repositories']
+    registry = docker_cli.inspect('container', stack.prefix + 'registry')
+    assert registry['HostConfig']['PortBindings']['5000/tcp'] == [{'HostIp': '127.0.0.1', 'HostPort': str(stack.registry_port)}]
+
     # MariaDB: the generated root password works over TCP, no password does not
     password = _assert_db_password_files(stack)
     db = stack.project + '-db-1'
@@ -97,6 +106,8 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     refused = docker_cli.docker('exec', db, 'mariadb', '-uroot', '-h127.0.0.1', '-e', 'select 1', check=False)
     assert refused.returncode != 0 and 'Access denied' in refused.stderr
     teardown_leaves_nothing(stack, extra_vars)
+    assert not docker_cli.exists('container', stack.prefix + 'registry')
+    assert not docker_cli.exists('volume', stack.prefix + 'registry-data')
 
 
 def _role(name, **role_vars):

@@ -35,6 +35,7 @@ class Stack:
         self.lb = lb
         self.replicas = [{'name': 'web1', 'port': free_port()}, {'name': 'web2', 'port': free_port()}]
         self.db_port = free_port()
+        self.registry_port = free_port()
 
     def vars(self, light=True, web_image=None, busybox_image=None, base_image=None, **extra):
         """Extra vars for site.yml / rolling_update.yml / teardown.yml."""
@@ -46,6 +47,9 @@ class Stack:
             'web_stack_bind_address': '127.0.0.1',
             'web_stack_db_port': self.db_port,
             'web_stack_db_root_password_file': os.path.join(self.credentials, 'mariadb_root_password'),
+            'berth_site_registry_name': self.prefix + 'registry',
+            'berth_site_registry_port': self.registry_port,
+            'berth_site_registry_context': os.path.join(self.dir, 'registry-image'),
             'haproxy_apt_update_cache': False,
             'haproxy_config_path': lb.cfg,
             'haproxy_pid_file': lb.pid_file,
