@@ -119,18 +119,23 @@ def pass_store(tmp_path):
     of the test's own (a key without passphrase). Returns the environment the helper needs."""
     import shutil
     import subprocess
-    if not shutil.which('docker-credential-pass') or not shutil.which('pass'):
-        pytest.fail('docker-credential-pass and pass are missing: run tools/ensure-deps.sh')
+    from tests.support.ansible_run import BIN, ROOT
+    helpers = os.path.join(ROOT, '.berth', 'credential-helpers')
+    if not os.access(os.path.join(helpers, 'docker-credential-pass'), os.X_OK) or not shutil.which('pass'):
+        pytest.fail('docker-credential-pass (in .berth/credential-helpers) or pass is missing: run tools/ensure-deps.sh')
     home = tmp_path / 'gnupg'
     home.mkdir(mode=0o700)
-    env = dict(os.environ, GNUPGHOME=str(home), PASSWORD_STORE_DIR=str(tmp_path / 'store'))
+    # the helper is on PATH for these runs only: on the machine's PATH the docker CLI would make it
+    # its default store for every login
+    path = os.pathsep.join([helpers, BIN, os.environ.get('PATH', '')])
+    env = dict(os.environ, GNUPGHOME=str(home), PASSWORD_STORE_DIR=str(tmp_path / 'store'), PATH=path)
     subprocess.run(['gpg', '--batch', '--quiet', '--passphrase', '', '--quick-gen-key', 'berth test <test@berth.invalid>',
                     'default', 'default', 'never'], env=env, check=True, capture_output=True)
     listing = subprocess.run(['gpg', '--batch', '--list-keys', '--with-colons'], env=env, check=True,
                              capture_output=True, text=True).stdout
     fingerprint = [line.split(':')[9] for line in listing.splitlines() if line.startswith('fpr:')][0]
     subprocess.run(['pass', 'init', fingerprint], env=env, check=True, capture_output=True)
-    yield {'GNUPGHOME': env['GNUPGHOME'], 'PASSWORD_STORE_DIR': env['PASSWORD_STORE_DIR']}
+    yield {'GNUPGHOME': env['GNUPGHOME'], 'PASSWORD_STORE_DIR': env['PASSWORD_STORE_DIR'], 'PATH': path}
     subprocess.run(['gpgconf', '--kill', 'gpg-agent'], env=env, check=False, capture_output=True)
 
 
