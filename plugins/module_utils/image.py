@@ -327,7 +327,11 @@ def build(client, ref, build_spec, before=None, force=False, check_mode=False):
     'build_hash', 'build_output' (None when nothing was built)}. A failed build raises BuildFailed."""
     path = build_spec.get('path')
     if check_mode and path and '://' not in str(path) and not os.path.exists(str(path)):
-        # an earlier task of the play writes the context: predict the build (a real run still needs it)
+        # An earlier task of the play writes the context, so it cannot be hashed yet: a missing image
+        # is predicted as a build, a present one as unchanged (its hash is compared by the real run).
+        # A real run still needs the context.
+        if before is not None and not force and (build_spec.get('rebuild') or 'auto') != 'always':
+            return {'image': before, 'build_hash': None, 'build_output': None, 'message': None}
         return {'image': PENDING, 'build_hash': None, 'build_output': None,
                 'message': 'Would build %s from %s (the context does not exist yet; an earlier task is expected '
                            'to create it)' % (ref.name, path)}

@@ -266,6 +266,14 @@ def test_context_written_by_an_earlier_task_check_mode_predicts_the_build(engine
     runs = four_step(tasks)
     assert 'does not exist yet' in runs[0].task('image')['actions'][0]
     assert docker_cli.inspect('image', prefix + 'later:1')['Config']['Labels']['x'] == 'y'
+    # the image present and its context gone (say, removed by a teardown): check mode cannot hash it
+    # and predicts no build, which is what the real run finds once the same context is written again
+    import shutil
+    shutil.rmtree(ctx)
+    check = run_tasks(tasks, check=True).assert_ok()
+    assert not check.task('image')['changed']
+    real = run_tasks(tasks).assert_ok()
+    assert not real.task('image')['changed'] and real.task('context')['changed']
     # a real run without the context still fails, naming it
     run = run_tasks([{'name': 'image', 'berth.docker.image': {'name': prefix + 'nope:1', 'source': 'build',
                                                               'build': {'path': str(tmp_path / 'nowhere')}}}])
