@@ -10,8 +10,6 @@ import time
 from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
-from ansible_collections.berth.docker.plugins.module_utils import image as image_room
-from ansible_collections.berth.docker.plugins.module_utils import image_ref
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, split_frames
 from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
 
@@ -40,6 +38,10 @@ def inspect_container(client, name):
 def pull_image(client, image, what='image'):
     """Pull ``image`` (image.pull: the credentials config.json holds for its registry, see
     berth.docker.login); raise SpecError naming ``what`` on failure."""
+    # imported here: a run with nothing to pull (the common case) does not compile the image,
+    # build-context and registry code, which is most of a no-op run's start-up time
+    from ansible_collections.berth.docker.plugins.module_utils import image as image_room  # pylint: disable=import-outside-toplevel
+    from ansible_collections.berth.docker.plugins.module_utils import image_ref  # pylint: disable=import-outside-toplevel
     try:
         ref = image_ref.resolve(image)
     except ValueError as exc:
