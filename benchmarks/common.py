@@ -74,8 +74,10 @@ class Playbook:
 
     def __init__(self, plays, directory=None):
         self.dir = directory or tempfile.mkdtemp(prefix='berth-bench-')
-        self.path = os.path.join(self.dir, 'play-%d.json' % id(self))
-        with open(self.path, 'w') as handle:
+        # a unique file: ``Playbook(...).path`` drops the object at once, so its id() (the name this
+        # used before) came back for the next playbook, which then overwrote this one
+        fd, self.path = tempfile.mkstemp(prefix='play-', suffix='.json', dir=self.dir)
+        with os.fdopen(fd, 'w') as handle:
             json.dump(plays, handle)
 
 
