@@ -198,6 +198,7 @@ class ComposeRunner:
         self.listed = None  # the container list, when nothing changed since it was read
         self.hashes = {}  # container id -> config hash it carries
         self.image_ids = {}
+        self.image_volumes = {}  # image ID -> its VOLUME paths (for anonymous volumes on recreate)
         self.image_actions = {}
         self.plan = None
 
@@ -291,6 +292,7 @@ class ComposeRunner:
                 if image is image_room.PENDING:
                     image_id, act = None, action
                 else:
+                    info = image
                     image_id = image.get('Id')
                     act = action if message else None
                 if act:
@@ -298,6 +300,8 @@ class ComposeRunner:
                     if output:
                         entry['build_output'] = output[-20:]
                     self.images.append(entry)
+            if info and image_id:
+                self.image_volumes[image_id] = list((info.get('Config') or {}).get('Volumes') or {})
             done[ref_name] = (image_id, act)
             ids[name] = image_id
             if act:
@@ -504,8 +508,11 @@ class ComposeRunner:
         body = create_body(self.project, svc, item['number'], chash, image_id, self.resolve_container,
                            self.client.negotiate())
         if old is not None:
-            image = self.client.inspect('image', image_id or svc['image']) or {}
-            inherit_anonymous_volumes(body, old, ((image.get('Config') or {}).get('Volumes') or {}).keys())
+            volumes = self.image_volumes.get(image_id)
+            if volumes is None:  # not seen by resolve_images (no image ID known): ask the engine
+                image = self.client.inspect('image', image_id or svc['image']) or {}
+                volumes = list((image.get('Config') or {}).get('Volumes') or {})
+            inherit_anonymous_volumes(body, old, volumes)
         name = item.get('new_name') or item['name']
         params = {'name': name}
         if svc.get('platform'):

@@ -229,9 +229,13 @@ def container_options(project, svc, number, chash, image_id=None, resolve_contai
         opts['sysctls'] = dict(svc['sysctls'])
     for key, opt in (('runtime', 'runtime'), ('userns_mode', 'userns_mode'), ('cgroup', 'cgroupns_mode'),
                      ('oom_score_adj', 'oom_score_adj'), ('cpu_shares', 'cpu_shares'), ('cpuset', 'cpuset_cpus'),
-                     ('pids_limit', 'pids_limit')):
+                     ('pids_limit', 'pids_limit'), ('privileged', 'privileged'), ('pid', 'pid_mode'),
+                     ('ipc', 'ipc_mode')):
         if svc.get(key) is not None:
             opts[opt] = svc[key]
+    for key, opt in (('group_add', 'groups'), ('dns_search', 'dns_search_domains')):
+        if svc.get(key):
+            opts[opt] = list(svc[key])
     if svc.get('ulimits'):
         opts['ulimits'] = ['%s:%d:%d' % (n, v['soft'], v['hard']) for n, v in sorted(svc['ulimits'].items())]
     return dict((k, v) for k, v in opts.items() if v is not None)
@@ -335,16 +339,6 @@ def create_body(project, svc, number, chash, image_id=None, resolve_container=No
         body['Healthcheck'] = healthcheck_body(svc['healthcheck'])
     if svc.get('mac_address'):
         body['MacAddress'] = svc['mac_address']
-    if svc.get('dns_search'):
-        host['DnsSearch'] = list(svc['dns_search'])
-    if svc.get('group_add'):
-        host['GroupAdd'] = list(svc['group_add'])
-    if svc.get('privileged') is not None:
-        host['Privileged'] = svc['privileged']
-    if svc.get('pid'):
-        host['PidMode'] = svc['pid']
-    if svc.get('ipc'):
-        host['IpcMode'] = svc['ipc']
     if svc.get('volumes_from'):
         refs = []
         for entry in svc['volumes_from']:
