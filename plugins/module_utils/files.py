@@ -9,6 +9,7 @@ CLI's config.json (login) and image archives (image save, container export)."""
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 
@@ -18,13 +19,29 @@ def backup_copy(path, suffix='.bak'):
     ``-N`` is added before the suffix when the name is taken. None when there is no file."""
     if not os.path.exists(path):
         return None
+    source_mode = stat.S_IMODE(os.stat(path).st_mode)
     stamp = time.strftime('%Y%m%d-%H%M%S')
-    dest = '%s.%s%s' % (path, stamp, suffix)
-    n = 1
-    while os.path.exists(dest):
-        dest = '%s.%s-%d%s' % (path, stamp, n, suffix)
-        n += 1
-    shutil.copy2(path, dest)
+    n = 0
+    while True:
+        dest = '%s.%s%s' % (path, stamp, suffix) if n == 0 else '%s.%s-%d%s' % (path, stamp, n, suffix)
+        try:
+            # created with the source's mode before any byte is written: a backup of a 0600 file
+            # is never readable by others, not even for an instant
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, source_mode)
+            break
+        except FileExistsError:
+            n += 1
+    try:
+        os.fchmod(fd, source_mode)  # the umask does not widen it, nor narrow it
+        with os.fdopen(fd, 'wb') as out, open(path, 'rb') as src:
+            shutil.copyfileobj(src, out)
+        shutil.copystat(path, dest)
+    except BaseException:
+        try:
+            os.unlink(dest)
+        except OSError:
+            pass
+        raise
     return dest
 
 

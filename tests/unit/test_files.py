@@ -43,3 +43,28 @@ def test_atomic_open_discard_and_error_leave_the_target(tmp_path):
     with pytest.raises(OSError, match='does not exist'):
         with files.atomic_open(str(tmp_path / 'no' / 'x'), dir_mode=None):
             pass
+
+
+def test_backup_has_the_source_mode_before_any_byte_is_written(tmp_path, monkeypatch):
+    """A backup of a 0600 file (haproxy.cfg with a stats password, daemon.json) is 0600 from the
+    moment it exists: the mode is checked at the instant the content is copied into it, with a
+    permissive umask that a plain copy would honour."""
+    path = tmp_path / 'secret.cfg'
+    path.write_text('stats auth admin:s3cret\n')
+    os.chmod(path, 0o600)
+    seen = []
+    real_copy = files.shutil.copyfileobj
+
+    def watching_copy(src, dst, *args):
+        seen.append(stat.S_IMODE(os.fstat(dst.fileno()).st_mode))
+        return real_copy(src, dst, *args)
+
+    monkeypatch.setattr(files.shutil, 'copyfileobj', watching_copy)
+    old_umask = os.umask(0o000)
+    try:
+        backup = files.backup_copy(str(path))
+    finally:
+        os.umask(old_umask)
+    assert seen == [0o600]
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600
+    assert open(backup).read() == 'stats auth admin:s3cret\n'
