@@ -338,6 +338,7 @@ class EngineClient:
     def __init__(self, config):
         self.config = config
         self._conn = None
+        self._call_timeout = None  # the timeout of the call under way (for error messages)
         self._version = None
         self.api_version = None
 
@@ -402,7 +403,7 @@ class EngineClient:
         if isinstance(exc, socket.timeout):
             return EngineUnreachable(
                 'timed out after %s s talking to the Docker engine at %s; raise timeout (DOCKER_TIMEOUT) '
-                'or check that the engine is healthy' % (self.config.timeout, host))
+                'or check that the engine is healthy' % (self._call_timeout or self.config.timeout, host))
         if type(exc).__module__.startswith('paramiko'):
             return EngineUnreachable('ssh connection to %s failed: %s' % (host, exc))
         return EngineUnreachable('cannot talk to the Docker engine at %s: %s' % (host, exc))
@@ -460,13 +461,21 @@ class EngineClient:
 
     def _send(self, method, url, body, headers, timeout=None):
         """Send one request and return the response, reconnecting once when a kept-alive
-        connection turns out to have been closed by the engine."""
+        connection turns out to have been closed by the engine.
+
+        Every call sets its own timeout on the connection (``timeout``, else the configured
+        one): a long timeout one call asked for (a pull, a stop) never stays on the kept-alive
+        socket for the calls after it."""
+        timeout = timeout or self.config.timeout
+        self._call_timeout = timeout
         for attempt in (0, 1):
             reused = self._conn is not None
             if self._conn is None:
                 self._conn = self._new_connection(timeout)
-            elif timeout and self._conn.sock is not None:
-                self._conn.sock.settimeout(timeout)
+            else:
+                self._conn.timeout = timeout  # used if http.client reconnects by itself
+                if self._conn.sock is not None:
+                    self._conn.sock.settimeout(timeout)
             try:
                 if callable(getattr(body, 'read', None)) or (hasattr(body, '__iter__') and not isinstance(body, (bytes, str))):
                     self._conn.putrequest(method, url, skip_accept_encoding=True)
@@ -623,19 +632,20 @@ class EngineClient:
                 raise StreamError('%s%s' % ('%s: ' % what if what else '', err), messages)
         return messages
 
-    def hijack(self, path, params=None, body=None):
+    def hijack(self, path, params=None, body=None, timeout=None):
         """POST with Connection: Upgrade (attach / exec start with stdin).
 
         Returns (sock, reader): write stdin with sock.sendall(), read the multiplexed
-        output from reader until EOF. The client's connection is handed over and a new
-        one is opened for the next request.
+        output from reader until EOF (the socket keeps ``timeout``, else the configured
+        one). The client's connection is handed over and a new one is opened for the next
+        request.
         """
         headers = {'Connection': 'Upgrade', 'Upgrade': 'tcp'}
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode('utf-8')
             headers['Content-Type'] = 'application/json'
         url = self.url(path, params)
-        response = self._send('POST', url, body, headers)
+        response = self._send('POST', url, body, headers, timeout)
         self._raise_for_status('POST', path, response)
         conn = self._conn
         self._conn = None

@@ -5,6 +5,7 @@ import os
 import socket
 import ssl
 import tempfile
+import time
 
 import pytest
 
@@ -274,3 +275,45 @@ def test_require_api_names_option_and_versions():
         with pytest.raises(api.DockerError, match='needs Engine API 1.44 or newer.*speaks 1.41'):
             client.require_api('1.44', 'option mac_address per network')
         assert client.api_at_least('1.40')
+
+
+def _slow(seconds, answer):
+    def handler(_req):
+        time.sleep(seconds)
+        return 200, answer
+    return handler
+
+
+def test_long_timeout_of_one_call_does_not_stay_on_the_connection():
+    """A pull-like call with a long timeout, then a normal call on the same kept-alive
+    connection: the normal call times out at the configured timeout, not at the long one."""
+    with FakeEngine() as engine:
+        engine.route('POST', '/images/create', lambda req: (200, {'status': 'pulled'}))
+        engine.route('GET', '/slow', _slow(3, {'late': True}))
+        client = client_for(engine, timeout=1)
+        assert client.post('/images/create', timeout=3600) == {'status': 'pulled'}
+        started = time.monotonic()
+        with pytest.raises(api.EngineUnreachable, match='timed out after 1 s'):
+            client.get('/slow')
+        assert time.monotonic() - started < 2.5
+        # the next call gets a fresh connection and its own (longer) timeout
+        assert client.get('/slow', timeout=10) == {'late': True}
+        # and a call after that is back at the configured timeout
+        with pytest.raises(api.EngineUnreachable, match='timed out after 1 s'):
+            client.get('/slow')
+        client.close()
+
+
+def test_long_timeout_on_a_new_connection_does_not_stay_either():
+    """The long timeout of the call that opened the connection is not kept for the next call."""
+    with FakeEngine() as engine:
+        engine.route('GET', '/slow', _slow(3, {'late': True}))
+        engine.route('POST', '/containers/c/stop', lambda req: (204, b''))
+        client = client_for(engine, timeout=1)
+        client.negotiate()
+        client.close()  # the stop below opens the connection with its own long timeout
+        client.post('/containers/c/stop', timeout=600)
+        with pytest.raises(api.EngineUnreachable, match='timed out after 1 s'):
+            client.get('/slow')
+        assert engine.connections == 2
+        client.close()
