@@ -195,6 +195,8 @@ class Engine:
                 raise EngineFailure('daemon_config not applied, address collision (routes read with %s): %s. Choose '
                                     'networks that overlap no host route (nothing was written)' % (
                                         backend, '; '.join(problems)), collisions=problems)
+        if self.p['check_address_collisions']:
+            self.check_network_overlaps(new, old)
         if new.get('bridge') == 'none' and manager.name == 'direct' and 'hosts' in manager.flags() \
                 and os.path.exists('/sys/class/net/docker0'):
             self.module.warn('bridge: none makes dockerd delete the interface docker0 when it starts; if another '
@@ -211,6 +213,32 @@ class Engine:
         else:
             self.result.setdefault('warnings_text', []).append('daemon.json not validated: dockerd is not installed yet (check mode)')
         return new, old, old_raw, keys
+
+    def check_network_overlaps(self, new, old):
+        """Refuse address settings that overlap an existing Docker network of this engine (only when
+        it answers: an engine that does not run or is not installed yet has no networks to ask)."""
+        if not svc.ping(self.p['docker_host']):
+            return
+        client = self.client()
+        try:
+            networks = client.get('/networks')
+        except DockerError as exc:
+            self.module.warn('the Docker networks could not be listed (%s); address settings not checked '
+                             'against them' % exc.msg)
+            return
+        finally:
+            client.close()
+        try:
+            problems = host_network.network_overlaps(new, old, networks)
+        except ValueError as exc:
+            raise EngineFailure(str(exc))
+        if problems:
+            raise EngineFailure(
+                'daemon_config not applied (nothing was written, the engine was not touched): %s. dockerd would '
+                'refuse to start with it (bip: "Pool overlaps with other one on this address space"; a pool whose '
+                'subnets are all taken: "no available network") and every container would stop with it. Choose addresses outside every network\'s subnet (docker network '
+                'inspect NAME shows them), or remove that network first' % '; '.join(problems),
+                network_overlaps=problems)
 
     # -- the states -----------------------------------------------------------------------------
 
@@ -238,17 +266,26 @@ class Engine:
                 raise EngineFailure(str(exc))
         before = manager.status() if not (self.check and self.result['actions']) else {'active': False, 'enabled': False, 'pid': None}
         self.result['pid_before'] = before.get('pid')
+        # how the engine runs now and the daemon.json it runs with, recorded before anything is
+        # touched: a refused configuration is rolled back to exactly this
+        snapshot = manager.snapshot() if before.get('active') else None
+        saved_file = cfg.snapshot_file(p['daemon_config_path'])
         planned = self.plan_config(manager)
         config_changed = bool(planned and planned[3])
         if config_changed:
             new, old, old_raw, keys = planned
+            if snapshot and p['state'] != 'stopped':
+                problem = manager.check_config_file(snapshot)
+                if problem:
+                    raise EngineFailure(problem + ' (nothing was written)')
             new_raw = cfg.render(new)
             self.result['diff'].append(cfg.diff(old_raw, new_raw, p['daemon_config_path']))
             self.result['daemon_config_changed_keys'] = keys
             self.act('write %s (changed: %s)' % (p['daemon_config_path'], ', '.join(keys)))
             if not self.check:
-                self.result['backup_file'] = files.atomic_write(p['daemon_config_path'], new_raw,
-                                                                backup=p['daemon_config_backup'])
+                self.result['backup_file'] = files.atomic_write(
+                    p['daemon_config_path'], new_raw, backup=p['daemon_config_backup'],
+                    mode=saved_file['mode'] if saved_file else 0o644)
         # service
         if p['state'] in ('started', 'stopped') and manager.name == 'systemd' and p['enabled'] != before.get('enabled'):
             self.act('%s the %s service' % ('enable' if p['enabled'] else 'disable', manager.name))
@@ -265,11 +302,11 @@ class Engine:
             self.result['restart_keys'] = restart
             self.act('restart dockerd (not reloadable: %s)' % ', '.join(restart) if restart else 'reload dockerd (SIGHUP)')
             if not self.check:
-                self.apply(manager, restart, old_raw)
+                self.apply(manager, restart, saved_file, snapshot)
         elif not running and p['state'] == 'started':
             self.act('start dockerd')
             if not self.check:
-                self.apply(manager, None, old_raw if config_changed else False)
+                self.apply(manager, None, saved_file if config_changed else False)
         self.users()
         after = manager.status() if not self.check else before
         self.result['enabled'] = after.get('enabled') if manager.name == 'systemd' else 'n/a'
@@ -280,35 +317,62 @@ class Engine:
             self.facts()
         return self.result
 
-    def apply(self, manager, restart, old_raw):
-        """Reload, restart (``restart`` non-empty) or start (``restart`` None) the engine; on failure
-        put the old daemon.json back, bring the engine up again and fail with the engine's error.
-        ``old_raw`` False: daemon.json was not changed (nothing to roll back)."""
+    def apply(self, manager, restart, saved_file, running=None):
+        """Reload, restart (``restart`` non-empty) or start (``restart`` None) the engine.
+
+        When the engine does not take the new daemon.json, roll back: the file exactly as it was
+        (``saved_file`` from cfg.snapshot_file; None: there was none, so it is removed), the engine
+        started again the way it ran (``running``: the snapshot of the running dockerd recorded
+        before anything was touched), wait until it answers, and fail saying the new configuration
+        was refused, dockerd's own reason and whether the engine runs again.
+        ``saved_file`` False: daemon.json was not changed (nothing to roll back)."""
         try:
             if restart is None:
                 manager.start()
             elif restart:
-                manager.restart()
+                manager.restart_with(running)
             else:
                 manager.reload()
         except (svc.ServiceError, OSError) as exc:
             error = str(exc)
-            if old_raw is False:
+            if saved_file is False:
                 raise EngineFailure(error)
-            cfg.restore(self.p['daemon_config_path'], old_raw)
+            path = self.p['daemon_config_path']
+            reason = svc.dockerd_reason(manager.recent_log(lines=60)) or svc.dockerd_reason(error) or \
+                error.strip().splitlines()[0][:1000]
+            undone = cfg.restore_file(path, saved_file)
+            was_running = restart is not None
             try:
-                manager.reset_failed()
                 if restart == []:
                     manager.reload()
+                elif was_running:
+                    manager.bring_back(running)
                 else:
-                    manager.restart() if manager.status().get('active') else manager.start()
-                state = 'the previous %s was restored and the engine runs again (pid %s)' % (
-                    self.p['daemon_config_path'], manager.status().get('pid'))
+                    manager.reset_failed()
+                    manager.start()
             except (svc.ServiceError, OSError) as exc2:
-                state = 'the previous %s was restored, but the engine did not come back either: %s' % (
-                    self.p['daemon_config_path'], exc2)
-            raise EngineFailure('the engine did not accept the new daemon.json: %s. Rolled back: %s' % (error, state),
-                                rolled_back=True, engine_error=error)
+                raise EngineFailure(
+                    'THE ENGINE IS DOWN. dockerd refused the new %s: %s. Rolled back the file (%s), but dockerd did not '
+                    'start again on the old configuration either: %s. Start it by hand: %s' % (
+                        path, reason, undone, str(exc2).strip()[:2000], manager.how_to_start(running)),
+                    rolled_back=True, engine_error=reason, engine_running=False)
+            after = manager.status()
+            again = svc.process_snapshot(after.get('pid')) if after.get('pid') else None
+            same = ''
+            if manager.name == 'direct' and running and again:
+                same = ', same command line' if again['argv'] == running['argv'] else \
+                    ', command line now %s (was %s)' % (svc.shell_line(again['argv']), svc.shell_line(running['argv']))
+            if restart == []:
+                state = 'the engine kept running on the old configuration (pid %s)' % after.get('pid')
+            elif was_running:
+                state = 'the engine is running again on the old configuration (pid %s%s)' % (after.get('pid'), same)
+            else:
+                state = 'the engine was not running before; it was started on the old configuration (pid %s)' % (
+                    after.get('pid'))
+            raise EngineFailure('the new daemon.json was refused: dockerd did not %s with it: %s. Rolled back: %s, and %s.'
+                                % ('reload' if restart == [] else 'start', reason, undone, state),
+                                rolled_back=True, engine_error=reason, engine_running=True,
+                                pid=after.get('pid'), pid_before=running and running.get('pid'))
 
     def users(self):
         wanted = self.p['users'] or []

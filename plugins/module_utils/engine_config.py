@@ -178,6 +178,36 @@ def _run(runner, argv, timeout):
 
 # -- writing ---------------------------------------------------------------------------------------
 
+def snapshot_file(path):
+    """The file as it is now, for an exact restore: None when there is none, else its bytes,
+    mode, owner and times."""
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read()
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return {'data': data, 'mode': st.st_mode & 0o7777, 'uid': st.st_uid, 'gid': st.st_gid,
+            'atime_ns': st.st_atime_ns, 'mtime_ns': st.st_mtime_ns}
+
+
+def restore_file(path, snapshot):
+    """Put the file back exactly as ``snapshot_file`` saw it (bytes, mode, owner, times), or
+    remove it when there was none. Returns what was done, in words."""
+    if snapshot is None:
+        if os.path.lexists(path):
+            os.unlink(path)
+            return 'removed %s (there was none before)' % path
+        return '%s is absent, as before' % path
+    files.atomic_write(path, snapshot['data'], mode=snapshot['mode'])
+    try:
+        os.chown(path, snapshot['uid'], snapshot['gid'])
+    except OSError:
+        pass
+    os.utime(path, ns=(snapshot['atime_ns'], snapshot['mtime_ns']))
+    return 'restored the previous %s byte for byte' % path
+
+
 def restore(path, old_raw):
     """Put the previous content back (or remove the file when there was none)."""
     if old_raw is None:

@@ -6,7 +6,10 @@ system. Both wait until the engine answers ``GET /_ping`` through the shared Eng
 
 A manager exposes ``status()`` ({'active', 'enabled', 'pid'}), ``start``, ``stop``, ``restart``,
 ``reload``, ``enable``, ``disable``, ``flag_keys()`` (daemon.json keys it already passes as
-dockerd flags) and ``recent_log()`` (the engine's own words when something failed).
+dockerd flags), ``recent_log()`` (the engine's own words when something failed), ``snapshot()``
+(how the running dockerd was started: its command line, environment and working directory from
+/proc, recorded before anything is touched) and ``bring_back(snapshot)`` (start the engine again
+exactly that way after a refused configuration, and wait until it answers).
 """
 
 import os
@@ -24,6 +27,13 @@ from ansible_collections.berth.docker.plugins.module_utils.api import (
 
 DEFAULT_PIDFILE = '/var/run/docker.pid'
 DEFAULT_LOG_FILE = '/var/log/dockerd.log'
+# the file dockerd reads without --config-file (and does not require)
+DEFAULT_CONFIG_FILE = '/etc/docker/daemon.json'
+
+# dockerd's own line when it refuses to start ("failed to start daemon: ...", a fatal log entry,
+# "unable to configure the Docker daemon with file ...")
+_REASON = re.compile(r'failed to start daemon|level=fatal|unable to configure the Docker daemon|'
+                     r'Pool overlaps|level=error')
 
 
 class ServiceError(Exception):
@@ -61,6 +71,68 @@ def wait_ping(docker_host, timeout, alive=None):
             return False
         time.sleep(0.25)
     return False
+
+
+def dockerd_reason(log_text):
+    """dockerd's own reason for not starting, from the tail of its log: the last "failed to start
+    daemon" / fatal / "unable to configure" line, else the last error line, else None."""
+    lines = [line.strip() for line in (log_text or '').splitlines() if line.strip()]
+    for pattern in ('failed to start daemon', 'unable to configure the Docker daemon', 'level=fatal'):
+        for line in reversed(lines):
+            if pattern in line:
+                return line[:1000]
+    for line in reversed(lines):
+        if _REASON.search(line):
+            return line[:1000]
+    return None
+
+
+def process_snapshot(pid, proc='/proc'):
+    """How process ``pid`` was started: {'pid', 'argv', 'env' (dict or None when unreadable), 'cwd'}.
+    None when the process is gone."""
+    base = os.path.join(proc, str(pid))
+    try:
+        with open(os.path.join(base, 'cmdline'), 'rb') as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    argv = [os.fsdecode(word) for word in raw.split(b'\0')]
+    if argv and argv[-1] == '':
+        argv.pop()
+    if not argv:
+        return None
+    env = None
+    try:
+        with open(os.path.join(base, 'environ'), 'rb') as handle:
+            env = {}
+            for item in handle.read().split(b'\0'):
+                if b'=' in item:
+                    key, value = item.split(b'=', 1)
+                    env[os.fsdecode(key)] = os.fsdecode(value)
+    except OSError:
+        env = None
+    try:
+        cwd = os.readlink(os.path.join(base, 'cwd'))
+    except OSError:
+        cwd = None
+    return {'pid': pid, 'argv': argv, 'env': env, 'cwd': cwd}
+
+
+def argv_config_file(argv):
+    """The --config-file a dockerd command line names, or None (dockerd then reads
+    /etc/docker/daemon.json if it exists)."""
+    found = None
+    for index, word in enumerate(argv[1:], 1):
+        if word == '--config-file' and index + 1 < len(argv):
+            found = argv[index + 1]
+        elif word.startswith('--config-file='):
+            found = word.split('=', 1)[1]
+    return found
+
+
+def shell_line(argv):
+    import shlex  # pylint: disable=import-outside-toplevel
+    return ' '.join(shlex.quote(word) for word in argv)
 
 
 class SystemdManager:
@@ -125,6 +197,26 @@ class SystemdManager:
     def reset_failed(self):
         self._ctl('reset-failed', self.unit)
 
+    def snapshot(self):
+        """The running engine's MainPID command line (for the record; systemd starts it again)."""
+        pid = self.status().get('pid')
+        return process_snapshot(pid) if pid else None
+
+    def restart_with(self, snapshot):
+        self.restart()
+
+    def check_config_file(self, snapshot):
+        return None
+
+    def bring_back(self, snapshot):
+        """After a refused configuration (the old file is back): clear the unit's failed state and
+        start limit, restart it, wait until the engine answers."""
+        self.reset_failed()
+        self.restart()
+
+    def how_to_start(self, snapshot):
+        return 'systemctl reset-failed %s && systemctl start %s (then journalctl -u %s)' % (self.unit, self.unit, self.unit)
+
     def _wait(self):
         if not wait_ping(self.docker_host, self.timeout):
             raise ServiceError('the engine did not answer on %s within %s s after systemctl: %s' % (
@@ -175,7 +267,11 @@ class DirectManager:
 
     def argv(self):
         flags = self.flags()
-        argv = [self.dockerd, '--config-file', self.config_file]
+        argv = [self.dockerd]
+        if self.config_file != DEFAULT_CONFIG_FILE:
+            # dockerd reads the default file by itself, and does not fail when it is absent; an
+            # explicit --config-file must exist
+            argv += ['--config-file', self.config_file]
         if 'hosts' in flags:
             argv += ['-H', flags['hosts']]
         if 'pidfile' in flags:
@@ -216,17 +312,70 @@ class DirectManager:
             return ''
         return '\n'.join(text.strip().splitlines()[-lines:])
 
-    def start(self):
+    def snapshot(self):
+        pid = self.pid()
+        return process_snapshot(pid) if pid else None
+
+    def argv_from(self, snapshot):
+        """The recorded command line, started through ``dockerd_path`` when that is set (a wrapper,
+        for example one that enters a network namespace, execs the real dockerd with the same
+        arguments: the recorded argv[0] is the real binary)."""
+        argv = list(snapshot['argv'])
+        if self.dockerd != 'dockerd':
+            argv[0] = self.dockerd
+        return argv
+
+    def check_config_file(self, snapshot):
+        """None, or why the running dockerd would not read ``config_file`` when started its way."""
+        named = argv_config_file(snapshot['argv'])
+        if named is None and self.config_file == DEFAULT_CONFIG_FILE:
+            return None
+        if named is not None and os.path.abspath(named) == os.path.abspath(self.config_file):
+            return None
+        if named is None:
+            return None  # restart_with adds --config-file
+        return ('dockerd (pid %s) runs with --config-file %s, not daemon_config_path %s: the change would not be '
+                'applied. Set daemon_config_path: %s' % (snapshot['pid'], named, self.config_file, named))
+
+    def restart_with(self, snapshot):
+        """Stop the running dockerd and start it with its own command line and environment
+        (adding --config-file when it named none and daemon_config_path is not the default)."""
+        argv = self.argv_from(snapshot) if snapshot else self.argv()
+        if snapshot and argv_config_file(argv) is None and self.config_file != DEFAULT_CONFIG_FILE:
+            argv += ['--config-file', self.config_file]
+        self.stop()
+        self.start(argv, snapshot and snapshot.get('env'), snapshot and snapshot.get('cwd'))
+
+    def bring_back(self, snapshot):
+        """Start dockerd again exactly as it ran (recorded command line, environment, working
+        directory) and wait until it answers /_ping."""
+        if self.pid() and ping(self.docker_host):
+            return  # it never went down (stop timed out)
+        if self.pid():
+            self.stop()
+        if snapshot is None:
+            self.start()
+        else:
+            self.start(self.argv_from(snapshot), snapshot.get('env'), snapshot.get('cwd'))
+
+    def how_to_start(self, snapshot):
+        argv = self.argv_from(snapshot) if snapshot else self.argv()
+        return 'setsid %s >> %s 2>&1 < /dev/null &' % (shell_line(argv), shell_line([self.log_file]))
+
+    def start(self, argv=None, env=None, cwd=None):
         if self.pid():
             return
+        argv = argv or self.argv()
         if os.path.exists(self.pidfile):
             os.unlink(self.pidfile)  # stale: its process is gone
         directory = os.path.dirname(self.log_file)
         if directory and not os.path.isdir(directory):
             os.makedirs(directory, 0o755)
+        if cwd and not os.path.isdir(cwd):
+            cwd = None
         self._mark_log()
         with open(self.log_file, 'ab') as log, open(os.devnull, 'rb') as devnull:
-            proc = subprocess.Popen(self.argv(), stdin=devnull, stdout=log, stderr=subprocess.STDOUT,
+            proc = subprocess.Popen(argv, stdin=devnull, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
                                     close_fds=True, start_new_session=True)
 
         def alive():
@@ -241,7 +390,7 @@ class DirectManager:
                 except subprocess.TimeoutExpired:
                     proc.kill()
             raise ServiceError('dockerd (%s) did not answer on %s within %s s%s; its log %s says:\n%s' % (
-                ' '.join(self.argv()), self.docker_host, self.timeout,
+                shell_line(argv), self.docker_host, self.timeout,
                 '' if code is None else ' and exited with %s' % code, self.log_file, self.recent_log()))
 
     def stop(self, timeout=None):
@@ -257,8 +406,7 @@ class DirectManager:
         raise ServiceError('dockerd (pid %s) did not stop within %s s after SIGTERM' % (pid, timeout or self.timeout))
 
     def restart(self):
-        self.stop()
-        self.start()
+        self.restart_with(self.snapshot())
 
     def reload(self):
         pid = self.pid()

@@ -211,6 +211,65 @@ def collisions(config, routes, ignore_ifaces=None):
     return seen
 
 
+# -- overlaps with the engine's own networks ------------------------------------------------
+
+def _is_default_bridge(network):
+    options = network.get('Options') or {}
+    return options.get('com.docker.network.bridge.default_bridge') == 'true' or (
+        network.get('Name') == 'bridge' and network.get('Driver') == 'bridge' and not options)
+
+
+def _pool_bases(config):
+    return [pool.get('base') for pool in (config or {}).get('default-address-pools') or [] if isinstance(pool, dict)]
+
+
+def network_overlaps(new, old, networks):
+    """Messages naming every existing Docker network whose subnet a CHANGED address setting of the
+    daemon.json dict ``new`` overlaps (``old``: the current dict; ``networks``: GET /networks).
+
+    Checked: ``bip``, ``fixed-cidr`` and ``fixed-cidr-v6`` when their value changes, and each
+    ``default-address-pools`` base that is not in the current pools (a pool the engine already
+    allocated networks from is not a collision with them). The default ``bridge`` network is left
+    out: its subnet is what bip/fixed-cidr (or, without bip, the pools) define, so changing them
+    changes it. dockerd refuses to start when bip overlaps another network ("Pool overlaps with
+    other one on this address space") and when every subnet of a pool is taken ("no available
+    network"); a pool that overlaps a network only in part would start (dockerd skips the taken
+    subnets) but is refused too, so that one address range never means two networks."""
+    old = old or {}
+    changed = []
+    for key in ('bip', 'fixed-cidr', 'fixed-cidr-v6'):
+        if new.get(key) and new.get(key) != old.get(key):
+            changed.append(key)
+    old_bases = set(str(b) for b in _pool_bases(old))
+    settings = []
+    for name, net in address_settings(new):
+        if name in changed:
+            settings.append((name, net))
+        elif name.startswith('default-address-pools['):
+            index = int(name[len('default-address-pools['):].split(']')[0])
+            if str(_pool_bases(new)[index]) not in old_bases:
+                settings.append((name, net))
+    problems = []
+    for name, net in settings:
+        for network in networks or []:
+            if _is_default_bridge(network):
+                continue
+            for entry in ((network.get('IPAM') or {}).get('Config') or []):
+                subnet = entry.get('Subnet')
+                if not subnet:
+                    continue
+                try:
+                    other = ipaddress.ip_network(subnet, strict=False)
+                except ValueError:
+                    continue
+                if other.version == net.version and net.overlaps(other):
+                    problems.append(
+                        '%s %s overlaps the subnet %s of the Docker network "%s" (id %s, driver %s)' % (
+                            name, net, other, network.get('Name'), (network.get('Id') or '')[:12],
+                            network.get('Driver')))
+    return problems
+
+
 # -- listening TCP sockets and who holds them ------------------------------------------------
 
 def parse_proc_listeners(text, version=4):

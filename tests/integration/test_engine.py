@@ -6,6 +6,7 @@ tests/support/engine.py). The shared engine is never touched; packages are not m
 import ipaddress
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -174,3 +175,123 @@ def test_hosts_in_daemon_json_conflicts_with_the_flag(second_engine):  # noqa: F
     assert run.rc != 0
     assert 'daemon.json sets "hosts"' in result['msg'] and '-H/--host' in result['msg']
     assert second.raw_config() == before and second.pid() == pid
+
+
+# -- a configuration dockerd accepts at --validate but refuses at start: never left down ------------
+
+USER_SUBNET = '10.123.45.0/24'
+FLAGS = ['--iptables=false', '--ip-masq=false', '--storage-driver', 'vfs']
+# bytes no renderer would produce (CRLF, odd spacing): a restore must put back exactly these
+OLD_FILE = b'{"iptables": false,\r\n  "ip-masq":false, "storage-driver" : "vfs"}\r\n'
+
+
+def _load_busybox(second, image):
+    save = subprocess.Popen(['docker', 'save', image], stdout=subprocess.PIPE)
+    second.docker('load', '-q', input=save.stdout.read())
+    save.wait()
+
+
+def _running(second, name):
+    return second.docker('inspect', '--format', '{{.State.Running}}', name).stdout.decode().strip() == 'true'
+
+
+@pytest.mark.parametrize('before', ['no daemon.json', 'a daemon.json'])
+def test_refused_start_brings_the_engine_back_as_it_ran(second_engine, busybox_image, prefix, before):  # noqa: F811
+    """An engine started by hand (its own command line and environment; with no daemon.json, or
+    with one in odd bytes and mode 0640), a user-defined network and a container with a restart
+    policy on it. A bip overlapping that network passes dockerd's validation but dockerd refuses
+    to start with it ("Pool overlaps"): the file comes back byte for byte (or stays absent), dockerd
+    is started with the SAME command line and environment, the container runs again, and the
+    message says refused / why / running again. Then a good bip (inside the default bridge's
+    current subnet: not a collision) is applied four-step with the engine's own command line."""
+    second = second_engine
+    mark = prefix + 'env'
+    flags = list(FLAGS)
+    if before == 'a daemon.json':
+        with open(second.config_path, 'wb') as handle:
+            handle.write(OLD_FILE)
+        os.chmod(second.config_path, 0o640)
+        os.utime(second.config_path, (1500000000, 1500000000))
+        flags = ['--config-file', second.config_path]
+    pid = second.start_by_hand(*flags, env={'BERTH_ENGINE_MARK': mark})
+    cmdline = second.cmdline()
+    _load_busybox(second, busybox_image)
+    second.docker('network', 'create', '--subnet', USER_SUBNET, prefix + 'net')
+    name = prefix + 'keeper'
+    second.docker('run', '-d', '--name', name, '--restart', 'unless-stopped', '--network', prefix + 'net', '--init',
+                  busybox_image, 'sleep', '3600')
+    assert _running(second, name)
+
+    # the bip the engine refuses at start (the preflight is turned off to reach the restart)
+    run = run_tasks(engine_task(second.args({'bip': '10.123.45.1/24'}, check_address_collisions=False)))
+    assert run.rc != 0
+    result = run.task('engine')
+    msg = result['msg']
+    assert result['rolled_back'] is True and result['engine_running'] is True
+    assert msg.startswith('the new daemon.json was refused')
+    assert 'Pool overlaps with other one on this address space' in msg and 'failed to start daemon' in msg
+    assert 'Pool overlaps with other one on this address space' in result['engine_error']
+    assert 'the engine is running again on the old configuration' in msg and 'same command line' in msg
+    if before == 'no daemon.json':
+        assert 'there was none before' in msg
+        assert not os.path.exists(second.config_path)
+    else:
+        assert 'byte for byte' in msg
+        with open(second.config_path, 'rb') as handle:
+            assert handle.read() == OLD_FILE
+        st = os.stat(second.config_path)
+        assert st.st_mode & 0o777 == 0o640 and int(st.st_mtime) == 1500000000
+    new_pid = second.pid()
+    assert new_pid and new_pid != pid and result['pid'] == new_pid
+    assert second.cmdline(new_pid) == cmdline
+    assert second.environ(new_pid).get('BERTH_ENGINE_MARK') == mark
+    assert second.info('{{.Driver}}') == 'vfs'
+    for _attempt in range(100):  # dockerd restarts it right after it answers
+        if _running(second, name):
+            break
+        time.sleep(0.1)
+    assert _running(second, name)
+
+    # a bip inside the default bridge's current subnet (172.17.0.0/16 here): the bridge network
+    # is redefined by bip, so it is not a collision; applied with the engine's own command line
+    runs = four_step(engine_task(second.args({'bip': '172.17.5.1/24'})))
+    real = runs[1].task('engine')
+    assert real['restart_keys'] == ['bip']
+    pid_after = second.pid()
+    assert pid_after != new_pid and runs[3].task('engine')['pid'] == pid_after
+    expected = cmdline + (['--config-file', second.config_path] if before == 'no daemon.json' else [])
+    assert second.cmdline(pid_after) == expected
+    assert second.environ(pid_after).get('BERTH_ENGINE_MARK') == mark
+    assert second.docker('network', 'inspect', 'bridge', '--format', '{{json .IPAM.Config}}').stdout.decode().count(
+        '172.17.5.0/24') == 1
+    for _attempt in range(100):
+        if _running(second, name):
+            break
+        time.sleep(0.1)
+    assert _running(second, name)
+
+
+def test_overlapping_network_is_refused_before_writing(second_engine, prefix):  # noqa: F811
+    """bip, fixed-cidr or a new default-address-pools base overlapping an existing Docker network
+    of the engine: refused before anything is written, naming the network and its subnet; the
+    file's bytes and mtime and the engine's PID are unchanged."""
+    second = second_engine
+    with open(second.config_path, 'wb') as handle:
+        handle.write(OLD_FILE)
+    os.utime(second.config_path, (1500000000, 1500000000))
+    pid = second.start_by_hand('--config-file', second.config_path)
+    second.docker('network', 'create', '--subnet', USER_SUBNET, prefix + 'net')
+    for setting in ({'bip': '10.123.45.1/24'},
+                    {'bip': '10.123.0.1/16', 'fixed-cidr': '10.123.45.0/25'},
+                    {'default-address-pools': [{'base': '10.123.0.0/16', 'size': 24}]}):
+        run = run_tasks(engine_task(second.args(setting)))
+        result = run.task('engine')
+        assert run.rc != 0, setting
+        msg = result['msg']
+        assert 'nothing was written' in msg and 'Docker network "%snet"' % prefix in msg, msg
+        assert 'the subnet %s' % USER_SUBNET in msg, msg
+        assert 'remove that network first' in msg
+        with open(second.config_path, 'rb') as handle:
+            assert handle.read() == OLD_FILE
+        assert int(os.stat(second.config_path).st_mtime) == 1500000000
+        assert second.pid() == pid

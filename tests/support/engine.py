@@ -95,6 +95,30 @@ class SecondEngine:
         with open(self.config_path) as handle:
             return handle.read()
 
+    def cmdline(self, pid=None):
+        """The command line of this engine's dockerd, from /proc (a list)."""
+        with open('/proc/%d/cmdline' % (pid or self.pid()), 'rb') as handle:
+            return handle.read().decode().rstrip('\0').split('\0')
+
+    def environ(self, pid=None):
+        with open('/proc/%d/environ' % (pid or self.pid()), 'rb') as handle:
+            return dict(item.split('=', 1) for item in handle.read().decode().split('\0') if '=' in item)
+
+    def start_by_hand(self, *flags, env=None):
+        """Start this engine WITHOUT the module, the way an operator or an entrypoint would: the
+        wrapper with the engine's own socket/pidfile/roots and ``flags`` (for example no
+        --config-file at all), output to its log file; wait until it answers. Returns its PID."""
+        argv = [self.dockerd, '-H', self.host, '--pidfile', self.pidfile, '--data-root', self.data_root,
+                '--exec-root', self.exec_root] + list(flags)
+        with open(self.log_file, 'ab') as log:
+            subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                             env=dict(os.environ, **(env or {})), start_new_session=True)
+        for _attempt in range(600):
+            if self.pid() and self.docker('version', check=False).returncode == 0:
+                return self.pid()
+            time.sleep(0.1)
+        raise AssertionError('the second engine did not start by hand: %s' % open(self.log_file).read()[-2000:])
+
     def stop(self):
         pid = self.pid()
         if pid is None:
