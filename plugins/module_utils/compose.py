@@ -23,6 +23,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose_loader import
     ComposeError,
     Project,
     load_project,
+    mask_service,
     parse_duration,
     project_config,
 )
@@ -78,6 +79,7 @@ COMPOSE_SPEC = dict(
 )
 
 INFO_SPEC = dict(
+    mask_values=dict(type='bool', default=True),
     logs=dict(type='bool', default=False),
     tail=dict(type='int', default=100),
     since=dict(type='str'),
@@ -502,7 +504,9 @@ class ComposeRunner:
     def resolve_container(self, service):
         return self.ids.get(service)
 
-    def _create(self, item, image_id, old=None):
+    def _create(self, item, image_id, old=None, on_created=None):
+        """Create the container of ``item`` and connect its other networks; a failure after the
+        create removes it again. ``on_created(id)`` is told the new ID first (Replacement.adopt)."""
         svc = self.project.services[item['service']]
         chash = config_hash(svc, image_id)
         body = create_body(self.project, svc, item['number'], chash, image_id, self.resolve_container,
@@ -519,6 +523,8 @@ class ComposeRunner:
             params['platform'] = svc['platform']
         created = self.client.post('/containers/create', params, body=body, what='creating container %s' % name)
         cid = created['Id']
+        if on_created is not None:
+            on_created(cid)
         archive = file_objects_archive(self.project, svc)
         if archive:
             try:
@@ -535,9 +541,13 @@ class ComposeRunner:
                     parse_network,
                 )
                 spec = parse_network(net)
-                self.client.post('/networks/%s/connect' % _q(net['name']),
-                                 body={'Container': cid, 'EndpointConfig': endpoint_config(spec)},
-                                 what='connecting %s to network %s' % (name, net['name']))
+                try:
+                    self.client.post('/networks/%s/connect' % _q(net['name']),
+                                     body={'Container': cid, 'EndpointConfig': endpoint_config(spec)},
+                                     what='connecting %s to network %s' % (name, net['name']))
+                except DockerError:
+                    self._remove(cid)
+                    raise
         return cid
 
     def _start(self, cid, name):
@@ -548,15 +558,15 @@ class ComposeRunner:
 
     def recreate(self, item, image_id):
         """Replace a container without losing it on failure (container.Replacement): the old one
-        keeps running while the new one is created, and gets its name back if the create or the
-        start fails."""
+        keeps running while the new one is created and connected; when the create, a network
+        connect or the start fails, the new one is removed and the old one gets its name back
+        and runs again, and the error names the original cause."""
         old = self.client.inspect('container', item['id']) or {'Id': item['id']}
-        replacement = Replacement(self.client, old, item['name'])
-        cid = replacement.create(lambda: self._create(item, image_id, old=old))
-        replacement.stop_old(lambda: self._stop(old['Id'], self.stop_timeout(old.get('Config') or {})))
-        if item.get('start', True):
-            replacement.start(cid, lambda: self._start(cid, item.get('new_name') or item['name']))
-        replacement.finish(volumes=False)
+        with Replacement(self.client, old, item['name']) as replacement:
+            cid = replacement.create(lambda adopt: self._create(item, image_id, old=old, on_created=adopt))
+            replacement.stop_old(lambda: self._stop(old['Id'], self.stop_timeout(old.get('Config') or {})))
+            if item.get('start', True):
+                self._start(cid, item.get('new_name') or item['name'])
 
     def execute_container(self, item, image_id):
         action = item['action']
@@ -698,7 +708,8 @@ class ComposeRunner:
 
     def service_diff(self, plan):
         """The configuration of every service whose containers are created or recreated: before
-        the config hash the containers carry, after the new hash and the normalised configuration."""
+        the config hash the containers carry, after the new hash and the normalised configuration
+        (environment values and build args masked: they may come from env files and hold secrets)."""
         before, after = {}, {}
         if plan is None or not self.project.services:
             return before, after
@@ -710,7 +721,7 @@ class ComposeRunner:
             image_id = self.image_ids.get(name)
             old = self.hashes.get(item.get('id')) if item.get('id') else None
             before.setdefault(name, {'config_hash': old})
-            new = dict((k, v) for k, v in svc.items() if k != 'name' and v not in (None, [], {}))
+            new = dict((k, v) for k, v in mask_service(svc).items() if k != 'name' and v not in (None, [], {}))
             new['config_hash'] = config_hash(svc, image_id) if image_id else '(after the image is %s)' % (
                 self.image_actions.get(name) or 'resolved')
             after[name] = new
@@ -797,7 +808,7 @@ def run_compose_info(module, client):
         containers = ps(client, project.name, services)
         result = {'changed': False, 'project_name': project.name, 'containers': containers}
         if project.services:
-            result['config'] = project_config(project)
+            result['config'] = project_config(project, mask=p.get('mask_values', True))
         status = {}
         for name in (project.order or sorted(set(c['Service'] for c in containers if c['Service']))):
             if services and name not in services:

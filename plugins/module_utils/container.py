@@ -6,6 +6,7 @@
 mode. Also the engine operations other rooms reuse (pull_image, wait_removed, logs_tail,
 exit_explanation)."""
 
+import contextlib
 import time
 from urllib.parse import quote
 
@@ -117,59 +118,117 @@ def wait_removed(client, name, timeout):
 
 class Replacement:
     """Replace container ``old`` (its inspect data) by a new one under the same ``name`` without
-    losing it when the new one cannot be created or started: the old container is renamed aside
-    (it keeps running) while the new one is created, stopped only once the new one exists, and
-    removed only once the new one started. On failure it gets its name back and runs again.
-    The temporary name is the one docker-compose uses (``<short id>_<name>``)."""
+    losing it when any step fails, early or late. Use it as a context manager around the whole
+    replacement::
 
-    def __init__(self, client, old, name):
+        with Replacement(client, old, name) as replacement:
+            new_id = replacement.create(lambda adopt: make(..., on_created=adopt))
+            replacement.stop_old(lambda: stop(old))
+            ...  # start, connect networks, wait for health: anything that raises is undone
+
+    The old container is renamed aside (it keeps running) while the new one is created, stopped
+    only once the new one exists, and removed only when the block ends without an error. Any
+    error inside the block (create, network connect, start, health wait, an exit) removes the new
+    container, gives the old one its name back and starts it again if it ran: the same container
+    (same ID) as before. The error raised carries the original cause first, then what was put
+    back (or what could not be, and how to finish by hand). The temporary name is the one
+    docker-compose uses (``<short id>_<name>``)."""
+
+    def __init__(self, client, old, name, remove_volumes=False):
         self.client = client
         self.old_id = old['Id']
         self.name = name
         self.temp = '%s_%s' % (self.old_id[:12], name)
         self.was_running = bool((old.get('State') or {}).get('Running'))
+        self.remove_volumes = remove_volumes
+        self.renamed = False
         self.stopped = False
+        self.new_id = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, _tb):
+        if exc_type is None:
+            self.finish()
+            return False
+        if not issubclass(exc_type, Exception):
+            return False  # interpreter exit: nothing sensible to do
+        error = self.rollback(exc)
+        if isinstance(exc, DockerError):
+            raise error from exc
+        return False  # a bug: the old container is back, the traceback shows where
+
+    def adopt(self, new_id):
+        """Note the new container as soon as the engine made it (before its networks are
+        connected or it is started), so that any failure after that removes it."""
+        self.new_id = new_id
 
     def create(self, create):
-        """Rename the old container aside and call ``create()`` (returns the new ID)."""
+        """Rename the old container aside and call ``create(adopt)``, which returns the new ID
+        (and calls ``adopt(id)`` as soon as the container exists)."""
         self.client.post('/containers/%s/rename' % self.old_id, {'name': self.temp}, what='renaming container %s' % self.name)
-        try:
-            return create()
-        except DockerError as exc:
-            self._name_back()
-            raise DockerError('%s. The previous container %s was left as it was' % (exc.msg, self.name))
+        self.renamed = True
+        self.new_id = create(self.adopt)
+        return self.new_id
 
     def stop_old(self, stop):
         if self.was_running:
+            self.stopped = True  # set first: a stop that fails half-way is undone as well
             stop()
-            self.stopped = True
 
-    def start(self, new_id, start):
-        """Call ``start()``; when it fails remove ``new_id`` and put the old container back."""
-        try:
-            return start()
-        except DockerError as exc:
-            self.undo(new_id)
-            raise DockerError('%s; the previous container %s was put back%s' % (
-                exc.msg, self.name, ' and runs again' if self.was_running else ''))
+    def rollback(self, exc):
+        """Put things back as they were before the replacement; return the DockerError to
+        raise: the original cause, then what was done."""
+        cause = exc.msg if isinstance(exc, DockerError) else '%s: %s' % (type(exc).__name__, exc)
+        problems = []
+        removed = False
+        if self.new_id is not None:
+            try:
+                self.client.delete('/containers/%s' % self.new_id, {'force': True},
+                                   what='removing the new container %s' % self.new_id[:12])
+                removed = True
+            except NotFound:
+                removed = True
+            except DockerError as err:
+                problems.append(err.msg)
+        if self.renamed:
+            try:
+                self.client.post('/containers/%s/rename' % self.old_id, {'name': self.name},
+                                 what='renaming container %s back to %s' % (self.temp, self.name))
+                self.renamed = False
+            except DockerError as err:
+                problems.append(err.msg)
+        restarted = False
+        if self.was_running:
+            data = self.client.inspect('container', self.old_id) if not problems else None
+            if data is not None and not (data.get('State') or {}).get('Running'):
+                try:
+                    self.client.post('/containers/%s/start' % self.old_id,
+                                     what='starting the previous container %s' % self.name)
+                    restarted = True
+                except DockerError as err:
+                    problems.append(err.msg)
+        new = ' (the new container %s was removed)' % self.new_id[:12] if removed else ''
+        if problems:
+            steps = []
+            if self.new_id is not None and not removed:
+                steps.append('docker rm -f %s' % self.new_id[:12])
+            if self.renamed:
+                steps.append('docker rename %s %s' % (self.temp, self.name))
+            if self.was_running:
+                steps.append('docker start %s' % self.name)
+            return DockerError('%s. Putting the previous container %s (%s) back failed: %s. Finish by hand: %s'
+                               % (cause, self.name, self.old_id[:12], '; '.join(problems), ', then '.join(steps)))
+        if self.stopped or restarted:
+            return DockerError('%s; the previous container %s was put back and runs again (the same container, %s)%s'
+                               % (cause, self.name, self.old_id[:12], new))
+        return DockerError('%s. The previous container %s was left as it was%s' % (cause, self.name, new))
 
-    def undo(self, new_id):
-        try:
-            self.client.delete('/containers/%s' % new_id, {'force': True}, what='removing container %s' % new_id[:12])
-        except NotFound:
-            pass
-        self._name_back()
-        if self.stopped:
-            self.client.post('/containers/%s/start' % self.old_id, what='starting the previous container %s' % self.name)
-
-    def _name_back(self):
-        self.client.post('/containers/%s/rename' % self.old_id, {'name': self.name},
-                         what='renaming container %s back to %s' % (self.temp, self.name))
-
-    def finish(self, volumes=False):
+    def finish(self):
         """Remove the old container (the new one is in place)."""
         try:
-            self.client.delete('/containers/%s' % self.old_id, {'force': True, 'v': bool(volumes)},
+            self.client.delete('/containers/%s' % self.old_id, {'force': True, 'v': bool(self.remove_volumes)},
                                what='removing the previous container %s' % self.temp)
         except NotFound:
             pass
@@ -337,15 +396,22 @@ class ContainerManager:
             return self.finish()
 
         current = container
-        for action in actions:
-            current = self.apply(action, current, options, image_info, differences, net_steps)
-        if self.replacement is not None:
-            self.replacement.finish(volumes=not p.get('keep_volumes', True))
+        if 'recreate' in actions:
+            # every step after the rename (create, connects, start, the health wait) runs inside
+            # the replacement: a failure puts the old container back as it was
+            self.replacement = Replacement(self.client, container, self.name,
+                                           remove_volumes=not p.get('keep_volumes', True))
+        with self.replacement or contextlib.nullcontext():
+            for action in actions:
+                current = self.apply(action, current, options, image_info, differences, net_steps)
         return self.finish(current)
 
-    def create_with_networks(self, options, image_info):
-        """Create the container and connect its extra networks; a failed connect removes it again."""
+    def create_with_networks(self, options, image_info, on_created=None):
+        """Create the container and connect its extra networks; a failed connect removes it again.
+        ``on_created(id)`` is told the new ID before the first connect (Replacement.adopt)."""
         cid = self.do_create(options, image_info)
+        if on_created is not None:
+            on_created(cid)
         try:
             for step in cs.initial_network_actions(options):
                 self.do_network(cid, step)
@@ -360,8 +426,7 @@ class ContainerManager:
             return client.inspect('container', self.create_with_networks(options, image_info))
         if action == 'recreate':
             old = current
-            self.replacement = Replacement(client, old, self.name)
-            cid = self.replacement.create(lambda: self.create_with_networks(options, image_info))
+            cid = self.replacement.create(lambda adopt: self.create_with_networks(options, image_info, adopt))
             self.replacement.stop_old(lambda: self.do_stop(old))
             return client.inspect('container', cid)
         if action == 'update':
@@ -381,10 +446,7 @@ class ContainerManager:
                 self.do_network(current['Id'], {'action': 'disconnect', 'network': net, 'config': None})
             return current
         if action == 'start':
-            if self.replacement is not None:
-                self.replacement.start(current['Id'], lambda: self.do_start(current['Id']))
-            else:
-                self.do_start(current['Id'])
+            self.do_start(current['Id'])
             return self.after_start(current)
         if action == 'stop':
             self.do_stop(current)

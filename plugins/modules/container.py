@@ -201,7 +201,9 @@ options:
         description: Disable the image's healthcheck (same as O(healthcheck.test=[NONE])).
         type: bool
   healthy_wait_timeout:
-    description: Seconds to wait for O(state=healthy).
+    description:
+      - Seconds to wait for O(state=healthy).
+      - When a recreated container is not healthy in time, the previous container is put back (see notes).
     type: float
     default: 300
   user:
@@ -418,8 +420,12 @@ options:
     type: dict
 notes:
   - A container that belongs to a compose project is not recreated unless O(recreate=true).
-  - A recreation keeps the old container (renamed aside, still running) until the new one is created; if the
-    engine refuses to create or start the new one, the old one gets its name back and runs again.
+  - A recreation keeps the old container (renamed aside, still running) until the new one is created, and removes
+    it only once the new one is in place. If any later step fails (the engine refuses to create the new one, to
+    connect it to a network or to start it; with O(state=healthy) it exits or is not healthy within
+    O(healthy_wait_timeout)), the new one is removed and the old one (the same container) gets its name back and runs
+    again if it ran; the task fails with the original cause (engine message, health log, or exit code and last log
+    lines).
   - With O(pull=always) in check mode the image is not pulled, so a newer image in the registry is not predicted.
 '''
 
