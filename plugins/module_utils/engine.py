@@ -9,10 +9,9 @@ import platform
 import pwd
 import shutil
 
-from ansible.module_utils.urls import fetch_url
-
 from ansible_collections.berth.docker.plugins.module_utils import engine_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import engine_install as inst
+from ansible_collections.berth.docker.plugins.module_utils import engine_repo_key as repo_key
 from ansible_collections.berth.docker.plugins.module_utils import engine_service as svc
 from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils import host_network
@@ -25,6 +24,7 @@ ENGINE_ARGUMENT_SPEC = dict(
     version=dict(type='str'),
     channel=dict(type='str', default='stable', choices=['stable', 'test']),
     repo_url=dict(type='str', default=inst.DEFAULT_REPO_URL),
+    repo_key_fingerprint=dict(type='list', elements='str', default=[repo_key.DOCKER_KEY_FINGERPRINT]),
     manage_packages=dict(type='bool', default=True),
     update_cache=dict(type='bool', default=True),
     remove_conflicts=dict(type='bool', default=False),
@@ -111,7 +111,8 @@ class Engine:
                 with open(path) as handle:
                     current_repo = handle.read()
             key = inst.keyring(osinfo, self.p['repo_url'])
-            have_keyring = bool(key and os.path.exists(key[0]))
+            # a key file that holds any key other than the expected ones is fetched again
+            have_keyring = bool(key and repo_key.file_matches(key[0], self.key_fingerprints()))
         needs_install = any(p not in installed for p in inst.engine_packages(osinfo, source)) or bool(self.p['version'])
         updated = False
         if manager == 'apt' and needs_install and self.p['update_cache'] and not self.check and \
@@ -157,15 +158,25 @@ class Engine:
                 self.result['packages'] = plan.as_dict()
         inst.run_commands(self.runner, plan.commands)
 
+    def key_fingerprints(self):
+        try:
+            wanted = [repo_key.normalize(f) for f in self.p['repo_key_fingerprint'] or []]
+        except ValueError as exc:
+            raise EngineFailure('repo_key_fingerprint: %s' % exc)
+        if not wanted:
+            raise EngineFailure('repo_key_fingerprint: give at least one fingerprint (Docker\'s is %s)' % (
+                repo_key.pretty(repo_key.DOCKER_KEY_FINGERPRINT)))
+        return wanted
+
     def fetch_key(self, path, url):
-        response, info = fetch_url(self.module, url)
-        if info.get('status') != 200:
-            raise EngineFailure('cannot fetch the signing key of Docker\'s repository from %s: %s %s. Is the '
-                                'repository reachable? (repo_url; or use source: distro)' % (url, info.get('status'), info.get('msg')))
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        files.atomic_write(path, response.read().decode('ascii', 'replace'))
+        """Fetch the repository's signing key over verified TLS (always, whatever validate_certs says
+        for the Engine API), check its fingerprint, and only then write it."""
+        try:
+            data, found = repo_key.fetch_verified(url, self.key_fingerprints(), timeout=self.p['timeout'] or 60)
+        except repo_key.RepoKeyError as exc:
+            raise EngineFailure(str(exc))
+        self.result['repo_key_fingerprints'] = found
+        files.atomic_write(path, data, mode=0o644, dir_mode=0o755)
 
     # -- daemon.json ----------------------------------------------------------------------------
 
@@ -236,8 +247,9 @@ class Engine:
             raise EngineFailure(
                 'daemon_config not applied (nothing was written, the engine was not touched): %s. dockerd would '
                 'refuse to start with it (bip: "Pool overlaps with other one on this address space"; a pool whose '
-                'subnets are all taken: "no available network") and every container would stop with it. Choose addresses outside every network\'s subnet (docker network '
-                'inspect NAME shows them), or remove that network first' % '; '.join(problems),
+                'subnets are all taken: "no available network") and every container would stop with it. Choose '
+                'addresses outside every network\'s subnet (docker network inspect NAME shows them), or remove '
+                'that network first' % '; '.join(problems),
                 network_overlaps=problems)
 
     # -- the states -----------------------------------------------------------------------------
