@@ -99,16 +99,16 @@ def parse_yaml(text, source='<definition>'):
     return data
 
 
-def read_file(path):
+def read_file(path, what='compose file'):
     try:
         with open(path, 'rb') as handle:
             raw = handle.read()
     except OSError as exc:
-        raise ComposeError('cannot read compose file %s: %s' % (path, exc.strerror or exc))
+        raise ComposeError('cannot read %s %s: %s' % (what, path, exc.strerror or exc))
     try:
         return raw.decode('utf-8')
     except UnicodeDecodeError:
-        raise ComposeError('compose file %s is not UTF-8 text' % path)
+        raise ComposeError('%s %s is not UTF-8 text' % (what, path))
 
 
 def find_compose_files(project_dir):
@@ -134,18 +134,31 @@ def find_compose_files(project_dir):
 _ENV_LINE = re.compile(r'^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=\s*(.*))?$')
 
 
+class EnvValues(dict):
+    """The values of an env file (KEY -> value or None), and where each came from:
+    ``origin[KEY]`` is ``'PATH line N'``, for error messages that never show a value."""
+
+    def __init__(self, *args, **kwargs):
+        dict.__init__(self, *args, **kwargs)
+        self.origin = {}
+
+
 def parse_env_file_text(text, source='env file'):
-    """KEY=VALUE lines (comments, blank lines, ``export``, single/double quotes) -> dict.
-    A bare KEY (no ``=``) maps to None: the value comes from the environment, if any."""
-    result = {}
+    """KEY=VALUE lines (comments, blank lines, ``export``, single/double quotes) -> EnvValues.
+    A bare KEY (no ``=``) maps to None: the value comes from the environment, if any.
+    A line that does not parse is reported by file and line number only: its content may be a secret."""
+    result = EnvValues()
     for lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped or stripped.startswith('#'):
             continue
         match = _ENV_LINE.match(line)
         if not match:
-            raise ComposeError('%s line %d: %r is not KEY=VALUE' % (source, lineno, line))
+            raise ComposeError('%s line %d is not KEY=VALUE (a name of letters, digits, _ . and -, then =, then the '
+                               'value; comments start with #); the line is not shown here, it may hold a secret'
+                               % (source, lineno))
         key = match.group(1)
+        result.origin[key] = '%s line %d' % (source, lineno)
         if match.group(2) is None:
             result[key] = None
             continue
@@ -167,8 +180,38 @@ def read_env_file(path, required=True):
     if not os.path.exists(path):
         if required:
             raise ComposeError('env file %s does not exist' % path)
-        return {}
-    return parse_env_file_text(read_file(path), path)
+        return EnvValues()
+    return parse_env_file_text(read_file(path, 'env file'), 'env file %s' % path)
+
+
+def value_digest(text):
+    """The sha256 (hex) of a value's UTF-8 text: what results, diffs and the config show in place of
+    the content of secrets and configs (in full, so that a change is seen) and, shortened by
+    mask_value, of environment values and build args."""
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+MASK_DIGEST_CHARS = 12
+
+
+def mask_value(value):
+    """An environment value or build arg as results, diffs and compose_info's config show it: a short
+    digest of the value (same value, same digest: a change still shows), never the value. None
+    (a variable set without a value) stays None."""
+    if value is None:
+        return None
+    return '<masked sha256:%s>' % value_digest(value if isinstance(value, str) else str(value))[:MASK_DIGEST_CHARS]
+
+
+def mask_service(svc):
+    """A copy of a normalised service with its environment values and build args masked (the keys
+    stay). The config hash is computed from the real values, never from this copy."""
+    out = dict(svc)
+    if svc.get('environment'):
+        out['environment'] = dict((key, mask_value(val)) for key, val in svc['environment'].items())
+    if svc.get('build') and svc['build'].get('args'):
+        out['build'] = dict(svc['build'], args=dict((key, mask_value(val)) for key, val in svc['build']['args'].items()))
+    return out
 
 
 # --------------------------------------------------------------------------- interpolation
@@ -177,9 +220,13 @@ _VAR_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 
 
 class _Interpolator:
-    def __init__(self, env, where):
+    def __init__(self, env, where, conceal=False):
         self.env = env
         self.where = where
+        self.conceal = conceal  # a value of an env file: errors name it, never show it
+
+    def _shown(self, text):
+        return 'the value (not shown: it may hold a secret)' if self.conceal else repr(text)
 
     def _find_close(self, text, start):
         depth = 1
@@ -194,7 +241,7 @@ class _Interpolator:
                 if depth == 0:
                     return i
             i += 1
-        raise ComposeError('%s: unclosed ${ in %r' % (self.where, text))
+        raise ComposeError('%s: unclosed ${ in %s' % (self.where, self._shown(text)))
 
     def expand(self, text):
         out = []
@@ -221,13 +268,15 @@ class _Interpolator:
                 out.append(self.env.get(match.group(0)) or '')
                 i = match.end()
                 continue
-            raise ComposeError('%s: invalid interpolation format in %r: a lone $ must be written $$' % (self.where, text))
+            raise ComposeError('%s: invalid interpolation format in %s: a lone $ must be written $$' % (
+                self.where, self._shown(text)))
         return ''.join(out)
 
     def _braced(self, body, whole):
         match = _VAR_NAME.match(body)
         if not match:
-            raise ComposeError('%s: invalid interpolation format in %r: ${%s}' % (self.where, whole, body))
+            raise ComposeError('%s: invalid interpolation format in %s%s' % (
+                self.where, self._shown(whole), '' if self.conceal else ': ${%s}' % body))
         name = match.group(0)
         rest = body[match.end():]
         value = self.env.get(name)
@@ -238,7 +287,8 @@ class _Interpolator:
                 arg = rest[len(op):]
                 break
         else:
-            raise ComposeError('%s: invalid interpolation format in %r: ${%s}' % (self.where, whole, body))
+            raise ComposeError('%s: invalid interpolation format in %s%s' % (
+                self.where, self._shown(whole), '' if self.conceal else ': ${%s}' % body))
         unset_or_empty = value is None or value == ''
         missing = unset_or_empty if op[0] == ':' else value is None
         kind = op[-1]
@@ -248,7 +298,8 @@ class _Interpolator:
             return '' if missing else self.expand(arg)
         # '?': required
         if missing:
-            message = self.expand(arg) if arg else ('variable %s is %s' % (name, 'unset or empty' if op[0] == ':' else 'unset'))
+            message = self.expand(arg) if arg and not self.conceal else (
+                'variable %s is %s' % (name, 'unset or empty' if op[0] == ':' else 'unset'))
             raise ComposeError('%s: required variable %s is missing a value: %s' % (self.where, name, message))
         return value
 
@@ -262,6 +313,11 @@ def interpolate(data, env, where='compose file', path=''):
     if isinstance(data, str):
         return _Interpolator(env, '%s, %s' % (where, path) if path else where).expand(data)
     return data
+
+
+def interpolate_env_value(value, env, origin):
+    """Interpolate one value of an env file; an error names ``origin`` (file, line, variable), never the value."""
+    return _Interpolator(env, origin, conceal=True).expand(value)
 
 
 # --------------------------------------------------------------------------- merge
@@ -862,7 +918,7 @@ def _normalise_file_objects(kind, raw, project, environment):
         else:
             content = str(spec['content'])
         project.contents[(kind, name)] = content
-        result[name] = {'digest': hashlib.sha256(content.encode('utf-8')).hexdigest()}
+        result[name] = {'digest': value_digest(content)}
     return result
 
 
@@ -1014,7 +1070,8 @@ def normalise_service(name, raw, project, environment):
             if val is None:
                 val = environment.get(key)
             if val is not None:
-                env[key] = interpolate(val, environment, path, key) if isinstance(val, str) else val
+                env[key] = interpolate_env_value(val, environment, '%s (%s)' % (
+                    values.origin.get(key, path), key)) if isinstance(val, str) else val
     for key, val in to_map(raw.get('environment'), '%s.environment' % where).items():
         if val is None:
             val = environment.get(key)
@@ -1288,21 +1345,26 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
     project.config_files = [s[0] for s in sources if s[0] != 'definition']
 
     # the interpolation environment: env files (or .env), then the process environment wins
-    file_env = {}
+    file_env = EnvValues()
     if env_files:
         paths = [p if os.path.isabs(p) else _abs_host_path(p, working_dir) for p in env_files]
         for path in paths:
-            file_env.update(read_env_file(path, required=True))
+            values = read_env_file(path, required=True)
+            file_env.update(values)
+            file_env.origin.update(values.origin)
         project.env_files = paths
     elif working_dir:
         dot_env = os.path.join(working_dir, '.env')
         if os.path.isfile(dot_env):
-            file_env.update(read_env_file(dot_env, required=False))
+            values = read_env_file(dot_env, required=False)
+            file_env.update(values)
+            file_env.origin.update(values.origin)
             project.env_files = [dot_env]
     env = {}
     for key, value in file_env.items():
         if value is not None:
-            env[key] = interpolate(value, dict(env, **environ), 'env file', key) if '$' in value else value
+            env[key] = interpolate_env_value(value, dict(env, **environ), '%s (%s)' % (
+                file_env.origin.get(key, 'env file'), key)) if '$' in value else value
     env.update(environ)
     project.environment = env
 
@@ -1379,11 +1441,13 @@ def load_project(project_src=None, files=None, definition=None, project_name=Non
     return project
 
 
-def project_config(project):
-    """The fully merged and interpolated configuration, like ``compose config`` (normalised)."""
+def project_config(project, mask=True):
+    """The fully merged and interpolated configuration, like ``compose config`` (normalised).
+    Environment values and build args are masked (mask_value) unless ``mask`` is false."""
+    shown = mask_service if mask else dict
     return {
         'name': project.name,
-        'services': dict((n, dict((k, v) for k, v in project.services[n].items() if k != 'name')) for n in project.order),
+        'services': dict((n, dict((k, v) for k, v in shown(project.services[n]).items() if k != 'name')) for n in project.order),
         'networks': project.networks,
         'volumes': project.volumes,
         'secrets': project.secrets,  # files and content digests, never the content

@@ -11,7 +11,8 @@ description:
   - What C(docker-compose ps), C(config) and C(logs) show, for a project given by O(project_name) alone (found by
     its C(com.docker.compose.project) label, whoever created it) or by its files / directory / definition.
   - RV(config) is the fully merged and interpolated configuration, normalised (only when the project's files or
-    definition are given).
+    definition are given). Environment values and build args in it are masked (see O(mask_values)); secrets and
+    configs show only the sha256 of their content.
   - Talks to the Engine API with the Python standard library only; reading compose files needs PyYAML on the
     managed host.
 author:
@@ -26,6 +27,15 @@ options:
     description: Only these services.
     type: list
     elements: str
+  mask_values:
+    description:
+      - Show every environment value and build arg in RV(config) as C(<masked sha256:DIGEST>), the first 12 hex
+        digits of the sha256 of the value (keys in clear; the same value gives the same digest, so a change shows).
+        They may come from C(.env) or O(env_files), or be interpolated from them, and hold passwords.
+      - V(false) returns them in clear, like C(docker compose config), for a comparison with it; the task's result
+        then holds those values (set C(no_log) on the task, do not register it where it gets printed).
+    type: bool
+    default: true
   logs:
     description: Return the last O(tail) log lines of every container, per service (stdout and stderr).
     type: bool
@@ -57,6 +67,13 @@ EXAMPLES = r'''
     files: [docker-compose.yml, prod.yml]
   register: merged
 
+- name: Compare with docker compose config (values in clear; keep the result out of the log)
+  berth.docker.compose_info:
+    project_src: /srv/web
+    mask_values: false
+  register: plain_config
+  no_log: true
+
 - name: The last 20 log lines of nginx from the last hour
   berth.docker.compose_info:
     project_name: web
@@ -85,9 +102,20 @@ containers:
       Health: healthy
       Ports: ["0.0.0.0:8001->80/tcp"]
 config:
-  description: The merged, interpolated and normalised configuration (C(name), C(services), C(networks), C(volumes)).
+  description:
+    - The merged, interpolated and normalised configuration (C(name), C(services), C(networks), C(volumes),
+      C(secrets), C(configs)).
+    - Environment values and build args are masked unless O(mask_values=false).
   returned: when the project's files, directory or definition are given
   type: dict
+  sample:
+    name: web
+    services:
+      db:
+        image: mariadb:11
+        environment:
+          MARIADB_ROOT_PASSWORD: <masked sha256:5e884898da28>
+          TZ: <masked sha256:2c4c0ef3c6b1>
 services:
   description: Per service, how many containers it has, how many run, how many are healthy, and their states.
   returned: success

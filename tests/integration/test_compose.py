@@ -1,6 +1,7 @@
 """berth.docker.compose and compose_info through real ansible-playbook runs on the real engine,
 with the docker CLI (and Debian's docker-compose 1.29 for interoperability) as witnesses."""
 
+import hashlib
 import os
 import random
 
@@ -10,6 +11,11 @@ from tests.conftest import free_port
 from tests.support import compose as cs
 from tests.support.ansible_run import four_step, run_tasks
 from tests.support.docker_cli import docker, exists, inspect
+
+
+def masked(value):
+    """How results, diffs and compose_info's config show an environment value or build arg."""
+    return '<masked sha256:%s>' % hashlib.sha256(value.encode('utf-8')).hexdigest()[:12]
 
 
 def sleeper(busybox, **extra):
@@ -164,7 +170,7 @@ def test_editing_one_service_recreates_only_it(engine, prefix, busybox_image, we
     assert 'recreate container %s-b-1 (its configuration or image changed)' % project in runs[1].output
     new_hash = inspect('container', project + '-b-1')['Config']['Labels']['com.docker.compose.config-hash']
     diff_text = runs[0].output
-    assert "+        environment:\n+            V: '2'" in diff_text, diff_text
+    assert "+        environment:\n+            V: %s" % masked('2') in diff_text, diff_text
     assert '-        config_hash: %s' % old_hash in diff_text and '+        config_hash: %s' % new_hash in diff_text
     assert 'stop_signal' not in diff_text  # unset keys are left out of the diff
     after = cs.ids(project)
@@ -255,7 +261,10 @@ def test_compose_info_ps_config_logs(engine, prefix, busybox_image, tmp_path):
     assert 'config' not in by_name
     assert by_name['logs']['talker'][project + '-talker-1'] == ['line-one', 'line-two']
     by_files = run.task('by files')
-    assert by_files['config']['services']['talker']['environment'] == {'TAG': 'default-tag'}
+    assert by_files['config']['services']['talker']['environment'] == {'TAG': masked('default-tag')}
+    plain = run_tasks([{'name': 'plain', 'berth.docker.compose_info': {
+        'project_src': str(tmp_path), 'project_name': project, 'mask_values': False}}]).assert_ok()
+    assert plain.task('plain')['config']['services']['talker']['environment'] == {'TAG': 'default-tag'}
     assert [c['Service'] for c in by_files['containers']] == ['talker']
     assert by_files['changed'] is False
     # state present starts the stopped one again
@@ -666,3 +675,88 @@ def test_platform(engine, prefix, busybox_image):
     assert run.rc != 0 and 'not on the engine' in run.task('compose')['msg']
     assert cs.running_names(project + 'arm') == []
     run_tasks([cs.compose_task(state='absent', **base)]).assert_ok()
+
+
+ENV_SECRET = 'Xq7-env-file-s3cret'
+ARG_SECRET = 'Zr4-build-arg-s3cret'
+TOKEN_SECRET = 'Wm2-env_file-t0ken'
+
+
+def _env_project(tmp_path, busybox_image, image, password):
+    cs.write_project(tmp_path, {'services': {'app': {
+        'image': image, 'build': {'context': './app', 'args': {'BUILD_PW': '${BUILD_PW}'}},
+        'command': ['sleep', '3600'], 'init': True,
+        'env_file': ['app.env'],
+        'environment': {'DB_PASSWORD': '${DB_PASSWORD}', 'TZ': 'UTC'}}}},
+        extra_files={'app/Dockerfile': 'FROM %s\nARG BUILD_PW\nRUN test -n "$BUILD_PW"\n' % busybox_image,
+                     '.env': 'DB_PASSWORD=%s\nBUILD_PW=%s\n' % (password, ARG_SECRET),
+                     'app.env': 'API_TOKEN=%s\n' % TOKEN_SECRET})
+
+
+def _assert_nowhere(runs, *secrets):
+    for run in runs:
+        text = run.output + repr(run.records)
+        for secret in secrets:
+            assert secret not in text, 'secret %s shown:\n%s' % (secret, run.output[-4000:])
+
+
+@pytest.mark.slow
+def test_env_file_values_and_build_args_are_masked(engine, prefix, busybox_image, tmp_path):
+    """Values from .env (interpolated into environment and build args) and from a service's env_file show
+    only as <masked sha256:...> in results, diffs (-v, --diff) and compose_info's config; the container
+    still gets them; a rotated value recreates and shows as a new digest."""
+    project = prefix + 'envmask'
+    image = prefix + 'envmask:1'
+    _env_project(tmp_path, busybox_image, image, ENV_SECRET)
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    runs = four_step([task], diff=True, args=['-v'])
+    _assert_nowhere(runs, ENV_SECRET, ARG_SECRET, TOKEN_SECRET)
+    diff_text = runs[0].output
+    assert 'DB_PASSWORD: %s' % masked(ENV_SECRET) in diff_text, diff_text
+    assert 'API_TOKEN: %s' % masked(TOKEN_SECRET) in diff_text and 'TZ: %s' % masked('UTC') in diff_text
+    assert 'BUILD_PW: %s' % masked(ARG_SECRET) in diff_text
+    env = inspect('container', project + '-app-1')['Config']['Env']
+    assert 'DB_PASSWORD=%s' % ENV_SECRET in env and 'API_TOKEN=%s' % TOKEN_SECRET in env and 'TZ=UTC' in env
+
+    info = run_tasks([{'name': 'info', 'berth.docker.compose_info': {'project_src': str(tmp_path), 'project_name': project}}],
+                     args=['-v']).assert_ok()
+    _assert_nowhere([info], ENV_SECRET, ARG_SECRET, TOKEN_SECRET)
+    config = info.task('info')['config']['services']['app']
+    assert config['environment'] == {'API_TOKEN': masked(TOKEN_SECRET), 'DB_PASSWORD': masked(ENV_SECRET), 'TZ': masked('UTC')}
+    assert config['build']['args'] == {'BUILD_PW': masked(ARG_SECRET)}
+
+    # rotation: a new value recreates, the diff shows a new digest, neither value in clear
+    cid = inspect('container', project + '-app-1')['Id']
+    rotated = ENV_SECRET + '-rotated'
+    (tmp_path / '.env').write_text('DB_PASSWORD=%s\nBUILD_PW=%s\n' % (rotated, ARG_SECRET))
+    runs = four_step([task], diff=True, args=['-v'])
+    _assert_nowhere(runs, ENV_SECRET, rotated, ARG_SECRET, TOKEN_SECRET)
+    assert [(a['what'], a['action']) for a in runs[1].task('compose')['actions']] == [('container', 'recreate')]
+    assert 'DB_PASSWORD: %s' % masked(rotated) in runs[0].output
+    assert inspect('container', project + '-app-1')['Id'] != cid
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
+
+
+@pytest.mark.parametrize('where', ['.env', 'app.env'])
+def test_env_file_that_does_not_parse_names_file_and_line_only(engine, prefix, busybox_image, tmp_path, where):
+    """A secret-looking value on a line that is not KEY=VALUE (in .env, or in a service's env_file): the task
+    fails naming the file and the line number; the line is nowhere in the output (-vvv); the running
+    container is left as it was (compose_info fails the same way)."""
+    project = prefix + 'envbad'
+    cs.write_project(tmp_path, {'services': {'app': sleeper(busybox_image, env_file=['app.env'],
+                                                            environment={'DB_PASSWORD': '${DB_PASSWORD}'})}},
+                     extra_files={'.env': 'DB_PASSWORD=first\n', 'app.env': 'A=1\n'})
+    task = cs.compose_task(project_src=str(tmp_path), project_name=project)
+    run_tasks([task]).assert_ok()
+    cid = inspect('container', project + '-app-1')['Id']
+    bad = '# settings\nA=1\nDB_PASSWORD %s\n' % ENV_SECRET  # the = forgotten
+    (tmp_path / where).write_text(bad)
+    for tasks in ([task], [{'name': 'info', 'berth.docker.compose_info': {'project_src': str(tmp_path), 'project_name': project}}]):
+        run = run_tasks(tasks, args=['-vvv'])
+        assert run.rc != 0 and run.failed
+        msg = run.failed[0]['result']['msg']
+        assert '%s line 3 is not KEY=VALUE' % (tmp_path / where) in msg, msg
+        assert ENV_SECRET not in run.output and ENV_SECRET not in repr(run.records), run.output[-3000:]
+    state = inspect('container', project + '-app-1')
+    assert state['Id'] == cid and state['State']['Running'] is True
+    run_tasks([cs.compose_task(project_name=project, state='absent')]).assert_ok()

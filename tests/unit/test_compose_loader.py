@@ -253,6 +253,108 @@ def test_env_file_syntax_error():
         cl.parse_env_file_text('A=1\nnot valid line\n')
 
 
+SECRET = 'Hunter2-s3cr3t-VALUE'
+
+
+@pytest.mark.parametrize('line', [
+    'DB_PASSWORD %s' % SECRET,         # no =
+    '%s' % SECRET + '!',               # not a name
+    '1PASSWORD=%s' % SECRET,           # a name starting with a digit
+    'PASS WORD=%s' % SECRET,           # a space in the name
+])
+def test_env_file_bad_line_is_reported_by_file_and_line_never_content(tmp_path, line):
+    """A line that does not parse: the error names the file and the line number, not the line (it may be a
+    password the user mistyped)."""
+    write(tmp_path / '.env', 'TAG=1\n# comment\n%s\n' % line)
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: "web:${TAG}"\n')
+    with pytest.raises(ComposeError) as info:
+        load_project(project_src=str(tmp_path), environ={})
+    assert 'env file %s line 3 is not KEY=VALUE' % (tmp_path / '.env') in info.value.msg
+    assert SECRET not in info.value.msg and 'Hunter2' not in info.value.msg
+    # the same for a service's env_file, and for env_files
+    os.remove(str(tmp_path / '.env'))
+    write(tmp_path / 'db.env', 'A=1\n%s\n' % line)
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n    env_file: db.env\n')
+    with pytest.raises(ComposeError) as info:
+        load_project(project_src=str(tmp_path), environ={})
+    assert 'db.env line 2 is not KEY=VALUE' in info.value.msg and SECRET not in info.value.msg
+    with pytest.raises(ComposeError) as info:
+        load_project(project_src=str(tmp_path), env_files=['db.env'], environ={})
+    assert 'db.env line 2 is not KEY=VALUE' in info.value.msg and SECRET not in info.value.msg
+
+
+@pytest.mark.parametrize('value', ['pre${%s' % SECRET, 'x$-%s' % SECRET, '${!%s}' % SECRET,
+                                   '${UNSET_X:?%s}' % SECRET])
+def test_env_file_value_that_does_not_interpolate_is_named_never_shown(tmp_path, value):
+    """An env file value with a broken ${...}: the error names the file, line and variable, not the value."""
+    write(tmp_path / '.env', 'TAG=1\nDB_PASSWORD=%s\n' % value)
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n')
+    with pytest.raises(ComposeError) as info:
+        load_project(project_src=str(tmp_path), environ={})
+    assert '.env line 2 (DB_PASSWORD)' in info.value.msg, info.value.msg
+    assert SECRET not in info.value.msg
+    os.remove(str(tmp_path / '.env'))
+    write(tmp_path / 'db.env', 'DB_PASSWORD=%s\n' % value)
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n    env_file: db.env\n')
+    with pytest.raises(ComposeError) as info:
+        load_project(project_src=str(tmp_path), environ={})
+    assert 'db.env line 1 (DB_PASSWORD)' in info.value.msg and SECRET not in info.value.msg
+
+
+def test_compose_file_interpolation_errors_still_show_the_text():
+    with pytest.raises(ComposeError, match=r"unclosed \$\{ in 'a\$\{B'"):
+        load({'services': {'web': {'image': 'a${B'}}})
+
+
+def test_mask_value_is_a_short_stable_digest():
+    import hashlib
+    masked = cl.mask_value(SECRET)
+    assert masked == '<masked sha256:%s>' % hashlib.sha256(SECRET.encode()).hexdigest()[:12]
+    assert SECRET not in masked and cl.mask_value(SECRET) == masked and cl.mask_value(SECRET + 'x') != masked
+    assert cl.mask_value('') == '<masked sha256:e3b0c44298fc>'
+    assert cl.mask_value(None) is None
+    assert cl.mask_value(8080) == cl.mask_value('8080')
+    assert cl.mask_value('pässwörd').startswith('<masked sha256:')
+    # the digest is the one secrets and configs show (in full there), not a second implementation
+    assert masked[len('<masked sha256:'):-1] == cl.value_digest(SECRET)[:cl.MASK_DIGEST_CHARS]
+
+
+def test_mask_service_masks_environment_and_build_args_only():
+    svc = {'name': 'web', 'image': 'a', 'environment': {'PW': SECRET, 'EMPTY': ''},
+           'build': {'context': '/srv', 'args': {'TOKEN': SECRET}, 'target': None}, 'labels': {'l': 'v'}}
+    masked = cl.mask_service(svc)
+    assert masked['environment'] == {'PW': cl.mask_value(SECRET), 'EMPTY': cl.mask_value('')}
+    assert masked['build'] == {'context': '/srv', 'args': {'TOKEN': cl.mask_value(SECRET)}, 'target': None}
+    assert masked['labels'] == {'l': 'v'} and masked['image'] == 'a'
+    assert SECRET not in repr(masked)
+    assert svc['environment']['PW'] == SECRET and svc['build']['args']['TOKEN'] == SECRET  # the original is untouched
+    assert cl.mask_service({'name': 'x', 'environment': {}}) == {'name': 'x', 'environment': {}}
+
+
+def test_project_config_masks_env_file_values_unless_asked(tmp_path):
+    """Values from .env, env_file and build args (also interpolated into environment:) are masked in the
+    config; mask=False gives them in clear like docker compose config; the config hash is the same
+    either way (masking is display only)."""
+    from ansible_collections.berth.docker.plugins.module_utils import compose_plan as cp
+    write(tmp_path / '.env', 'DB_PASSWORD=%s\nTAG=7\n' % SECRET)
+    write(tmp_path / 'web.env', 'API_TOKEN=%s-token\n' % SECRET)
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: "web:${TAG}"\n    env_file: web.env\n'
+          '    environment:\n      PASSWORD: ${DB_PASSWORD}\n      TZ: UTC\n'
+          '    build:\n      context: .\n      args:\n        PW: ${DB_PASSWORD}\n')
+    project = load_project(project_src=str(tmp_path), environ={})
+    hash_before = cp.config_hash(project.services['web'], 'sha256:x')
+    config = cl.project_config(project)
+    assert SECRET not in repr(config)
+    web = config['services']['web']
+    assert web['image'] == 'web:7'
+    assert web['environment'] == {'API_TOKEN': cl.mask_value(SECRET + '-token'), 'PASSWORD': cl.mask_value(SECRET),
+                                  'TZ': cl.mask_value('UTC')}
+    assert web['build']['args'] == {'PW': cl.mask_value(SECRET)}
+    plain = cl.project_config(project, mask=False)['services']['web']
+    assert plain['environment']['PASSWORD'] == SECRET and plain['build']['args'] == {'PW': SECRET}
+    assert cp.config_hash(project.services['web'], 'sha256:x') == hash_before
+
+
 # ---------------------------------------------------------------- profiles
 
 def test_profiles():
