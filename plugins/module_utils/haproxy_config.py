@@ -9,14 +9,20 @@ in the order given, settings in a fixed order), so ``changed`` can be decided by
 the rendered text with the file on the target.
 """
 
+import hashlib
 import ipaddress
 import os
 import re
+
+from ansible_collections.berth.docker.plugins.module_utils import crypt_sha512
 
 HEADER = '# Managed by Ansible (berth.docker.haproxy): local changes are overwritten.\n'
 
 NAME_RE = re.compile(r'^[A-Za-z0-9_.:-]+$')
 WILDCARD_ADDRESSES = ('', '*', '0.0.0.0', '::', '[::]')
+# the userlist that holds the stats users (userlists have their own name space, apart from proxies)
+STATS_USERLIST = 'stats_users'
+MASK = '********'
 
 
 class ConfigError(Exception):
@@ -31,16 +37,238 @@ def _lines(value):
     return [str(v) for v in value]
 
 
-def _escape(text):
-    """HAProxy words: a space (or backslash) inside one value needs a backslash."""
-    return str(text).replace('\\', '\\\\').replace(' ', '\\ ')
+# --------------------------------------------------------------------------- the quoting layer
+#
+# Every string of the model reaches haproxy.cfg through one of the functions below, each named
+# for what the field is (HAProxy's configuration language, "2.2. Quoting and escaping"):
+#
+# - word():   one argument, written so HAProxy reads back exactly that value: bare when it has
+#             only safe characters, else in strong (single) quotes, in which HAProxy interprets
+#             nothing ('$', '#', '\\', '"' and spaces are literal); a single quote is written
+#             '\'' (close, an escaped quote, reopen: HAProxy joins the pieces into one word);
+# - name():   a proxy, server, ACL, resolvers or nameserver name (HAProxy's name grammar);
+# - host():   an IP address or a host name (server and nameserver addresses, template FQDNs);
+# - raw():    a fragment that *is* HAProxy syntax (ACL conditions, options, http-request rules,
+#             `extra` lines...): kept as written, but it must tokenize cleanly on its own line:
+#             no unterminated quote, no trailing backslash, no unescaped '#' (a comment would
+#             silently drop the rest), and an `extra` line cannot open a section or a
+#             conditional block.
+#
+# Control characters (CR, LF, NUL, TAB, ...) are refused everywhere: validate() walks the whole
+# model before any of this runs, so no field, present or future, can end a line early.
+
+SAFE_WORD_RE = re.compile(r'^[A-Za-z0-9_.:/@%+,=\[\]-]+$')
+CONTROL_RE = re.compile(r'[\x00-\x1f\x7f]')
+HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?'
+                         r'(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$')
+HTTP_TOKEN_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+SECTION_KEYWORDS = ('global', 'defaults', 'frontend', 'backend', 'listen', 'resolvers', 'userlist', 'peers',
+                    'mailers', 'program', 'http-errors', 'ring', 'cache', 'fcgi-app', 'dynamic-update',
+                    'crt-store', 'traces', 'log-forward')
+_CONTROL_NAMES = {'\r': 'a carriage return (CR)', '\n': 'a line feed (LF)', '\x00': 'a NUL byte', '\t': 'a TAB'}
+
+
+def _control_name(char):
+    return _CONTROL_NAMES.get(char, 'the control character %r' % char)
+
+
+def check_text(where, value, secret=False):
+    """Refuse control characters (named, never echoing a secret)."""
+    text = str(value)
+    found = CONTROL_RE.search(text)
+    if found:
+        raise ConfigError(
+            '%s contains %s%s: haproxy.cfg holds one setting per line, so it would end the line and the rest '
+            'would be read as new configuration. Remove it; nothing was written' % (
+                where, _control_name(found.group(0)), '' if secret else ' (value %r)' % text))
+    return text
+
+
+def quote(text):
+    """``text`` as one HAProxy word that reads back exactly as ``text`` (no control characters)."""
+    if SAFE_WORD_RE.match(text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def word(where, value):
+    text = check_text(where, value)
+    if text == '':
+        raise ConfigError('%s is empty: give it a value or leave the option out' % where)
+    return quote(text)
+
+
+def name(where, value):
+    text = '' if value is None else str(value)
+    if not text or not NAME_RE.match(text):
+        raise ConfigError('%s %r is not a valid name: use letters, digits, "_", ".", ":" and "-" only' % (where, value))
+    return text
+
+
+def host(where, value):
+    """An IP address (IPv6 optionally in brackets) or a host name."""
+    text = check_text(where, '' if value is None else value)
+    inner = text[1:-1] if text.startswith('[') and text.endswith(']') else text
+    try:
+        ip = ipaddress.ip_address(inner)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if inner != text and ip.version != 6:
+            raise ConfigError('%s %r: only an IPv6 address goes in brackets' % (where, text))
+        return text
+    if inner == text and HOSTNAME_RE.match(text) and not text.replace('.', '').isdigit():
+        return text
+    raise ConfigError('%s %r is not an IP address or a host name (letters, digits, "-", "_" and dots); '
+                      'give the port in the port option' % (where, text))
+
+
+def tokenize(line):
+    """(words, comment) of one haproxy.cfg line, as HAProxy 2.6 splits it (configuration.txt 2.2):
+    backslash escapes outside strong quotes, weak ("...") and strong ('...') quotes that may be
+    joined to their neighbours, '#' outside quotes starting a comment. ValueError for an
+    unterminated quote or a trailing backslash. ``$`` expansion inside weak quotes is not done."""
+    words, current, in_word, quote_char = [], [], False, None
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if quote_char == "'":
+            if char == "'":
+                quote_char = None
+            else:
+                current.append(char)
+            i += 1
+            continue
+        if char == '\\':
+            if i + 1 >= len(line):
+                raise ValueError('it ends with a lone backslash')
+            nxt = line[i + 1]
+            if nxt in ' \\#\'"':
+                current.append(nxt)
+                i += 2
+            else:
+                current.append(char)  # other pairs (\1, \r, \x..) are HAProxy's own business
+                i += 1
+            in_word = True
+            continue
+        if quote_char == '"':
+            if char == '"':
+                quote_char = None
+            else:
+                current.append(char)
+            i += 1
+            continue
+        if char in ' \t':
+            if in_word:
+                words.append(''.join(current))
+                current, in_word = [], False
+            i += 1
+            continue
+        if char == '#':
+            if in_word:
+                words.append(''.join(current))
+            return words, line[i:]
+        if char in '\'"':
+            quote_char = char
+            in_word = True
+            i += 1
+            continue
+        current.append(char)
+        in_word = True
+        i += 1
+    if quote_char:
+        raise ValueError('a %s quote is not closed' % ('single' if quote_char == "'" else 'double'))
+    if in_word:
+        words.append(''.join(current))
+    return words, None
+
+
+def raw(where, value, line=False):
+    """A fragment of HAProxy syntax, kept as written once it is safe on one line. ``line``: it is a
+    whole line (an ``extra`` entry), which must not open a section or a conditional block."""
+    text = check_text(where, value).strip()
+    if not text:
+        raise ConfigError('%s is empty: give it a value or leave the entry out' % where)
+    try:
+        words, comment = tokenize(text)
+    except ValueError as exc:
+        raise ConfigError('%s %r cannot be read by HAProxy: %s' % (where, text, exc))
+    if comment is not None:
+        raise ConfigError('%s %r contains "#" outside quotes: HAProxy would read the rest of the line as a comment and '
+                          'drop it silently. Write \\# or put the word in quotes' % (where, text))
+    if line and words:
+        first = words[0].lower()
+        if first in SECTION_KEYWORDS:
+            raise ConfigError('%s %r would open a new "%s" section: an extra line stays inside its section; use the '
+                              'module options (frontends, backends, listens, resolvers) for new sections' % (
+                                  where, text, first))
+        if first.startswith('.'):
+            raise ConfigError('%s %r is a %s directive, which would change how the lines after it are read: '
+                              'it is not allowed in an extra line' % (where, text, words[0]))
+    return text
+
+
+def password_text(where, value):
+    text = '' if value is None else str(value)
+    check_text(where, text, secret=True)
+    if not text:
+        raise ConfigError('%s is empty: give a non-empty password' % where)
+    return text
+
+
+def stats_user(where, value):
+    text = check_text(where, '' if value is None else value)
+    if not text or ':' in text:
+        raise ConfigError('%s %r is not a valid user name: it must be non-empty and without ":" (HTTP basic '
+                          'authentication splits user and password at the first ":")' % (where, text))
+    return quote(text)
+
+
+def _walk(value, where):
+    """Refuse control characters anywhere in the model (keys too), naming the option."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_text('%s key' % where if where else 'an option key', key)
+            _walk(item, '%s.%s' % (where, key) if where else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            label = item.get('name') if isinstance(item, dict) else None
+            label = label if isinstance(label, str) and NAME_RE.match(label) else str(index)
+            _walk(item, '%s[%s]' % (where, label))
+    elif isinstance(value, str):
+        check_text(where, value, secret='password' in where)
+
+
+def mask(text):
+    """``text`` (haproxy.cfg) with every password masked: ``stats auth USER:****``, userlist
+    ``user NAME password|insecure-password ****`` (a hash shows as a short digest of the hash,
+    so a rotation is visible; a clear-text password as **** only)."""
+    if not text:
+        return text
+    out = []
+    for line in text.splitlines(True):
+        body = line.rstrip('\r\n')
+        end = line[len(body):]
+        match = re.match(r'^(\s*stats\s+auth\s+)(.*)$', body)
+        if match:
+            user = match.group(2).split(':', 1)[0]
+            body = '%s%s:%s' % (match.group(1), user, MASK)
+        match = re.match(r'^(\s*user\s+.*?\s(password|insecure-password)\s+)(\S.*)$', body)
+        if match:
+            secret = match.group(3)
+            if match.group(2) == 'password':
+                body = '%s%s (sha256 %s)' % (match.group(1), MASK, hashlib.sha256(secret.encode('utf-8')).hexdigest()[:8])
+            else:
+                body = match.group(1) + MASK
+        out.append(body + end)
+    return ''.join(out)
 
 
 # --------------------------------------------------------------------------- validation
 
-def _check_name(kind, name):
-    if not name or not NAME_RE.match(str(name)):
-        raise ConfigError('%s name %r is not valid: use letters, digits, "_", ".", ":" and "-" only' % (kind, name))
+def _check_name(kind, value):
+    if not value or not NAME_RE.match(str(value)):
+        raise ConfigError('%s name %r is not valid: use letters, digits, "_", ".", ":" and "-" only' % (kind, value))
 
 
 def _servers_of(section):
@@ -51,17 +279,19 @@ def validate(model, host_addresses=None):
     """Raise ConfigError for input HAProxy would reject or that would be unsafe.
 
     ``host_addresses``: the set of the host's own IP addresses (strings); when given, every
-    bind address must be one of them (or a wildcard)."""
+    bind address must be one of them (or a wildcard). Every string field is checked too (control
+    characters anywhere, then each field as render() quotes it), so nothing bad reaches a file."""
+    _walk(model, '')
     names = {}
     for kind in ('frontends', 'backends', 'listens'):
         for section in model.get(kind) or []:
-            name = section.get('name')
-            _check_name(kind[:-1], name)
+            proxy = section.get('name')
+            _check_name(kind[:-1], proxy)
             # HAProxy forbids a frontend and a backend (or two proxies of a kind) sharing a name
-            if name in names:
+            if proxy in names:
                 raise ConfigError('%s %r is defined twice (also as a %s): proxy names must be unique' % (
-                    kind[:-1], name, names[name]))
-            names[name] = kind[:-1]
+                    kind[:-1], proxy, names[proxy]))
+            names[proxy] = kind[:-1]
     stats = model.get('stats') or {}
     if stats.get('enabled') and 'stats' in names:
         raise ConfigError('a proxy is called "stats", which is the name of the stats listener: rename it')
@@ -110,6 +340,8 @@ def validate(model, host_addresses=None):
                 'or set stats.enabled: false')
         if not stats.get('binds'):
             raise ConfigError('stats are enabled but stats.binds is empty: give it at least one {address, port}')
+
+    render(model, hash_password=_fake_hash)  # every field through the quoting layer (no hashing)
 
     if host_addresses is not None:
         for where, bind in all_binds(model):
@@ -182,157 +414,253 @@ def check_bind_address(where, address, host_addresses):
 
 
 # --------------------------------------------------------------------------- rendering
+#
+# Each renderer takes ``where`` (the option path, for the error messages) and passes every
+# string of the model through word() / name() / host() / raw() above; keywords are constants.
 
-def _bind_line(bind):
-    address = _normalise_address(bind.get('address'))
-    if address == '*':
-        address = ''
-    words = ['bind', '%s:%s' % (address, bind['port'])]
+def _port(where, value):
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError('%s %r is not a port number' % (where, value))
+    if not 0 < port < 65536:
+        raise ConfigError('%s %s is not a port number (1-65535)' % (where, port))
+    return str(port)
+
+
+def _int(where, value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value))
+        except ValueError:
+            raise ConfigError('%s %r is not an integer' % (where, value))
+    return str(value)
+
+
+BIND_PREFIXES = ('unix@', 'abns@', 'fd@', 'sockpair@', 'ipv4@', 'ipv6@', 'udp@', 'udp4@', 'udp6@')
+
+
+def _bind_address(where, address):
+    address = check_text(where, '' if address is None else address)
+    if address in ('', '*'):
+        return ''
+    if address.startswith(BIND_PREFIXES):
+        rest = address.split('@', 1)[1]
+        if address.startswith(('ipv4@', 'ipv6@', 'udp')):
+            host(where, rest)
+        elif not rest:
+            raise ConfigError('%s %r has nothing after "@"' % (where, address))
+        return address
+    if address.startswith('/'):
+        return address
+    return host(where, address)
+
+
+def _bind_line(where, bind):
+    address = _bind_address('%s.address' % where, bind.get('address'))
+    words = ['bind', word('%s.address' % where, '%s:%s' % (address, _port('%s.port' % where, bind.get('port'))))]
     if bind.get('ssl'):
         words.append('ssl')
         if bind.get('crt'):
-            words += ['crt', bind['crt']]
+            words += ['crt', word('%s.crt' % where, bind['crt'])]
     if bind.get('alpn'):
-        words += ['alpn', bind['alpn']]
-    words += _lines(bind.get('extra'))
-    return ' '.join(str(w) for w in words)
+        words += ['alpn', word('%s.alpn' % where, bind['alpn'])]
+    words += [raw('%s.extra[%d]' % (where, i), e) for i, e in enumerate(_lines(bind.get('extra')))]
+    return ' '.join(words)
 
 
-def _server_line(server, defaults=None):
-    words = ['server', server['name'], '%s:%s' % (server['address'], server['port']) if server.get('port') else server['address']]
+def _tuning(where, spec, keys):
+    words = []
+    for key in keys:
+        if spec.get(key) is not None:
+            value = spec[key]
+            words += [key, word('%s.%s' % (where, key), value) if key in ('inter', 'fastinter', 'downinter')
+                      else _int('%s.%s' % (where, key), value)]
+    return words
+
+
+def _server_line(where, server):
+    address = host('%s.address' % where, server.get('address'))
+    if server.get('port'):
+        address = '%s:%s' % (address, _port('%s.port' % where, server['port']))
+    words = ['server', name('%s.name' % where, server.get('name')), word('%s.address' % where, address)]
     if server.get('check', True):
         words.append('check')
-    for key in ('inter', 'fastinter', 'downinter', 'rise', 'fall', 'weight', 'maxconn'):
-        if server.get(key) is not None:
-            words += [key, str(server[key])]
+    words += _tuning(where, server, ('inter', 'fastinter', 'downinter', 'rise', 'fall', 'weight', 'maxconn'))
     if server.get('backup'):
         words.append('backup')
     if server.get('cookie'):
-        words += ['cookie', server['cookie']]
+        words += ['cookie', word('%s.cookie' % where, server['cookie'])]
     if server.get('resolvers'):
-        words += ['resolvers', server['resolvers']]
+        words += ['resolvers', name('%s.resolvers' % where, server['resolvers'])]
     if server.get('init_addr'):
-        words += ['init-addr', server['init_addr']]
-    words += _lines(server.get('extra'))
+        words += ['init-addr', word('%s.init_addr' % where, server['init_addr'])]
+    words += [raw('%s.extra[%d]' % (where, i), e) for i, e in enumerate(_lines(server.get('extra')))]
     return ' '.join(words)
 
 
-def _template_line(tpl):
-    words = ['server-template', tpl['prefix'], str(tpl['count']),
-             '%s:%s' % (tpl['fqdn'], tpl['port']) if tpl.get('port') else tpl['fqdn']]
+def _template_line(where, tpl):
+    fqdn = host('%s.fqdn' % where, tpl.get('fqdn'))
+    if tpl.get('port'):
+        fqdn = '%s:%s' % (fqdn, _port('%s.port' % where, tpl['port']))
+    words = ['server-template', name('%s.prefix' % where, tpl.get('prefix')), _int('%s.count' % where, tpl.get('count')),
+             word('%s.fqdn' % where, fqdn)]
     if tpl.get('check', True):
         words.append('check')
-    for key in ('inter', 'rise', 'fall', 'weight', 'maxconn'):
-        if tpl.get(key) is not None:
-            words += [key, str(tpl[key])]
+    words += _tuning(where, tpl, ('inter', 'rise', 'fall', 'weight', 'maxconn'))
     if tpl.get('resolvers'):
-        words += ['resolvers', tpl['resolvers']]
-    words += ['init-addr', tpl.get('init_addr') or 'last,libc,none']
-    words += _lines(tpl.get('extra'))
+        words += ['resolvers', name('%s.resolvers' % where, tpl['resolvers'])]
+    words += ['init-addr', word('%s.init_addr' % where, tpl.get('init_addr') or 'last,libc,none')]
+    words += [raw('%s.extra[%d]' % (where, i), e) for i, e in enumerate(_lines(tpl.get('extra')))]
     return ' '.join(words)
 
 
-def _frontend_body(section):
+def _mode(where, value):
+    if value not in ('http', 'tcp'):
+        raise ConfigError('%s %r is not a mode: use http or tcp' % (where, value))
+    return value
+
+
+def _frontend_body(where, section):
     out = []
-    for bind in section.get('binds') or []:
-        out.append(_bind_line(bind))
+    for i, bind in enumerate(section.get('binds') or []):
+        out.append(_bind_line('%s.binds[%d]' % (where, i), bind))
     if section.get('mode'):
-        out.append('mode %s' % section['mode'])
-    for opt in _lines(section.get('options')):
-        out.append('option %s' % opt)
-    for acl in section.get('acls') or []:
-        out.append('acl %s %s' % (acl['name'], acl['condition']))
-    for rule in _lines(section.get('http_request')):
-        out.append('http-request %s' % rule)
-    for rule in section.get('use_backends') or []:
-        out.append('use_backend %s if %s' % (rule['backend'], rule['condition']))
+        out.append('mode %s' % _mode('%s.mode' % where, section['mode']))
+    for i, opt in enumerate(_lines(section.get('options'))):
+        out.append('option %s' % raw('%s.options[%d]' % (where, i), opt))
+    for i, acl in enumerate(section.get('acls') or []):
+        out.append('acl %s %s' % (name('%s.acls[%d].name' % (where, i), acl.get('name')),
+                                  raw('%s.acls[%d].condition' % (where, i), acl.get('condition'))))
+    for i, rule in enumerate(_lines(section.get('http_request'))):
+        out.append('http-request %s' % raw('%s.http_request[%d]' % (where, i), rule))
+    for i, rule in enumerate(section.get('use_backends') or []):
+        out.append('use_backend %s if %s' % (name('%s.use_backends[%d].backend' % (where, i), rule.get('backend')),
+                                             raw('%s.use_backends[%d].condition' % (where, i), rule.get('condition'))))
     if section.get('default_backend'):
-        out.append('default_backend %s' % section['default_backend'])
+        out.append('default_backend %s' % name('%s.default_backend' % where, section['default_backend']))
     return out
 
 
-def _backend_body(section, standalone=True):
+def _backend_body(where, section, standalone=True):
     """``standalone=False`` for a listen section, whose frontend part already has mode, options and rules."""
     out = []
     if standalone and section.get('mode'):
-        out.append('mode %s' % section['mode'])
+        out.append('mode %s' % _mode('%s.mode' % where, section['mode']))
     if section.get('balance'):
-        out.append('balance %s' % section['balance'])
+        out.append('balance %s' % raw('%s.balance' % where, section['balance']))
     chk = section.get('httpchk')
     if chk:
         out.append('option httpchk')
-        send = ['http-check', 'send', 'meth', chk.get('method') or 'GET', 'uri', chk.get('uri') or '/']
+        method = chk.get('method') or 'GET'
+        if not HTTP_TOKEN_RE.match(check_text('%s.httpchk.method' % where, method)):
+            raise ConfigError('%s.httpchk.method %r is not an HTTP method (a token such as GET, HEAD, OPTIONS)' % (where, method))
+        send = ['http-check', 'send', 'meth', word('%s.httpchk.method' % where, method),
+                'uri', word('%s.httpchk.uri' % where, chk.get('uri') or '/')]
         if chk.get('host'):
-            send += ['hdr', 'Host', chk['host']]
+            send += ['hdr', 'Host', word('%s.httpchk.host' % where, chk['host'])]
         out.append(' '.join(send))
         if chk.get('expect'):
-            out.append('http-check expect %s' % chk['expect'])
+            out.append('http-check expect %s' % raw('%s.httpchk.expect' % where, chk['expect']))
     if standalone:
-        for opt in _lines(section.get('options')):
-            out.append('option %s' % opt)
+        for i, opt in enumerate(_lines(section.get('options'))):
+            out.append('option %s' % raw('%s.options[%d]' % (where, i), opt))
     if section.get('cookie'):
-        out.append('cookie %s' % section['cookie'])
+        out.append('cookie %s' % raw('%s.cookie' % where, section['cookie']))
     if standalone:
-        for rule in _lines(section.get('http_request')):
-            out.append('http-request %s' % rule)
+        for i, rule in enumerate(_lines(section.get('http_request'))):
+            out.append('http-request %s' % raw('%s.http_request[%d]' % (where, i), rule))
     for server in _servers_of(section):
-        out.append(_server_line(server))
-    for tpl in section.get('server_templates') or []:
-        out.append(_template_line(tpl))
+        out.append(_server_line('%s.servers[%s]' % (where, server.get('name')), server))
+    for i, tpl in enumerate(section.get('server_templates') or []):
+        out.append(_template_line('%s.server_templates[%d]' % (where, i), tpl))
     return out
 
 
-def _section(header, body, extra=None):
+def _section(where, header, body, extra=None):
     lines = [header]
-    lines += ['    ' + line for line in body + _lines(extra)]
+    lines += ['    ' + line for line in body]
+    lines += ['    ' + raw('%s.extra[%d]' % (where, i), e, line=True) for i, e in enumerate(_lines(extra))]
     return '\n'.join(lines) + '\n'
+
+
+SOCKET_MODE_RE = re.compile(r'^[0-7]{3,4}$')
 
 
 def _global_body(glob, socket_spec):
     out = []
-    for log in _lines(glob.get('log')):
-        out.append('log %s' % log)
-    for key, word in (('maxconn', 'maxconn'), ('user', 'user'), ('group', 'group'), ('chroot', 'chroot'),
-                      ('nbthread', 'nbthread')):
+    for i, log in enumerate(_lines(glob.get('log'))):
+        out.append('log %s' % raw('global_settings.log[%d]' % i, log))
+    for key in ('maxconn', 'user', 'group', 'chroot', 'nbthread'):
         if glob.get(key) not in (None, ''):
-            out.append('%s %s' % (word, glob[key]))
+            where = 'global_settings.%s' % key
+            out.append('%s %s' % (key, _int(where, glob[key]) if key in ('maxconn', 'nbthread') else word(where, glob[key])))
     if socket_spec and socket_spec.get('enabled', True) and socket_spec.get('path'):
+        mode = str(socket_spec.get('mode') or '660')
+        if not SOCKET_MODE_RE.match(mode):
+            raise ConfigError('stats_socket.mode %r is not an octal file mode such as 660' % mode)
+        level = socket_spec.get('level') or 'admin'
+        if level not in ('user', 'operator', 'admin'):
+            raise ConfigError('stats_socket.level %r is not user, operator or admin' % level)
         out.append('stats socket %s mode %s level %s expose-fd listeners' % (
-            socket_spec['path'], socket_spec.get('mode') or '660', socket_spec.get('level') or 'admin'))
-        out.append('stats timeout %s' % (socket_spec.get('timeout') or '30s'))
+            word('stats_socket.path', socket_spec['path']), mode, level))
+        out.append('stats timeout %s' % word('stats_socket.timeout', socket_spec.get('timeout') or '30s'))
     return out
+
+
+TIMEOUT_KEY_RE = re.compile(r'^[a-z][a-z_-]*$')
 
 
 def _defaults_body(defs):
     out = []
     if defs.get('mode'):
-        out.append('mode %s' % defs['mode'])
+        out.append('mode %s' % _mode('defaults.mode', defs['mode']))
     if defs.get('log'):
-        out.append('log %s' % defs['log'])
-    for opt in _lines(defs.get('options')):
-        out.append('option %s' % opt)
+        out.append('log %s' % raw('defaults.log', defs['log']))
+    for i, opt in enumerate(_lines(defs.get('options'))):
+        out.append('option %s' % raw('defaults.options[%d]' % i, opt))
     if defs.get('retries') is not None:
-        out.append('retries %s' % defs['retries'])
+        out.append('retries %s' % _int('defaults.retries', defs['retries']))
     timeouts = defs.get('timeouts') or {}
     for key in sorted(timeouts):
+        if not TIMEOUT_KEY_RE.match(str(key)):
+            raise ConfigError('defaults.timeouts key %r is not a timeout name (such as connect, client, http_request)' % key)
         if timeouts[key] not in (None, ''):
-            out.append('timeout %s %s' % (key.replace('_', '-'), timeouts[key]))
+            out.append('timeout %s %s' % (key.replace('_', '-'), word('defaults.timeouts.%s' % key, timeouts[key])))
     if defs.get('maxconn') is not None:
-        out.append('maxconn %s' % defs['maxconn'])
+        out.append('maxconn %s' % _int('defaults.maxconn', defs['maxconn']))
     return out
 
 
+def stats_users(stats):
+    """[(username, password)] of the stats users (checked)."""
+    out = []
+    for i, user in enumerate(stats.get('users') or []):
+        where = 'stats.users[%d]' % i
+        stats_user('%s.username' % where, user.get('username'))
+        out.append((user['username'], password_text('%s.password' % where, user.get('password'))))
+    return out
+
+
+def _userlist(stats, hash_password):
+    body = []
+    for username, password in stats_users(stats):
+        body.append('user %s password %s' % (stats_user('stats.users.username', username), quote(hash_password(username, password))))
+    return _section('stats.userlist', 'userlist %s' % STATS_USERLIST, body)
+
+
 def _stats_body(stats):
-    out = [_bind_line(b) for b in stats.get('binds') or []]
+    out = [_bind_line('stats.binds[%d]' % i, b) for i, b in enumerate(stats.get('binds') or [])]
     out.append('mode http')
     out.append('stats enable')
-    out.append('stats uri %s' % (stats.get('uri') or '/haproxy_stats'))
-    if stats.get('realm'):
-        out.append('stats realm %s' % _escape(stats['realm']))
-    for user in stats.get('users') or []:
-        out.append('stats auth %s:%s' % (user['username'], user['password']))
+    out.append('stats uri %s' % word('stats.uri', stats.get('uri') or '/haproxy_stats'))
+    realm = word('stats.realm', stats.get('realm') or 'HAProxy Statistics')
+    # the users are in a userlist with SHA-512 crypt hashes: `stats auth` cannot carry a password with a space,
+    # '#' or a quote exactly, and would keep it in clear text in the file (and `stats realm` cannot be
+    # combined with `stats http-request`: the realm is the rule's)
+    out.append('stats http-request auth realm %s unless { http_auth(%s) }' % (realm, STATS_USERLIST))
     if stats.get('refresh'):
-        out.append('stats refresh %s' % stats['refresh'])
+        out.append('stats refresh %s' % word('stats.refresh', stats['refresh']))
     if stats.get('admin'):
         out.append('stats admin if TRUE')
     if stats.get('hide_version', True):
@@ -340,39 +668,93 @@ def _stats_body(stats):
     return out
 
 
-def _resolvers_body(res):
+def _resolvers_body(where, res):
     out = []
-    for ns in res.get('nameservers') or []:
-        out.append('nameserver %s %s:%s' % (ns['name'], ns['address'], ns.get('port') or 53))
+    for i, ns in enumerate(res.get('nameservers') or []):
+        nwhere = '%s.nameservers[%d]' % (where, i)
+        address = host('%s.address' % nwhere, ns.get('address'))
+        out.append('nameserver %s %s' % (name('%s.name' % nwhere, ns.get('name')), word(
+            '%s.address' % nwhere, '%s:%s' % (address, _port('%s.port' % nwhere, ns.get('port') or 53)))))
     if res.get('parse_resolv_conf'):
         out.append('parse-resolv-conf')
-    for key in ('hold_valid', 'resolve_retries', 'timeout_retry'):
-        if res.get(key) is not None:
-            word = {'hold_valid': 'hold valid', 'resolve_retries': 'resolve_retries', 'timeout_retry': 'timeout retry'}[key]
-            out.append('%s %s' % (word, res[key]))
+    if res.get('hold_valid') is not None:
+        out.append('hold valid %s' % word('%s.hold_valid' % where, res['hold_valid']))
+    if res.get('resolve_retries') is not None:
+        out.append('resolve_retries %s' % _int('%s.resolve_retries' % where, res['resolve_retries']))
+    if res.get('timeout_retry') is not None:
+        out.append('timeout retry %s' % word('%s.timeout_retry' % where, res['timeout_retry']))
     return out
 
 
-def render(model):
-    """haproxy.cfg text for ``model`` (already validated)."""
+def existing_hashes(text):
+    """{username: hash} of the stats userlist in an existing haproxy.cfg (as this module writes it)."""
+    hashes = {}
+    inside = False
+    for line in (text or '').splitlines():
+        try:
+            words, _comment = tokenize(line)
+        except ValueError:
+            continue
+        if not words:
+            continue
+        if words[0] in SECTION_KEYWORDS:
+            inside = words[0] == 'userlist' and words[1:2] == [STATS_USERLIST]
+            continue
+        if inside and len(words) >= 4 and words[0] == 'user' and words[2] == 'password':
+            hashes[words[1]] = words[3]
+    return hashes
+
+
+def hasher(previous_text=None):
+    """A hash_password(username, password) that reuses the hash of ``previous_text`` while the password
+    still verifies against it (a random salt would change the file on every run), else hashes anew."""
+    known = existing_hashes(previous_text)
+
+    def hash_password(username, password):
+        old = known.get(username)
+        if old and crypt_sha512.verify(password, old):
+            return old
+        return crypt_sha512.sha512_crypt(password)
+    return hash_password
+
+
+def render(model, previous_text=None, hash_password=None):
+    """haproxy.cfg text for ``model``. Every string goes through the quoting layer above, so a bad
+    value raises ConfigError here, before anything is written. ``previous_text``: the current file,
+    whose password hashes are kept while they still match."""
+    hash_password = hash_password or hasher(previous_text)
+    _walk(model, '')
     glob = model.get('global_settings') or {}
     defs = model.get('defaults') or {}
     parts = [HEADER]
-    parts.append(_section('global', _global_body(glob, model.get('stats_socket')), glob.get('extra')))
-    parts.append(_section('defaults', _defaults_body(defs), defs.get('extra')))
+    parts.append(_section('global_settings', 'global', _global_body(glob, model.get('stats_socket')), glob.get('extra')))
+    parts.append(_section('defaults', 'defaults', _defaults_body(defs), defs.get('extra')))
     for res in model.get('resolvers') or []:
-        parts.append(_section('resolvers %s' % res['name'], _resolvers_body(res), res.get('extra')))
+        where = 'resolvers[%s]' % res.get('name')
+        parts.append(_section(where, 'resolvers %s' % name(where + '.name', res.get('name')),
+                              _resolvers_body(where, res), res.get('extra')))
     for section in model.get('frontends') or []:
-        parts.append(_section('frontend %s' % section['name'], _frontend_body(section), section.get('extra')))
+        where = 'frontends[%s]' % section.get('name')
+        parts.append(_section(where, 'frontend %s' % name(where + '.name', section.get('name')),
+                              _frontend_body(where, section), section.get('extra')))
     for section in model.get('backends') or []:
-        parts.append(_section('backend %s' % section['name'], _backend_body(section), section.get('extra')))
+        where = 'backends[%s]' % section.get('name')
+        parts.append(_section(where, 'backend %s' % name(where + '.name', section.get('name')),
+                              _backend_body(where, section), section.get('extra')))
     for section in model.get('listens') or []:
-        parts.append(_section('listen %s' % section['name'], _frontend_body(section) + _backend_body(section, standalone=False),
+        where = 'listens[%s]' % section.get('name')
+        parts.append(_section(where, 'listen %s' % name(where + '.name', section.get('name')),
+                              _frontend_body(where, section) + _backend_body(where, section, standalone=False),
                               section.get('extra')))
     stats = model.get('stats') or {}
     if stats.get('enabled'):
-        parts.append(_section('listen stats', _stats_body(stats), stats.get('extra')))
+        parts.append(_userlist(stats, hash_password))
+        parts.append(_section('stats', 'listen stats', _stats_body(stats), stats.get('extra')))
     return '\n'.join(parts)
+
+
+def _fake_hash(_username, _password):
+    return '$6$checkonly$' + 'x' * 86
 
 
 def socket_path(model):

@@ -8,10 +8,12 @@ the parsed server states and the wanted state and returns the runtime commands; 
 plain function with unit tests. ``run_server()`` glues both together for the module.
 """
 
+import re
 import socket
 import time
 
 DEFAULT_SOCKET = '/var/run/haproxy.sock'
+NAME_RE = re.compile(r'^[A-Za-z0-9_.:-]+$')
 
 # srv_admin_state bits (HAProxy src/server.h)
 ADMIN_FMAINT = 0x01
@@ -277,6 +279,14 @@ def public_state(row):
 
 def run_server(params, check_mode, sock=None, sleep=time.sleep):
     """berth.docker.haproxy_server: returns the result dict; raises NotFound / RuntimeError_ / ValueError."""
+    # host and backend go into runtime commands (one line, ";" separates commands): names only
+    for key in ('host', 'backend'):
+        value = params.get(key)
+        if value is not None and not NAME_RE.match(str(value)):
+            raise ValueError('%s %r is not a HAProxy server or backend name: use letters, digits, "_", ".", ":" and "-" '
+                             'only' % (key, value))
+    if params.get('weight') is not None:
+        parse_weight(params['weight'], 0)  # "50" or "50%", nothing else reaches the socket
     sock = sock or RuntimeSocket(params['socket'])
     runtime = Runtime(sock)
     before = runtime.states()

@@ -63,19 +63,19 @@ def check_config(haproxy_bin, text, path):
         directory = None
     fd, tmp = tempfile.mkstemp(prefix='.haproxy-check-', suffix='.cfg', dir=directory)
     try:
-        with os.fdopen(fd, 'w') as handle:
+        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
             handle.write(text)
         rc, out = _run([haproxy_bin, '-c', '-f', tmp])
     finally:
         os.unlink(tmp)
     if rc != 0:
-        raise ServiceError('haproxy -c rejected the configuration (nothing was changed):\n%s' % _clean(out, tmp, path))
-    return _clean(out, tmp, path)
+        raise ServiceError('haproxy -c rejected the configuration (nothing was changed):\n%s' % cfg.mask(_clean(out, tmp, path)))
+    return cfg.mask(_clean(out, tmp, path))
 
 
 def read_text(path):
     try:
-        with open(path) as handle:
+        with open(path, encoding='utf-8', errors='surrogateescape') as handle:
             return handle.read()
     except FileNotFoundError:
         return None
@@ -89,6 +89,8 @@ def file_mode(path):
 
 
 def unified_diff(before, after, path):
+    """A unified diff of two haproxy.cfg texts, passwords masked (cfg.mask) on both sides."""
+    before, after = cfg.mask(before), cfg.mask(after)
     return ''.join(difflib.unified_diff((before or '').splitlines(True), (after or '').splitlines(True),
                                         fromfile='%s (before)' % path, tofile='%s (after)' % path))
 
@@ -145,6 +147,48 @@ def parse_show_proc(text):
     return out
 
 
+def show_proc(master_socket):
+    """The parsed ``show proc`` of the master CLI at ``master_socket``, or None."""
+    if not master_socket or not os.path.exists(master_socket):
+        return None
+    try:
+        answer = RuntimeSocket(master_socket, timeout=2.0).command('show proc', close_with_quit=True)
+    except RuntimeError_:
+        return None
+    parsed = parse_show_proc(answer)
+    return parsed if parsed['master'] else None
+
+
+def await_reload(pid, before, old_workers, show, timeout):
+    """After a reload was triggered (SIGUSR2 to the master ``pid``), wait until new workers run.
+    ``before``: ``show proc`` before the reload (None without a master CLI: then new children of
+    the master are the only sign). Raises ServiceError when HAProxy refused the new configuration:
+    a master-worker HAProxy keeps its old workers then, and a systemd unit (``kill -USR2``) still
+    reports success."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        time.sleep(0.1)
+        if before is not None:
+            now = show()
+            if now is None or now['reloads'] is None or now['reloads'] <= before['reloads']:
+                continue
+            if now['failed'] > before['failed']:
+                raise ServiceError(
+                    'HAProxy refused the new configuration on reload (master CLI: %d failed reloads) and kept '
+                    'serving with the old workers. "haproxy -c" accepted the file, so the cause is something only a '
+                    'real start finds: usually a bind address or port that cannot be bound (in use without '
+                    'SO_REUSEPORT, or a privileged port) or a certificate that cannot be read.' % now['failed'])
+            if set(now['workers']) - old_workers:
+                return
+        else:
+            if not _pid_alive(pid):
+                raise ServiceError('the HAProxy master (pid %d) died during the reload' % pid)
+            if set(_children(pid)) - old_workers:
+                return
+    raise ServiceError('HAProxy did not start a new worker within %ss after the reload signal; the new configuration '
+                       'was most likely refused (bind failure)' % timeout)
+
+
 class Manager:
     kind = 'none'
 
@@ -162,10 +206,39 @@ class Manager:
 
 
 class Systemd(Manager):
+    """``systemctl reload``; Debian's unit runs ``haproxy -Ws ... -S /run/haproxy-master.sock`` and reloads
+    with ``kill -USR2 $MAINPID``, which exits 0 even when the new workers cannot start: the outcome is read
+    from the master CLI (the ``-S`` socket of the running master) or, without one, from its children."""
+
     kind = 'systemd'
 
-    def __init__(self, unit):
+    def __init__(self, unit, timeout=15.0):
         self.unit = unit
+        self.timeout = timeout
+
+    def main_pid(self):
+        _rc, out = _run(['systemctl', 'show', '-p', 'MainPID', '--value', self.unit])
+        pid = int(out.strip()) if out.strip().isdigit() else 0
+        return pid if pid and _pid_alive(pid) else None
+
+    @staticmethod
+    def master_socket(pid):
+        """The ``-S`` master CLI socket on the command line of the master ``pid``, or None."""
+        try:
+            with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+                args = handle.read().decode('utf-8', 'replace').split('\0')
+        except OSError:
+            return None
+        for index, arg in enumerate(args[:-1]):
+            if arg == '-S' and args[index + 1]:
+                path = args[index + 1].split(',')[0]
+                return path if not path.startswith(('ipv4@', 'ipv6@', 'tcp@')) else None
+        return None
+
+    def _alerts(self, since):
+        _rc, out = _run(['journalctl', '-u', self.unit, '--since', '@%d' % since, '--no-pager', '-o', 'cat'])
+        lines = [line for line in out.splitlines() if 'ALERT' in line or 'cannot' in line.lower()]
+        return '\n'.join(lines[-15:] or out.splitlines()[-15:])
 
     def running(self):
         rc, _out = _run(['systemctl', 'is-active', '--quiet', self.unit])
@@ -181,9 +254,24 @@ class Systemd(Manager):
             raise ServiceError('systemctl start %s failed: %s\n%s' % (self.unit, out.strip(), self._journal()))
 
     def reload(self):
+        pid = self.main_pid()
+        sock = self.master_socket(pid) if pid else None
+        before = show_proc(sock)
+        if before is None and sock:
+            time.sleep(0.5)  # the master may be re-executing after an earlier reload
+            before = show_proc(sock)
+        old_workers = set(_children(pid)) if pid else set()
+        since = int(time.time()) - 1
         rc, out = _run(['systemctl', 'reload', self.unit])
         if rc != 0:
             raise ServiceError('systemctl reload %s failed: %s\n%s' % (self.unit, out.strip(), self._journal()))
+        if not pid:
+            return
+        try:
+            await_reload(pid, before, old_workers, lambda: show_proc(sock), self.timeout)
+        except ServiceError as exc:
+            raise ServiceError('%s\nsystemctl reload %s exited 0, but HAProxy said:\n%s' % (
+                exc, self.unit, cfg.mask(self._alerts(since))))
 
     def stop(self):
         _run(['systemctl', 'stop', self.unit])
@@ -220,14 +308,7 @@ class MasterWorker(Manager):
         return self.master_pid() is not None
 
     def show_proc(self):
-        if not self.master_socket or not os.path.exists(self.master_socket):
-            return None
-        try:
-            answer = RuntimeSocket(self.master_socket, timeout=2.0).command('show proc', close_with_quit=True)
-        except RuntimeError_:
-            return None
-        parsed = parse_show_proc(answer)
-        return parsed if parsed['master'] else None
+        return show_proc(self.master_socket)
 
     def start(self):
         cmd = [self.bin, '-W', '-D', '-p', self.pid_file]
@@ -254,28 +335,7 @@ class MasterWorker(Manager):
             before = self.show_proc()
         old_workers = set(_children(pid))
         os.kill(pid, signal.SIGUSR2)
-        deadline = time.time() + self.timeout
-        while time.time() < deadline:
-            time.sleep(0.1)
-            if before is not None:
-                now = self.show_proc()
-                if now is None or now['reloads'] is None or now['reloads'] <= before['reloads']:
-                    continue
-                if now['failed'] > before['failed']:
-                    raise ServiceError(
-                        'HAProxy refused the new configuration on reload (master CLI: %d failed reloads) and kept '
-                        'serving with the old workers. "haproxy -c" accepted the file, so the cause is something only a '
-                        'real start finds: usually a bind address or port that cannot be bound (in use without '
-                        'SO_REUSEPORT, or a privileged port) or a certificate that cannot be read.' % now['failed'])
-                if set(now['workers']) - old_workers:
-                    return
-            else:
-                if not _pid_alive(pid):
-                    raise ServiceError('the HAProxy master (pid %d) died during the reload' % pid)
-                if set(_children(pid)) - old_workers:
-                    return
-        raise ServiceError('HAProxy did not start a new worker within %ss after SIGUSR2; the new configuration '
-                           'was most likely refused (bind failure)' % self.timeout)
+        await_reload(pid, before, old_workers, self.show_proc, self.timeout)
 
     def stop(self):
         pid = self.master_pid()
@@ -323,7 +383,7 @@ def make_manager(params):
     if mode == 'auto':
         mode = 'systemd' if systemd_is_pid1() and shutil.which('systemctl') else 'master_worker'
     if mode == 'systemd':
-        return Systemd(params.get('service_name') or 'haproxy')
+        return Systemd(params.get('service_name') or 'haproxy', float(params.get('reload_timeout') or 15))
     pid_file = params.get('pid_file') or '/run/haproxy.pid'
     if mode == 'master_worker':
         master = params.get('master_socket')
@@ -348,7 +408,7 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
         if before is not None:
             result['changed'] = True
             if diff_mode:
-                result['diff'] = {'before': before, 'after': '', 'before_header': path, 'after_header': path}
+                result['diff'] = {'before': cfg.mask(before), 'after': '', 'before_header': path, 'after_header': path}
             if not check_mode:
                 if params.get('backup'):
                     result['backup_file'] = files.backup_copy(path, '.%d~' % os.getpid())
@@ -360,7 +420,9 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
     if params.get('check_bind_addresses', True):
         host_addrs = addresses if addresses is not None else host_network.host_addresses()
     cfg.validate(model, host_addrs)
-    text = cfg.render(model)
+    # the current file's password hashes are reused while the passwords still match (a new salt on every
+    # run would change the file every time)
+    text = cfg.render(model, previous_text=before)
     if params.get('check_bind_addresses', True) and before != text:
         cfg.check_bind_ports(model, host_network.port_holders)
     result['socket'] = cfg.socket_path(model)
@@ -382,7 +444,7 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
     result['changed'] = content_changed or mode_changed or need_start or need_enable
     result['enabled'] = need_enable
     if diff_mode and content_changed:
-        result['diff'] = {'before': before or '', 'after': text,
+        result['diff'] = {'before': cfg.mask(before or ''), 'after': cfg.mask(text),
                           'before_header': '%s (before)' % path, 'after_header': '%s (after)' % path}
         result['unified_diff'] = unified_diff(before, text, path)
     if check_mode:

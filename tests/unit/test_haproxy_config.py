@@ -39,8 +39,10 @@ def test_render_reference_setup():
     assert '\nfrontend main\n    bind :80\n    acl url_static path_beg -i /static\n    use_backend static if url_static\n' \
         '    default_backend app\n' in text
     assert '    server app1 10.0.0.1:8001 check inter 2s\n    server app2 10.0.0.1:8002 check\n' in text
-    assert '    stats realm Haproxy\\ Statistics\n' in text
-    assert '    stats auth admin:s3cret\n' in text
+    # the password only as a SHA-512 crypt hash in a userlist, never in clear, never `stats auth`
+    assert 's3cret' not in text and 'stats auth' not in text and 'insecure-password' not in text
+    assert "\nuserlist stats_users\n    user admin password '$6$" in text
+    assert "    stats http-request auth realm 'Haproxy Statistics' unless { http_auth(stats_users) }\n" in text
     assert 'stats admin' not in text  # only when asked
     assert '    stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners\n' in text
     # timeouts in a fixed (sorted) order, whatever the dict order
@@ -51,7 +53,9 @@ def test_render_is_deterministic():
     a = model()
     b = model()
     b['defaults']['timeouts'] = dict(reversed(list(b['defaults']['timeouts'].items())))
-    assert cfg.render(a) == cfg.render(b)
+    first = cfg.render(a)
+    # the same password hash is kept when the current file's hash still verifies
+    assert cfg.render(b, previous_text=first) == first
 
 
 def test_render_httpchk_template_resolvers_listen():
