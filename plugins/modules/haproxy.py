@@ -16,6 +16,21 @@ description:
     daemon (C(haproxy -W -D -p PIDFILE -S MASTER_SOCKET -f CFG)) where there is no init system; C(-sf) as the
     last resort. A reload that fails restores the previous file, reloads it again and fails the task with the error.'
   - Starts HAProxy when it is not running (O(start)).
+  - 'Every string of the model is checked before anything is written: a control character (CR, LF, NUL, TAB...)
+    anywhere is refused, naming the option; names (proxies, servers, ACLs, resolvers, nameservers, template
+    prefixes) must follow HAProxy''s name grammar; server and nameserver addresses and template FQDNs must be an IP
+    address or a host name. Free-text values (realm, stats uri, cookies, certificate paths, httpchk uri and host,
+    timeouts...) are quoted so that HAProxy reads back exactly the value given (spaces, C(#), quotes, backslashes and
+    C($) included). Fields that are HAProxy syntax (ACL conditions, options, http-request rules, balance,
+    httpchk expect, log targets, C(extra) lines) are kept as written but must stay on their line: no unterminated
+    quote, no trailing backslash, no C(#) outside quotes (write C(\#)), and an C(extra) line cannot open a section
+    or a conditional block.'
+  - 'Stats users go into a C(userlist) with SHA-512 crypt hashes (C(password $6$...), never C(insecure-password)),
+    computed on the target in pure Python; the hash of the current file is kept while the password still matches, so
+    an unchanged password does not change the file, and a rotated one does. Passwords work exactly as given.'
+  - 'Diffs, results and errors never show a password: C(stats auth) and C(userlist) password lines are masked on
+    both sides of a diff (a hash shows only as a short digest of the hash, so a rotation stays visible), also for
+    O(state=absent).'
   - Checks that every bind address is an address of the host (pyroute2 when importable, else C(/proc)).
   - Not part of the C(berth.docker.docker) action group; it does not talk to the Docker engine.
 author:
@@ -68,6 +83,10 @@ options:
       - How HAProxy is started and reloaded.
       - V(auto) is V(systemd) when systemd is PID 1, else V(master_worker).
       - V(systemd) runs C(systemctl reload O(service_name)) (C(start) when inactive); the unit must read O(path).
+        As Debian's unit reloads with C(kill -USR2) and exits 0 even when the new workers cannot start, the outcome is
+        read from the master CLI (the C(-S) socket on the running master's command line, Debian's default
+        C(/run/haproxy-master.sock)), or without one from the master's children; a refused reload restores the
+        previous file, reloads again, and fails the task with HAProxy's own lines from the journal.
       - V(master_worker) runs C(haproxy -W -D -p O(pid_file) -S O(master_socket) -f O(path)) and reloads with C(SIGUSR2);
         the outcome of the reload is read from the master CLI.
       - V(sf) runs C(haproxy -D -p O(pid_file) -f O(path)) and reloads by starting a new one with C(-sf OLD_PIDS).
@@ -495,20 +514,25 @@ options:
         type: str
         default: /haproxy_stats
       realm:
-        description: Basic-auth realm.
+        description: Basic-auth realm (any printable text, read back exactly).
         type: str
         default: HAProxy Statistics
       users:
-        description: Basic-auth users; REQUIRED when O(stats.enabled).
+        description:
+          - Basic-auth users; REQUIRED when O(stats.enabled).
+          - Written as a C(userlist stats_users) with SHA-512 crypt hashes and checked with
+            a C(stats http-request auth) rule on C(http_auth).
         type: list
         elements: dict
         suboptions:
           username:
-            description: User name.
+            description: User name (any printable text without C(:)).
             type: str
             required: true
           password:
-            description: Password (written in the file, which is why the file is C(0600)).
+            description:
+              - Password, any printable characters, used exactly as given (spaces, C(#), quotes, backslashes).
+              - Only its SHA-512 crypt hash is written to the file; it never shows in results, diffs or errors.
             type: str
             required: true
       refresh:
@@ -597,7 +621,11 @@ options:
         type: list
         elements: str
 notes:
-  - The file holds the stats credentials; it is written with mode O(mode) (V(0600) by default) and its content is never logged.
+  - The file holds the stats password hashes; it is written with mode O(mode) (V(0600) by default) and shown in diffs
+    only with the passwords masked.
+  - "Quoting follows section 2.2 (Quoting and escaping) of the HAProxy configuration manual: a value that needs it is
+    written in single quotes, inside which HAProxy interprets nothing, and a single quote in it as C('\\'')
+    (close the quotes, an escaped quote, reopen)."
   - C(changed) is true only when the rendered file differs from the one on the target (or its mode differs, or HAProxy had to be started).
 seealso:
   - module: berth.docker.haproxy_server
@@ -628,6 +656,8 @@ EXAMPLES = r'''
       enabled: true
       binds: [{port: 9001}]
       uri: /haproxy_stats
+      realm: "Ops # stats"  # written 'Ops # stats': read back exactly
+      # any printable password works as given; the file gets only its SHA-512 crypt hash
       users: [{username: admin, password: "{{ vault_haproxy_stats_password }}"}]
     backup: true
 
@@ -682,9 +712,10 @@ socket:
   type: str
   sample: /run/haproxy/admin.sock
 unified_diff:
-  description: The unified diff of the file (diff mode only).
+  description: The unified diff of the file (diff mode only), with every password line masked on both sides.
   returned: when the file changes in diff mode
   type: str
+  sample: "-    user admin password ******** (sha256 1c2d3e4f)\n+    user admin password ******** (sha256 9a8b7c6d)\n"
 '''
 
 from ansible.module_utils.basic import AnsibleModule

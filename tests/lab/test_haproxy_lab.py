@@ -1,7 +1,8 @@
 """The berth.docker.haproxy role on a lab node (Debian with systemd, reached over SSH): haproxy
 installed from the Debian packages, /etc/haproxy/haproxy.cfg written, the unit enabled and
 running under systemd, a config change applied with `systemctl reload` (the master's PID stays),
-four-step idempotence. Backends: two python http.servers inside the node on 127.0.0.1.
+four-step idempotence, and a reload whose new workers cannot bind detected, rolled back and
+reported. Backends: two python http.servers inside the node on 127.0.0.1.
 Witnesses: systemctl and files inside the node (docker exec), HTTP from here to the node's IP."""
 
 import pytest
@@ -56,6 +57,23 @@ def test_role_under_systemd_on_a_fresh_node(lab, tmp_path):  # noqa: F811
     assert node.sh('systemctl show -p MainPID --value haproxy').stdout.strip() == pid
     wait_until(lambda: _answer(node.ip) == {'web1'}, timeout=10, what='only web1 after the reload')
     assert node.sh('ls /etc/haproxy/').stdout.count('haproxy.cfg.') >= 1  # the backup of the previous file
+
+    # a reload whose new workers cannot start: a frontend on 127.0.0.1:8001, which web1's python holds. `haproxy -c`
+    # (and so the unit's ExecReload check) accepts it and `systemctl reload` exits 0; the port preflight is turned
+    # off to reach the reload. Detected on the master CLI, rolled back, reloaded, reported with HAProxy's words.
+    before = node.sh('sha256sum /etc/haproxy/haproxy.cfg').stdout
+    clash = _role(password_file, servers[:1])
+    clash[0]['vars'].update(haproxy_check_bind_addresses=False, haproxy_extra_frontends=[
+        {'name': 'clash', 'binds': [{'address': '127.0.0.1', 'port': 8001}], 'default_backend': 'app'}])
+    run = run_tasks(clash, **kw)
+    assert run.status('berth.docker.haproxy : HAProxy configuration', host=node.name) == 'failed', run.output[-3000:]
+    msg = run.task('berth.docker.haproxy : HAProxy configuration', host=node.name)['msg']
+    assert 'refused the new configuration' in msg and 'was restored' in msg, msg
+    assert 'cannot bind socket' in msg and '8001' in msg, msg  # HAProxy's own line, from the journal
+    assert node.sh('sha256sum /etc/haproxy/haproxy.cfg').stdout == before
+    assert node.sh('systemctl is-active haproxy').stdout.strip() == 'active'
+    assert node.sh('systemctl show -p MainPID --value haproxy').stdout.strip() == pid
+    wait_until(lambda: _answer(node.ip) == {'web1'}, timeout=10, what='web1 still served after the rollback')
 
 
 def _answer(ip):
