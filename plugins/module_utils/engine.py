@@ -70,6 +70,7 @@ class Engine:
         self.p = module.params
         self.check = module.check_mode
         self.result = {'changed': False, 'actions': [], 'diff': [], 'packages': {}}
+        self.changes_text = ''
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -180,7 +181,7 @@ class Engine:
 
     # -- daemon.json ----------------------------------------------------------------------------
 
-    def plan_config(self, manager):
+    def plan_config(self, manager, snapshot=None):
         """(new dict, old dict, old raw, changed keys) or None when daemon_config is not managed."""
         if self.p['daemon_config'] is None:
             return None
@@ -213,7 +214,11 @@ class Engine:
             self.module.warn('bridge: none makes dockerd delete the interface docker0 when it starts; if another '
                              'engine on this host uses docker0, run this one in its own network namespace '
                              '(for example dockerd_path pointing at a wrapper that runs "unshare --net dockerd")')
-        problems = cfg.flag_conflicts(new, manager.flag_keys())
+        flags = manager.flag_keys()
+        if snapshot and manager.name == 'direct':
+            # flags of the command line the running engine is restarted with
+            flags = dict(cfg.argv_flag_keys(snapshot['argv'], new), **flags)
+        problems = cfg.flag_conflicts(new, flags)
         if problems:
             raise EngineFailure('daemon_config conflicts with the dockerd command line: ' + ' '.join(problems))
         if shutil.which(self.p['dockerd_path']) or os.path.exists(self.p['dockerd_path']):
@@ -282,7 +287,7 @@ class Engine:
         # touched: a refused configuration is rolled back to exactly this
         snapshot = manager.snapshot() if before.get('active') else None
         saved_file = cfg.snapshot_file(p['daemon_config_path'])
-        planned = self.plan_config(manager)
+        planned = self.plan_config(manager, snapshot)
         config_changed = bool(planned and planned[3])
         if config_changed:
             new, old, old_raw, keys = planned
@@ -293,6 +298,7 @@ class Engine:
             new_raw = cfg.render(new)
             self.result['diff'].append(cfg.diff(old_raw, new_raw, p['daemon_config_path']))
             self.result['daemon_config_changed_keys'] = keys
+            self.changes_text = cfg.describe_changes(old, new, keys)
             self.act('write %s (changed: %s)' % (p['daemon_config_path'], ', '.join(keys)))
             if not self.check:
                 self.result['backup_file'] = files.atomic_write(
@@ -350,8 +356,10 @@ class Engine:
             if saved_file is False:
                 raise EngineFailure(error)
             path = self.p['daemon_config_path']
-            reason = svc.dockerd_reason(manager.recent_log(lines=60)) or svc.dockerd_reason(error) or \
-                error.strip().splitlines()[0][:1000]
+            log = manager.recent_log(lines=60)
+            log_lines = [line for line in log.splitlines() if line.strip()]
+            reason = svc.dockerd_reason(log) or svc.dockerd_reason(error) or \
+                (log_lines[-1].strip() if log_lines else error.strip().splitlines()[0])[:1000]
             undone = cfg.restore_file(path, saved_file)
             was_running = restart is not None
             try:
@@ -364,10 +372,10 @@ class Engine:
                     manager.start()
             except (svc.ServiceError, OSError) as exc2:
                 raise EngineFailure(
-                    'THE ENGINE IS DOWN. dockerd refused the new %s: %s. Rolled back the file (%s), but dockerd did not '
-                    'start again on the old configuration either: %s. Start it by hand: %s' % (
-                        path, reason, undone, str(exc2).strip()[:2000], manager.how_to_start(running)),
-                    rolled_back=True, engine_error=reason, engine_running=False)
+                    'THE ENGINE IS DOWN. dockerd refused the new %s (changed: %s): %s. Rolled back the file (%s), but '
+                    'dockerd did not start again on the old configuration either: %s. Start it by hand: %s' % (
+                        path, self.changes_text, reason, undone, str(exc2).strip()[:2000], manager.how_to_start(running)),
+                    rolled_back=True, engine_error=reason, engine_running=False, engine_log=log_lines[-20:])
             after = manager.status()
             again = svc.process_snapshot(after.get('pid')) if after.get('pid') else None
             same = ''
@@ -381,9 +389,10 @@ class Engine:
             else:
                 state = 'the engine was not running before; it was started on the old configuration (pid %s)' % (
                     after.get('pid'))
-            raise EngineFailure('the new daemon.json was refused: dockerd did not %s with it: %s. Rolled back: %s, and %s.'
-                                % ('reload' if restart == [] else 'start', reason, undone, state),
-                                rolled_back=True, engine_error=reason, engine_running=True,
+            raise EngineFailure('the new daemon.json (changed: %s) was refused: dockerd did not %s with it: %s. Rolled '
+                                'back: %s, and %s.' % (self.changes_text, 'reload' if restart == [] else 'start', reason,
+                                                       undone, state),
+                                rolled_back=True, engine_error=reason, engine_running=True, engine_log=log_lines[-20:],
                                 pid=after.get('pid'), pid_before=running and running.get('pid'))
 
     def users(self):

@@ -114,6 +114,52 @@ def unit_flag_keys(execstart):
     return found
 
 
+# dockerd's short flags and the daemon.json keys they set
+_SHORT_FLAGS = {'-H': 'hosts', '-p': 'pidfile', '-g': 'data-root', '-b': 'bridge', '-D': 'debug', '-l': 'log-level',
+                '-G': 'group', '-s': 'storage-driver'}
+
+
+def argv_flag_keys(argv, config):
+    """{daemon.json key of ``config``: origin} for the keys a running dockerd's command line
+    (``argv``, from /proc/PID/cmdline) already sets as flags (``--bip``, ``--label`` for labels,
+    ``--insecure-registry`` for insecure-registries, ``-H``, ...): dockerd refuses such a pair at start."""
+    found = {}
+    for word in argv[1:]:
+        if word.startswith('--'):
+            name = word[2:].split('=', 1)[0]
+            if name == 'config-file':
+                continue
+            candidates = [name, name + 's', name[:-1] + 'ies' if name.endswith('y') else None,
+                          {'host': 'hosts', 'graph': 'data-root'}.get(name)]
+        elif word in _SHORT_FLAGS:
+            name = word
+            candidates = [_SHORT_FLAGS[word]]
+        else:
+            continue
+        for key in candidates:
+            if key and key in config:
+                found[key] = 'the running dockerd\'s command line (%s)' % name if name.startswith('-') else \
+                    'the running dockerd\'s command line (--%s)' % name
+    return found
+
+
+def describe_changes(old, new, keys):
+    """'bip="10.9.0.1/24", debug, labels (removed)': the changed keys, with the new value when it is a
+    short scalar (lists, objects and proxies, which may carry credentials, are only named)."""
+    words = []
+    for key in keys:
+        if key not in (new or {}):
+            words.append('%s (removed)' % key)
+            continue
+        value = new[key]
+        text = json.dumps(value)
+        if isinstance(value, (str, int, float, bool)) and key != 'proxies' and len(text) <= 80:
+            words.append('%s=%s' % (key, text))
+        else:
+            words.append(key)
+    return ', '.join(words)
+
+
 def diff(old_raw, new_raw, path):
     return {'before': old_raw or '', 'after': new_raw, 'before_header': path, 'after_header': path}
 

@@ -244,13 +244,13 @@ def network_overlaps(new, old, networks):
     settings = []
     for name, net in address_settings(new):
         if name in changed:
-            settings.append((name, net))
+            settings.append((name, new[name], net))
         elif name.startswith('default-address-pools['):
-            index = int(name[len('default-address-pools['):].split(']')[0])
-            if str(_pool_bases(new)[index]) not in old_bases:
-                settings.append((name, net))
+            base = _pool_bases(new)[int(name[len('default-address-pools['):].split(']')[0])]
+            if str(base) not in old_bases:
+                settings.append((name, base, net))
     problems = []
-    for name, net in settings:
+    for name, given, net in settings:
         for network in networks or []:
             if _is_default_bridge(network):
                 continue
@@ -265,7 +265,7 @@ def network_overlaps(new, old, networks):
                 if other.version == net.version and net.overlaps(other):
                     problems.append(
                         '%s %s overlaps the subnet %s of the Docker network "%s" (id %s, driver %s)' % (
-                            name, net, other, network.get('Name'), (network.get('Id') or '')[:12],
+                            name, given, other, network.get('Name'), (network.get('Id') or '')[:12],
                             network.get('Driver')))
     return problems
 

@@ -11,10 +11,16 @@ description:
   - Installs the engine from Docker's repository (V(docker-ce)) or from the operating system's own packages
     (V(distro)) on CentOS/RHEL 7-10, Rocky, AlmaLinux, Fedora, Debian and Ubuntu.
   - Writes C(daemon.json) merged into the current one or exactly as given, after checking that its address
-    settings do not shadow a host route and that C(dockerd) itself accepts it; keeps the old file as a backup.
+    settings neither shadow a host route nor overlap an existing Docker network of the engine, and that
+    C(dockerd) itself accepts it; keeps the old file as a backup.
   - Applies a changed C(daemon.json) by reload (SIGHUP) when every changed key is reloadable, by restart
-    otherwise; if the engine does not come back, puts the old file back, brings the engine up again and fails
-    with the engine's own error.
+    otherwise. Before touching anything it records how the running engine was started (its command line,
+    environment and working directory from C(/proc), and the C(daemon.json) bytes, mode and times, or that
+    there was none). If dockerd refuses the new file at start, the file is put back exactly (or removed when
+    there was none), the engine is started again the same way (the same command line for a direct daemon;
+    C(systemctl reset-failed) and a restart of the unit with systemd), the module waits until it answers
+    C(GET /_ping), and fails saying the new configuration was refused, dockerd's own reason, and that the
+    engine runs again on the old one (or, loudly, that it does not, with the command that starts it).
   - Runs the engine with systemd when systemd is PID 1, otherwise starts C(dockerd) directly as a daemon with
     a pidfile and a log file (containers, hosts without an init system); then RV(enabled) is V(n/a).
   - Talks to the engine (readiness, facts, running containers) with the Python standard library only.
@@ -59,6 +65,20 @@ options:
     description: Base URL of Docker's repository (a mirror of U(https://download.docker.com)).
     type: str
     default: https://download.docker.com
+  repo_key_fingerprint:
+    description:
+      - The OpenPGP fingerprint(s) the signing key of Docker's apt repository (Debian and Ubuntu,
+        O(source=docker-ce)) must have; spaces and case do not matter. Default Docker's published one,
+        C(9DC8 5822 9FC7 DD38 854A  E2D8 8D81 803C 0EBF CD88).
+      - The key is fetched from O(repo_url) with TLS certificate and host name verification always on (the
+        system's CA store; O(validate_certs) is for the Engine API and does not apply). It is written only when
+        every primary key in it has one of these fingerprints (apt trusts every key of a C(signed-by) file);
+        otherwise the task fails naming the fingerprint found and nothing is written. A key file already in
+        place with another fingerprint is fetched again.
+      - Set it for a mirror that signs with its own key (v4 keys; the fingerprint the mirror publishes).
+    type: list
+    elements: str
+    default: ['9DC858229FC7DD38854AE2D88D81803C0EBFCD88']
   manage_packages:
     description:
       - Install (or with O(state=absent) remove) packages. V(false) manages only C(daemon.json) and the service,
@@ -106,6 +126,11 @@ options:
     description:
       - Fail before writing when C(bip), C(fixed-cidr), C(fixed-cidr-v6) or a C(default-address-pools) base overlaps
         a host route or address (read with pyroute2 when importable, else from C(/proc/net)).
+      - Also fail before writing when a changed C(bip), C(fixed-cidr), C(fixed-cidr-v6) or a new
+        C(default-address-pools) base overlaps the subnet of an existing Docker network of the engine (when it
+        answers), naming the network and its subnet; dockerd would refuse to start with it. The default
+        C(bridge) network is not counted (bip and fixed-cidr define it), nor are networks inside pools that were
+        already configured.
     type: bool
     default: true
   users:
@@ -161,6 +186,10 @@ notes:
     O(docker_host) is also the socket it listens on (passed as C(-H) when not the default).
   - C(dockerd --validate) exists from engine 23. For older engines (Debian 12's 20.10) the module checks the file
     with a dry start of dockerd on a scratch directory that stops right after loading the configuration.
+  - A direct daemon that runs is restarted with its own command line (from C(/proc/PID/cmdline), started
+    through O(dockerd_path) when that is not V(dockerd), and its environment), with C(--config-file) added when
+    it named none and O(daemon_config_path) is not the default; one that runs with another C(--config-file)
+    than O(daemon_config_path) is refused before writing.
   - Reloadable keys (SIGHUP) are the ones dockerd's reload applies; C(log-level) is not one of them (only C(debug)
     is), so changing it restarts the engine.
 seealso:
@@ -180,6 +209,12 @@ EXAMPLES = r'''
 
 - name: Let the new group membership take effect
   ansible.builtin.meta: reset_connection
+
+- name: Docker's repository through a mirror that signs with its own key
+  berth.docker.engine:
+    source: docker-ce
+    repo_url: https://docker-mirror.example.com
+    repo_key_fingerprint: "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567"
 
 - name: Debian's own docker.io, with a bridge address that does not collide with the office network
   berth.docker.engine:
@@ -283,6 +318,29 @@ users_added:
 containers_running:
   description: With O(state=absent), the running containers found.
   returned: with state=absent
+  type: list
+  elements: str
+rolled_back:
+  description: The engine refused the new daemon.json; the old file (or its absence) was restored.
+  returned: on a refused daemon.json
+  type: bool
+engine_error:
+  description: dockerd's own reason for refusing the new daemon.json (its log line).
+  returned: on a refused daemon.json
+  type: str
+  sample: 'failed to start daemon: Error initializing network controller: Error creating default "bridge" network: Pool overlaps with other one on this address space'
+engine_running:
+  description: After a refused daemon.json, whether the engine runs again on the old configuration.
+  returned: on a refused daemon.json
+  type: bool
+network_overlaps:
+  description: The address settings refused because they overlap an existing Docker network.
+  returned: when such an overlap was found
+  type: list
+  elements: str
+repo_key_fingerprints:
+  description: The fingerprints of the repository signing key that was fetched and written.
+  returned: when the key was fetched
   type: list
   elements: str
 diff:

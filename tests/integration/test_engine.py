@@ -228,7 +228,7 @@ def test_refused_start_brings_the_engine_back_as_it_ran(second_engine, busybox_i
     result = run.task('engine')
     msg = result['msg']
     assert result['rolled_back'] is True and result['engine_running'] is True
-    assert msg.startswith('the new daemon.json was refused')
+    assert msg.startswith('the new daemon.json (changed: bip="10.123.45.1/24") was refused: ')
     assert 'Pool overlaps with other one on this address space' in msg and 'failed to start daemon' in msg
     assert 'Pool overlaps with other one on this address space' in result['engine_error']
     assert 'the engine is running again on the old configuration' in msg and 'same command line' in msg
@@ -295,3 +295,31 @@ def test_overlapping_network_is_refused_before_writing(second_engine, prefix):  
             assert handle.read() == OLD_FILE
         assert int(os.stat(second.config_path).st_mtime) == 1500000000
         assert second.pid() == pid
+
+
+def test_engine_that_cannot_come_back_says_so_loudly(second_engine, prefix):  # noqa: F811
+    """Fault injection: dockerd refuses the new configuration AND will not start again on the old
+    one (the wrapper refuses every start). The file is still restored, and the message says loudly
+    that the engine is down, with both errors and the exact command that starts it again; that
+    command does bring it back."""
+    second = second_engine
+    pid = second.start_by_hand(*FLAGS)
+    cmdline = second.cmdline()
+    open(second.refuse_marker, 'w').close()
+    run = run_tasks(engine_task(second.args({'log-driver': 'local'})))
+    assert run.rc != 0
+    result = run.task('engine')
+    msg = result['msg']
+    assert msg.startswith('THE ENGINE IS DOWN.') and result['engine_running'] is False and result['rolled_back'] is True
+    assert 'berth test: this dockerd refuses to start' in msg
+    assert 'there was none before' in msg and not os.path.exists(second.config_path)
+    assert second.pid() is None and pid
+    command = msg.split('Start it by hand: ', 1)[1]
+    assert command.startswith('setsid ' + second.dockerd + ' ') and command.endswith('&')
+    os.unlink(second.refuse_marker)
+    subprocess.run(['sh', '-c', command], check=True, timeout=30)
+    for _attempt in range(300):
+        if second.pid() and second.docker('version', check=False).returncode == 0:
+            break
+        time.sleep(0.1)
+    assert second.cmdline() == cmdline

@@ -1,7 +1,8 @@
 """berth.docker.engine (module and role) on a lab node: a fresh Debian host with systemd and sshd,
 reached over SSH, gets docker.io installed, enabled and started, daemon.json applied (reload vs
-restart proved by the dockerd PID), a daemon.json the engine cannot start with rolled back, and a
-second run reports no change. The docker CLI and systemctl inside the node are the witnesses.
+restart proved by the dockerd PID), a daemon.json the engine cannot start with rolled back (an
+unknown storage driver; a bip overlapping a user-defined network, with a restart-policy container
+that runs again afterwards), and a second run reports no change. The docker CLI and systemctl inside the node are the witnesses.
 Marked lab + slow (tests/conftest.py): installing docker.io on the node takes a while."""
 
 import subprocess
@@ -85,6 +86,37 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
     assert node.sh('systemctl is-active docker').stdout.strip() == 'active'
     assert node.sh("docker info --format '{{.LoggingDriver}}'").stdout.strip() == 'local'
 
+    # 4c. a bip overlapping a user-defined network, with a container (restart policy) on it: refused
+    # before writing, naming the network; with that check off, dockerd refuses it at start ("Pool
+    # overlaps"): the file comes back byte for byte, the unit runs again with the same command line
+    # on the old configuration, and the container runs again
+    save = subprocess.Popen(['docker', 'save', busybox_image], stdout=subprocess.PIPE)
+    subprocess.run(['docker', 'exec', '-i', node.name, 'docker', 'load', '-q'], stdin=save.stdout, check=True,
+                   stdout=subprocess.DEVNULL)
+    save.wait()
+    node.sh('docker network create --subnet 10.123.45.0/24 berth-usernet')
+    node.sh('docker run -d --name berth-keeper --restart unless-stopped --network berth-usernet --init %s sleep 3600'
+            % busybox_image)
+    pid = main_pid(node)
+    cmdline = node.sh('cat /proc/%d/cmdline' % pid).stdout
+    run = run_tasks(engine({'daemon_config': {'bip': '10.123.45.1/24'}}), **kw)
+    msg = run.task('engine')['msg']
+    assert run.rc != 0 and 'nothing was written' in msg and 'Docker network "berth-usernet"' in msg, msg
+    assert main_pid(node) == pid and node.sh('cat /etc/docker/daemon.json').stdout == before
+    run = run_tasks(engine({'daemon_config': {'bip': '10.123.45.1/24'}, 'check_address_collisions': False}), **kw)
+    result = run.task('engine')
+    assert run.rc != 0 and result['rolled_back'] is True and result['engine_running'] is True
+    assert result['msg'].startswith('the new daemon.json (changed: bip="10.123.45.1/24") was refused: ')
+    assert 'Pool overlaps with other one on this address space' in result['msg']
+    assert 'the engine is running again on the old configuration' in result['msg']
+    assert node.sh('cat /etc/docker/daemon.json').stdout == before
+    assert node.sh('systemctl is-active docker').stdout.strip() == 'active'
+    new_pid = main_pid(node)
+    assert new_pid != pid and result['pid'] == new_pid
+    assert node.sh('cat /proc/%d/cmdline' % new_pid).stdout == cmdline
+    assert node.sh('for i in $(seq 50); do [ "$(docker inspect -f {{.State.Running}} berth-keeper)" = true ] && '
+                   'exit 0; sleep 0.2; done; exit 1', check=False).returncode == 0
+
     # 4b. "hosts" in daemon.json against the unit's -H fd://: explained, nothing written
     run = run_tasks(engine({'daemon_config': {'hosts': ['tcp://127.0.0.1:2375']}}), **kw)
     assert run.rc != 0 and '-H fd://' in run.task('engine')['msg'] and 'drop-in' in run.task('engine')['msg']
@@ -96,10 +128,6 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
     assert not run.changed, run.changed
 
     # 6. absent: refused while a container runs (named), then forced: engine stopped, packages removed
-    save = subprocess.Popen(['docker', 'save', busybox_image], stdout=subprocess.PIPE)
-    subprocess.run(['docker', 'exec', '-i', node.name, 'docker', 'load', '-q'], stdin=save.stdout, check=True,
-                   stdout=subprocess.DEVNULL)
-    save.wait()
     node.sh('docker run -d --name berth-sleeper --init %s sleep 600' % busybox_image)
     run = run_tasks(engine({'state': 'absent'}), **kw)
     assert run.rc != 0 and 'berth-sleeper' in run.task('engine')['msg']

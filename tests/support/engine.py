@@ -39,6 +39,7 @@ class SecondEngine:
         self.exec_root = os.path.join(root, 'exec')
         self.log_file = os.path.join(root, 'dockerd.log')
         self.dockerd = os.path.join(root, 'bin', 'dockerd')
+        self.refuse_marker = os.path.join(root, 'refuse-start')
 
     def args(self, daemon_config=None, **extra):
         """berth.docker.engine arguments for this engine (never the shared one)."""
@@ -144,7 +145,11 @@ def second_engine(engine):
     real = shutil.which('dockerd')
     with open(second.dockerd, 'w') as handle:
         handle.write('#!/bin/sh\n# dockerd in a network namespace of its own (see tests/support/engine.py)\n'
-                     'exec unshare --net -- %s "$@"\n' % real)
+                     '# fault injection: the engine itself (its own socket; not the module\'s validation run)\n'
+                     '# refuses to start while the file refuse-start exists\n'
+                     'case "$*" in *%s*) if [ -e %s ]; then echo "berth test: this dockerd refuses to start" >&2; '
+                     'exit 1; fi;; esac\n'
+                     'exec unshare --net -- %s "$@"\n' % (second.socket, second.refuse_marker, real))
     os.chmod(second.dockerd, 0o755)
     docker0 = _ifindex('docker0')
     yield second

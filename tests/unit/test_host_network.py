@@ -102,3 +102,45 @@ def test_a_real_listener_is_found_with_its_program():
         holders = hn.port_holders('127.0.0.1', port)
         assert [(h[1], h[2]) for h in holders] == [(port, os.getpid())]
         assert holders[0][3] in ('python', 'python3', 'pytest') or holders[0][3].startswith('python')
+
+
+# -- overlaps with the engine's own networks (GET /networks) ---------------------------------------
+
+NETWORKS = [
+    {'Name': 'bridge', 'Id': 'a' * 64, 'Driver': 'bridge',
+     'Options': {'com.docker.network.bridge.default_bridge': 'true'},
+     'IPAM': {'Config': [{'Subnet': '172.17.0.0/16', 'Gateway': '172.17.0.1'}]}},
+    {'Name': 'host', 'Id': 'b' * 64, 'Driver': 'host', 'IPAM': {'Config': []}},
+    {'Name': 'backend', 'Id': 'c' * 64, 'Driver': 'bridge', 'Options': {},
+     'IPAM': {'Config': [{'Subnet': '10.123.45.0/24'}, {'Subnet': 'fd00:123::/64'}]}},
+]
+
+
+def test_network_overlaps_names_the_network():
+    problems = hn.network_overlaps({'bip': '10.123.45.1/24'}, {}, NETWORKS)
+    assert problems == ['bip 10.123.45.1/24 overlaps the subnet 10.123.45.0/24 of the Docker network "backend" '
+                        '(id cccccccccccc, driver bridge)']
+    assert hn.network_overlaps({'bip': '10.123.0.1/16', 'fixed-cidr': '10.123.45.128/25'}, {}, NETWORKS)[1] \
+        .startswith('fixed-cidr 10.123.45.128/25 overlaps the subnet 10.123.45.0/24')
+    assert hn.network_overlaps({'fixed-cidr-v6': 'fd00:123::/80'}, {}, NETWORKS)[0].startswith(
+        'fixed-cidr-v6 fd00:123::/80 overlaps the subnet fd00:123::/64')
+    pools = {'default-address-pools': [{'base': '10.200.0.0/16', 'size': 24}, {'base': '10.123.0.0/16', 'size': 24}]}
+    assert hn.network_overlaps(pools, {}, NETWORKS) == [
+        'default-address-pools[1].base 10.123.0.0/16 overlaps the subnet 10.123.45.0/24 of the Docker network '
+        '"backend" (id cccccccccccc, driver bridge)']
+
+
+def test_network_overlaps_edge_cases():
+    # the default bridge network is what bip defines: a new bip inside its subnet is not a collision
+    assert hn.network_overlaps({'bip': '172.17.5.1/24', 'fixed-cidr': '172.17.5.0/25'}, {}, NETWORKS) == []
+    # unchanged settings and pools already configured are not checked again (another key changes)
+    old = {'bip': '10.123.45.1/24', 'default-address-pools': [{'base': '10.123.0.0/16', 'size': 24}]}
+    assert hn.network_overlaps(dict(old, debug=True), old, NETWORKS) == []
+    # a pool that is new although an old one is kept
+    new = dict(old, **{'default-address-pools': old['default-address-pools'] + [{'base': '10.123.45.0/24', 'size': 28}]})
+    assert len(hn.network_overlaps(new, old, NETWORKS)) == 1
+    # IPv4 settings never collide with IPv6 subnets; no networks, nothing
+    assert hn.network_overlaps({'bip': '10.9.0.1/24'}, {}, NETWORKS) == []
+    assert hn.network_overlaps({'bip': '10.123.45.1/24'}, {}, []) == []
+    with pytest.raises(ValueError, match='bip'):
+        hn.network_overlaps({'bip': 'not-a-network'}, {}, NETWORKS)
