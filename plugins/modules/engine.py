@@ -333,6 +333,11 @@ engine_running:
   description: After a refused daemon.json, whether the engine runs again on the old configuration.
   returned: on a refused daemon.json
   type: bool
+engine_log:
+  description: After a refused daemon.json, the last lines of dockerd's log (direct) or journal (systemd).
+  returned: on a refused daemon.json
+  type: list
+  elements: str
 network_overlaps:
   description: The address settings refused because they overlap an existing Docker network.
   returned: when such an overlap was found
