@@ -249,11 +249,12 @@ def mask(text):
     for line in text.splitlines(True):
         body = line.rstrip('\r\n')
         end = line[len(body):]
-        match = re.match(r'^(\s*stats\s+auth\s+)(.*)$', body)
+        # a commented-out line ("# stats auth ...", "# user ...") is masked as well
+        match = re.match(r'^(\s*(?:#\s*)?stats\s+auth\s+)(.*)$', body)
         if match:
             user = match.group(2).split(':', 1)[0]
             body = '%s%s:%s' % (match.group(1), user, MASK)
-        match = re.match(r'^(\s*user\s+.*?\s(password|insecure-password)\s+)(\S.*)$', body)
+        match = re.match(r'^(\s*(?:#\s*)?user\s+.*?\s(password|insecure-password)\s+)(\S.*)$', body)
         if match:
             secret = match.group(3)
             if match.group(2) == 'password':

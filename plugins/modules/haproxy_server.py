@@ -25,12 +25,15 @@ attributes:
     platforms: posix
 options:
   host:
-    description: Name of the server (as in the C(server) line) to change.
+    description:
+      - Name of the server (as in the C(server) line) to change.
+      - 'A HAProxy name (letters, digits, C(_), C(.), C(:), C(-)); anything else is refused before a command is sent
+        to the socket, where C(;) or a line break would chain other commands.'
     type: str
     required: true
   backend:
     description:
-      - Backend of O(host). When omitted, every backend that has a server called O(host) is changed.
+      - Backend of O(host) (a HAProxy name, as O(host)). When omitted, every backend that has a server called O(host) is changed.
     type: str
   state:
     description:

@@ -301,8 +301,8 @@ def test_mask_hides_every_password_form():
     old = 'listen stats\n    stats auth admin:old pass#wOrD9\n    stats auth b:x\n'
     new = cfg.render(model())
     hashed = cfg.existing_hashes(new)['admin']
-    text = cfg.mask(old + new + "userlist u\n    user x insecure-password 'clear'\n")
-    for secret in ('old pass', 'wOrD9', 'b:x', hashed, 'clear', hashed[3:19]):
+    text = cfg.mask(old + new + "userlist u\n    user x insecure-password 'clear'\n    # user y password 'commented'\n")
+    for secret in ('old pass', 'wOrD9', 'b:x', hashed, 'clear', 'commented', hashed[3:19]):
         assert secret not in text
     assert 'stats auth admin:********' in text and 'user admin password ********' in text
     diff = unified_diff(old, new, '/etc/haproxy/haproxy.cfg')

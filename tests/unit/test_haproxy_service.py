@@ -89,3 +89,49 @@ def test_atomic_write_keeps_owner_and_replaces(tmp_path):
         assert handle.read() == 'two\n'
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
     assert os.listdir(tmp_path) == ['f']
+
+
+def test_await_reload_reads_the_master_cli():
+    """The check shared by master-worker and systemd reloads (a systemd unit's `kill -USR2` exits 0 even
+    when the new workers cannot start): a new `failed` count is a refused reload, new workers a success."""
+    before = {'master': 1, 'reloads': 3, 'failed': 0, 'workers': [10]}
+    refused = iter([None, dict(before), {'master': 1, 'reloads': 4, 'failed': 1, 'workers': [10]}])
+    with pytest.raises(svc.ServiceError, match='refused the new configuration'):
+        svc.await_reload(1, before, {10}, lambda: next(refused), timeout=5)
+    done = iter([{'master': 1, 'reloads': 4, 'failed': 0, 'workers': [11]}])
+    svc.await_reload(1, before, {10}, lambda: next(done), timeout=5)
+
+
+def test_systemd_finds_the_master_socket_on_the_command_line(tmp_path, monkeypatch):
+    cmdline = b'/usr/sbin/haproxy\0-Ws\0-f\0/etc/haproxy/haproxy.cfg\0-p\0/run/haproxy.pid\0-S\0/run/haproxy-master.sock,mode,600\0'
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        if path == '/proc/4242/cmdline':
+            target = tmp_path / 'cmdline'
+            target.write_bytes(cmdline)
+            return real_open(str(target), *args, **kwargs)
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr('builtins.open', fake_open)
+    assert svc.Systemd.master_socket(4242) == '/run/haproxy-master.sock'
+    assert svc.Systemd.master_socket(999999999) is None
+
+
+def test_diff_and_absent_diff_mask_passwords(tmp_path):
+    stats = {'enabled': True, 'binds': [{'address': '127.0.0.1', 'port': 3}], 'uri': '/s', 'realm': 'R',
+             'users': [{'username': 'admin', 'password': 'first pass#1'}]}
+    p = params(tmp_path, stats=stats, check_bind_addresses=False)
+    svc.apply(p, False)
+    old_hash = cfg.existing_hashes(open(p['path']).read())['admin']
+    stats['users'][0]['password'] = 'second pass#2'
+    result = svc.apply(p, False, diff_mode=True)
+    new_hash = cfg.existing_hashes(open(p['path']).read())['admin']
+    shown = str(result['diff']) + result['unified_diff']
+    for secret in ('first pass', 'second pass', old_hash, new_hash):
+        assert secret not in shown
+    assert 'user admin password ********' in result['unified_diff']
+    again = svc.apply(p, False, diff_mode=True)
+    assert again['changed'] is False  # the hash of the file is reused while the password matches
+    gone = svc.apply(dict(p, state='absent'), False, diff_mode=True)
+    assert 'second pass' not in str(gone['diff']) and new_hash not in str(gone['diff'])
+    assert 'userlist stats_users' in gone['diff']['before']
