@@ -45,7 +45,7 @@ options:
       - Files with C(KEY=VALUE) lines for variable interpolation, instead of the project's C(.env) (like
         C(docker-compose --env-file)). Relative names are relative to the project directory.
       - Variables of the module's process environment win over these files, as the shell's do for compose.
-      - Values from these files, C(.env) and a service's C(env_file) are never shown: environment values and build
+      - Values from these files, C(.env) and a service's C(env_file) are never shown; environment values and build
         args are masked in results, diffs and the C(config) of M(berth.docker.compose_info), and a line that does not
         parse is reported by file and line number only.
     type: list

@@ -139,7 +139,7 @@ notes:
   - Networks that exist with a configuration different from the declaration are used as they are, with a warning.
   - With C(--diff), the configuration of each created or recreated service is shown with every environment value and
     build arg masked as C(<masked sha256:DIGEST>) (keys in clear); secrets and configs show only their sha256.
-    A value interpolated from C(.env) into any other key (C(command), C(labels), ...) shows as it is: pass secrets
+    A value interpolated from C(.env) into any other key (C(command), C(labels), ...) shows as it is; pass secrets
     through C(environment), C(secrets) or C(env_file), never on a command line.
   - An env file line that does not parse, or a value of an env file that does not interpolate, fails the task with
     the file, the line number and the variable name, never the line or the value. Nothing is changed then.
