@@ -39,7 +39,12 @@ def names(kind, prefix):
         out = docker('volume', 'ls', '--format', '{{.Name}}').stdout
     else:
         out = docker('images', '--format', '{{.Repository}}:{{.Tag}}').stdout
-    return [n for n in out.split() if n.startswith(prefix) or ('/' + prefix) in n]
+    found = [n for n in out.split() if n.startswith(prefix) or ('/' + prefix) in n]
+    if kind == 'container':
+        # a replacement that failed before the fix could leave the old container renamed aside as
+        # <short id>_<name>: still this test's, so still cleaned up
+        found += [n for n in out.split() if n not in found and ('_' + prefix) in n]
+    return found
 
 
 def cleanup(prefix):
