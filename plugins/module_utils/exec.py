@@ -8,6 +8,10 @@ import shlex
 from ansible_collections.berth.docker.plugins.module_utils.api import DockerError, close_write, split_frames
 from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
 
+# a command in a container runs as long as it runs (as with `docker exec`): the module's `timeout`
+# bounds each Engine API call, not the command, with or without stdin
+COMMAND_TIMEOUT = 10 ** 6
+
 
 def exec_argv(command=None, argv=None):
     """The command as a list: ``argv`` as given, or ``command`` split like a shell would."""
@@ -81,7 +85,7 @@ def run_exec(module, client):
         client.post('/exec/%s/start' % exec_id, body={'Detach': True, 'Tty': tty})
         return result
     if stdin is not None:
-        sock, reader = client.hijack('/exec/%s/start' % exec_id, body={'Detach': False, 'Tty': tty})
+        sock, reader = client.hijack('/exec/%s/start' % exec_id, body={'Detach': False, 'Tty': tty}, timeout=COMMAND_TIMEOUT)
         try:
             sock.sendall(stdin.encode('utf-8'))
             close_write(sock)
@@ -89,7 +93,7 @@ def run_exec(module, client):
         finally:
             sock.close()
     else:
-        raw = client.post('/exec/%s/start' % exec_id, body={'Detach': False, 'Tty': tty}, timeout=10 ** 6) or b''
+        raw = client.post('/exec/%s/start' % exec_id, body={'Detach': False, 'Tty': tty}, timeout=COMMAND_TIMEOUT) or b''
         if isinstance(raw, (dict, list)):
             raw = b''
     out, err = (raw, b'') if tty else split_frames(raw)

@@ -72,3 +72,15 @@ def test_fails_when_container_is_not_running(prefix, busybox_image):
     assert run.rc != 0 and 'does not exist' in run.task('t')['msg']
     run = run_tasks([task('exec', {'container': name, 'command': 'true', 'argv': ['true']})])
     assert run.rc != 0 and 'mutually exclusive' in run.task('t')['msg']
+
+
+def test_command_longer_than_the_api_timeout_runs_to_its_end_with_and_without_stdin(prefix, busybox_image):
+    """`timeout` bounds the Engine API calls, not the command: a 4 s command under `timeout: 2`
+    finishes, whether stdin is sent (a hijacked connection) or not."""
+    box = sleeper(prefix, busybox_image)
+    run = run_tasks([
+        task('exec', {'container': box, 'argv': ['sh', '-c', 'cat; sleep 4; echo done'], 'stdin': 'in', 'timeout': 2}, name='stdin'),
+        task('exec', {'container': box, 'argv': ['sh', '-c', 'sleep 4; echo done'], 'timeout': 2}, name='plain'),
+    ]).assert_ok()
+    assert run.task('stdin')['stdout'].splitlines() == ['in', 'done'] and run.task('stdin')['rc'] == 0
+    assert run.task('plain')['stdout'] == 'done' and run.task('plain')['rc'] == 0
