@@ -28,7 +28,8 @@ def _mode(path):
 def _checkout_copy(dest):
     """The files of this checkout that git tracks or would track (as they are in the working tree), like a
     fresh clone of it."""
-    names = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=ROOT, check=True, stdout=subprocess.PIPE).stdout.decode().split('\0')
+    names = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=ROOT,
+                           check=True, stdout=subprocess.PIPE).stdout.decode().split('\0')
     for name in filter(None, names):
         src = os.path.join(ROOT, name)
         if not os.path.lexists(src):
