@@ -8,6 +8,7 @@ import os
 import platform
 import pwd
 import shutil
+import time
 
 from ansible_collections.berth.docker.plugins.module_utils import engine_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import engine_install as inst
@@ -71,6 +72,7 @@ class Engine:
         self.check = module.check_mode
         self.result = {'changed': False, 'actions': [], 'diff': [], 'packages': {}}
         self.changes_text = ''
+        self.running_before = {}
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -320,6 +322,7 @@ class Engine:
             self.result['restart_keys'] = restart
             self.act('restart dockerd (not reloadable: %s)' % ', '.join(restart) if restart else 'reload dockerd (SIGHUP)')
             if not self.check:
+                self.running_before = self.running_container_ids() if restart else {}
                 self.apply(manager, restart, saved_file, snapshot)
         elif not running and p['state'] == 'started':
             self.act('start dockerd')
@@ -376,6 +379,7 @@ class Engine:
                     'dockerd did not start again on the old configuration either: %s. Start it by hand: %s' % (
                         path, self.changes_text, reason, undone, str(exc2).strip()[:2000], manager.how_to_start(running)),
                     rolled_back=True, engine_error=reason, engine_running=False, engine_log=log_lines[-20:])
+            revived = self.revive_containers() if was_running and restart else []
             after = manager.status()
             again = svc.process_snapshot(after.get('pid')) if after.get('pid') else None
             same = ''
@@ -386,6 +390,9 @@ class Engine:
                 state = 'the engine kept running on the old configuration (pid %s)' % after.get('pid')
             elif was_running:
                 state = 'the engine is running again on the old configuration (pid %s%s)' % (after.get('pid'), same)
+                if revived:
+                    state += '; started again the containers with a restart policy that the refused start had ' \
+                             'stopped: %s' % ', '.join(revived)
             else:
                 state = 'the engine was not running before; it was started on the old configuration (pid %s)' % (
                     after.get('pid'))
@@ -393,7 +400,50 @@ class Engine:
                                 'back: %s, and %s.' % (self.changes_text, 'reload' if restart == [] else 'start', reason,
                                                        undone, state),
                                 rolled_back=True, engine_error=reason, engine_running=True, engine_log=log_lines[-20:],
+                                containers_revived=revived,
                                 pid=after.get('pid'), pid_before=running and running.get('pid'))
+
+    def running_container_ids(self):
+        """{id: name} of the running containers (empty when the engine does not answer)."""
+        client = self.client()
+        try:
+            return dict((c['Id'], c['Names'][0].lstrip('/')) for c in client.get('/containers/json'))
+        except DockerError:
+            return {}
+        finally:
+            client.close()
+
+    def revive_containers(self):
+        """After a rollback: start the containers that ran before, have a restart policy and do not
+        run now. dockerd brings them back itself after a plain restart, but a refused start can stop
+        them for good: a dockerd started with live-restore off kills the containers a live-restore
+        engine left running, and marks them as stopped by hand (so unless-stopped never restarts
+        them). Returns their names."""
+        revived = []
+        if not self.running_before:
+            return revived
+        client = self.client()
+        try:
+            deadline = time.time() + 10
+            while True:
+                now = set(c['Id'] for c in client.get('/containers/json'))
+                missing = [cid for cid in self.running_before if cid not in now]
+                if not missing or time.time() > deadline:
+                    break
+                time.sleep(0.5)  # dockerd may still be restarting them itself
+            for cid in missing:
+                info = client.inspect('container', cid)
+                if not info or info['State'].get('Running') or info['State'].get('Restarting'):
+                    continue
+                policy = ((info.get('HostConfig') or {}).get('RestartPolicy') or {}).get('Name') or 'no'
+                if policy in ('always', 'unless-stopped', 'on-failure'):
+                    client.post('/containers/%s/start' % cid)
+                    revived.append(self.running_before[cid])
+        except DockerError as exc:
+            self.module.warn('after the rollback, the containers that ran before could not be checked: %s' % exc.msg)
+        finally:
+            client.close()
+        return revived
 
     def users(self):
         wanted = self.p['users'] or []

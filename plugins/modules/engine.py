@@ -333,6 +333,14 @@ engine_running:
   description: After a refused daemon.json, whether the engine runs again on the old configuration.
   returned: on a refused daemon.json
   type: bool
+containers_revived:
+  description:
+    - After a refused daemon.json, the containers with a restart policy that ran before, did not run after the
+      rollback and were started again by the module (a dockerd started with live-restore off kills the containers a
+      live-restore engine left running and marks them stopped by hand).
+  returned: on a refused daemon.json
+  type: list
+  elements: str
 engine_log:
   description: After a refused daemon.json, the last lines of dockerd's log (direct) or journal (systemd).
   returned: on a refused daemon.json

@@ -103,10 +103,14 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
     msg = run.task('engine')['msg']
     assert run.rc != 0 and 'nothing was written' in msg and 'Docker network "berth-usernet"' in msg, msg
     assert main_pid(node) == pid and node.sh('cat /etc/docker/daemon.json').stdout == before
-    run = run_tasks(engine({'daemon_config': {'bip': '10.123.45.1/24'}, 'check_address_collisions': False}), **kw)
+    # (live-restore off in the new file: with live-restore and running containers dockerd 20.10 keeps the
+    # old network settings and ignores a new bip, "the network config will not take affect")
+    run = run_tasks(engine({'daemon_config': {'bip': '10.123.45.1/24', 'live-restore': False},
+                            'check_address_collisions': False}), **kw)
     result = run.task('engine')
-    assert run.rc != 0 and result['rolled_back'] is True and result['engine_running'] is True
-    assert result['msg'].startswith('the new daemon.json (changed: bip="10.123.45.1/24") was refused: ')
+    assert run.rc != 0 and result['rolled_back'] is True and result['engine_running'] is True, result['msg']
+    assert result['msg'].startswith('the new daemon.json (changed: bip="10.123.45.1/24", live-restore=false) was '
+                                    'refused: ')
     assert 'Pool overlaps with other one on this address space' in result['msg']
     assert 'the engine is running again on the old configuration' in result['msg']
     assert node.sh('cat /etc/docker/daemon.json').stdout == before
@@ -114,8 +118,14 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
     new_pid = main_pid(node)
     assert new_pid != pid and result['pid'] == new_pid
     assert node.sh('cat /proc/%d/cmdline' % new_pid).stdout == cmdline
-    assert node.sh('for i in $(seq 50); do [ "$(docker inspect -f {{.State.Running}} berth-keeper)" = true ] && '
-                   'exit 0; sleep 0.2; done; exit 1', check=False).returncode == 0
+    # dockerd itself does not bring it back here: the refused start (live-restore off) killed it and
+    # marked it stopped by hand; the module starts again what ran before with a restart policy
+    assert result['containers_revived'] in ([], ['berth-keeper'])
+    keeper = node.sh('for i in $(seq 150); do [ "$(docker inspect -f {{.State.Running}} berth-keeper)" = true ] && '
+                     'exit 0; sleep 0.2; done; exit 1', check=False)
+    assert keeper.returncode == 0, node.sh('docker ps -a; docker inspect -f "{{json .State}} {{.RestartCount}}" '
+                                           'berth-keeper; journalctl -u docker -n 40 --no-pager -o cat',
+                                           check=False).stdout
 
     # 4b. "hosts" in daemon.json against the unit's -H fd://: explained, nothing written
     run = run_tasks(engine({'daemon_config': {'hosts': ['tcp://127.0.0.1:2375']}}), **kw)
