@@ -25,7 +25,7 @@ ENGINE_ARGUMENT_SPEC = dict(
     version=dict(type='str'),
     channel=dict(type='str', default='stable', choices=['stable', 'test']),
     repo_url=dict(type='str', default=inst.DEFAULT_REPO_URL),
-    repo_key_fingerprint=dict(type='list', elements='str', default=[repo_key.DOCKER_KEY_FINGERPRINT]),
+    repo_key_fingerprint=dict(type='list', elements='str', default=[repo_key.DOCKER_KEY_FINGERPRINT], no_log=False),
     manage_packages=dict(type='bool', default=True),
     update_cache=dict(type='bool', default=True),
     remove_conflicts=dict(type='bool', default=False),
