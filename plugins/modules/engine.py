@@ -328,7 +328,9 @@ engine_error:
   description: dockerd's own reason for refusing the new daemon.json (its log line).
   returned: on a refused daemon.json
   type: str
-  sample: 'failed to start daemon: Error initializing network controller: Error creating default "bridge" network: Pool overlaps with other one on this address space'
+  sample: >-
+    failed to start daemon: Error initializing network controller: Error creating default "bridge" network:
+    Pool overlaps with other one on this address space
 engine_running:
   description: After a refused daemon.json, whether the engine runs again on the old configuration.
   returned: on a refused daemon.json
