@@ -4,7 +4,7 @@
 # busybox-static and debootstrap (to build test images without any registry), htpasswd, and a real
 # docker credential helper (docker-credential-pass over pass) for the login tests.
 set -euo pipefail
-pkgs=(docker.io docker-registry haproxy docker-compose busybox-static debootstrap apache2-utils curl openssh-client iproute2 rsync shellcheck openssh-server)
+pkgs=(docker.io docker-registry haproxy docker-compose busybox-static debootstrap apache2-utils curl openssh-client iproute2 rsync shellcheck openssh-server gnupg openssl)
 # installed without their recommends (which would bring a desktop's worth of packages)
 lean=(pass)
 if [ "${1:-}" = "--engine-only" ]; then pkgs=(docker.io curl); lean=(); fi
