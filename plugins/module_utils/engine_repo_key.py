@@ -188,15 +188,15 @@ def fetch(url, timeout=30, context=None):
             return response.read(1024 * 1024)
     except urllib.error.HTTPError as exc:
         raise RepoKeyError('cannot fetch the signing key of Docker\'s repository from %s: HTTP %s %s. Is the '
-                        'repository reachable? (repo_url; or use source: distro)' % (url, exc.code, exc.reason))
+                           'repository reachable? (repo_url; or use source: distro)' % (url, exc.code, exc.reason))
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, ssl.SSLCertVerificationError) or 'CERTIFICATE_VERIFY_FAILED' in str(reason):
             raise RepoKeyError('cannot fetch the signing key from %s: certificate verification failed (%s). The key is '
-                            'only fetched over verified TLS: install the CA that signs this server into the system '
-                            'store (or point SSL_CERT_FILE at it)' % (url, getattr(reason, 'verify_message', None) or reason))
+                               'only fetched over verified TLS: install the CA that signs this server into the system '
+                               'store (or point SSL_CERT_FILE at it)' % (url, getattr(reason, 'verify_message', None) or reason))
         raise RepoKeyError('cannot fetch the signing key of Docker\'s repository from %s: %s. Is the repository '
-                        'reachable? (repo_url; or use source: distro)' % (url, reason))
+                           'reachable? (repo_url; or use source: distro)' % (url, reason))
     except (OSError, ValueError) as exc:
         raise RepoKeyError('cannot fetch the signing key from %s: %s' % (url, exc))
 
