@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# the full suite on two workers sharing the engine (tests/conftest.py groups what cannot overlap);
+# PYTEST_PARALLEL= runs it in one process
+PYTEST_PARALLEL ?= -n 2 --dist loadgroup
 INVENTORY ?= inventory/local.yml
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -47,7 +50,7 @@ sanity: venv
 	tools/sanity.sh
 
 test: venv engine lint sanity
-	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) tests $(PYTEST_ARGS)
 
 bench: venv engine
 	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b" || exit 1; done

@@ -16,6 +16,30 @@ sys.path.insert(0, ROOT)
 from tests.support import docker_cli, images  # noqa: E402
 
 
+# `make test` runs the suite on two pytest-xdist workers (--dist loadgroup) against the one shared
+# engine: tests isolate themselves by random name prefixes and free ports. A test file is one group (its
+# module fixtures are set up once, on one worker); files that share something fixed on this machine
+# share a group, so they never run at the same time:
+SHARED_GROUPS = {
+    # the lab nodes have fixed names (berth-lab-node<N>) and one session-wide lab
+    'lab': ('tests/lab/',),
+    # the second dockerd and the engine module's host-wide checks
+    'second-engine': ('tests/integration/test_engine.py', 'tests/integration/test_engine_repo_key.py'),
+    # whole main jobs on this host (inventory/local.yml)
+    'main-job': ('tests/integration/test_site.py', 'tests/integration/test_packaging.py'),
+}
+# the longest groups first, so that neither worker is left with a long one at the end
+FIRST = ('lab', 'tests/integration/test_web_stack.py', 'tests/integration/test_rolling_update.py',
+         'tests/integration/test_container.py', 'tests/integration/test_compose.py', 'main-job')
+
+
+def xdist_group_of(relpath):
+    for group, paths in SHARED_GROUPS.items():
+        if any(relpath.startswith(p) for p in paths):
+            return group
+    return relpath
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = str(item.fspath)
@@ -24,6 +48,14 @@ def pytest_collection_modifyitems(config, items):
         if os.sep + 'lab' + os.sep in path:
             item.add_marker(pytest.mark.lab)
             item.add_marker(pytest.mark.slow)
+        group = xdist_group_of(os.path.relpath(path, ROOT).replace(os.sep, '/'))
+        item.add_marker(pytest.mark.xdist_group(group))
+        item.berth_group = group
+
+    def rank(item):
+        return FIRST.index(item.berth_group) if item.berth_group in FIRST else len(FIRST)
+
+    items.sort(key=rank)  # stable: the order within a group is kept
 
 
 @pytest.fixture(scope='session')
