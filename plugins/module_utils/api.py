@@ -21,6 +21,9 @@ import ssl
 import struct
 from urllib.parse import quote, urlencode, urlparse
 
+from ansible_collections.berth.docker.plugins.module_utils.errors import (  # noqa: F401 - the errors callers catch
+    APIError, Conflict, DockerError, EngineUnreachable, NotFound, StreamError)
+
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 DEFAULT_TIMEOUT = 60
 # The oldest Engine API we support (Docker 20.10) and the newest whose semantics we know.
@@ -29,40 +32,6 @@ NEWEST_KNOWN_API_VERSION = '1.47'
 
 STREAM_STDOUT = 1
 STREAM_STDERR = 2
-
-
-class DockerError(Exception):
-    """An error with a message meant for the user: what is wrong and what to do."""
-
-    def __init__(self, msg, status=None, details=None):
-        super(DockerError, self).__init__(msg)
-        self.msg = msg
-        self.status = status
-        self.details = details
-
-
-class EngineUnreachable(DockerError):
-    """The engine could not be reached at all (socket missing, refused, TLS, ssh)."""
-
-
-class APIError(DockerError):
-    """The engine answered with an HTTP error status."""
-
-
-class NotFound(APIError):
-    """HTTP 404: no such container / image / network / volume."""
-
-
-class Conflict(APIError):
-    """HTTP 409: the name is in use, the object is in use, ..."""
-
-
-class StreamError(DockerError):
-    """An error reported inside a JSON progress stream (pull, push, build, load)."""
-
-    def __init__(self, msg, messages=None):
-        super(StreamError, self).__init__(msg)
-        self.messages = messages or []
 
 
 def version_tuple(version):

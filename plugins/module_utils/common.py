@@ -1,7 +1,7 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every Engine API module shares: the connection argument spec (documented once in
-the ``berth.docker.docker`` doc fragment) and the run wrapper that turns DockerError into
+the ``berth.docker.docker`` doc fragment) and the run wrapper that turns any BerthError into
 a clear ``fail_json`` and always closes the connection."""
 
 
@@ -14,9 +14,9 @@ from ansible_collections.berth.docker.plugins.module_utils.api import (
     DEFAULT_DOCKER_HOST,
     DEFAULT_TIMEOUT,
     ConnectionConfig,
-    DockerError,
     EngineClient,
 )
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
 
 
 def _cert_path_fallback(filename):
@@ -76,13 +76,13 @@ def connection_config(params):
 
 def run_module(module, handler, on_error=None):
     """Create the client, call ``handler(module, client)`` which returns the result dict,
-    and exit. A DockerError fails the task with its message (``on_error(exc)`` may add
+    and exit. A BerthError fails the task with its message (``on_error(exc)`` may add
     fields to the failure result, e.g. ``can_talk_to_docker``)."""
     client = None
     try:
         client = EngineClient(connection_config(module.params))
         result = handler(module, client)
-    except DockerError as exc:
+    except BerthError as exc:
         extra = on_error(exc) if on_error else {}
         if isinstance(extra, dict) and extra.pop('_exit', False):
             module.exit_json(**extra)
