@@ -19,6 +19,7 @@ import re
 import shlex
 
 from ansible_collections.berth.docker.plugins.module_utils import container_spec
+from ansible_collections.berth.docker.plugins.module_utils.compose.labels import LABEL_PREFIX, normalise_project_name  # noqa: F401
 
 COMPOSE_FILE_NAMES = ('compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml')
 OVERRIDE_FILE_NAMES = ('compose.override.yaml', 'compose.override.yml',
@@ -852,13 +853,6 @@ def parse_healthcheck(value, what):
 
 # --------------------------------------------------------------------------- project
 
-def normalise_project_name(name):
-    """Like compose: lower case, only a-z 0-9 _ -, starting with a letter or digit."""
-    value = re.sub(r'[^a-z0-9_-]', '', str(name or '').lower())
-    value = value.lstrip('_-')
-    return value
-
-
 class Project:
     """The loaded project: name, directory, files, services (normalised, in dependency
     order), networks, volumes, enabled/disabled services, warnings and the environment."""
@@ -1155,7 +1149,7 @@ def normalise_service(name, raw, project, environment):
         svc[key] = str(value) if value is not None else None
     svc['labels'] = dict((k, '' if v is None else v) for k, v in to_map(raw.get('labels'), '%s.labels' % where).items())
     for key in svc['labels']:
-        if key.startswith('com.docker.compose.'):
+        if key.startswith(LABEL_PREFIX):
             raise ComposeError('%s.labels: %s is reserved for compose itself' % (where, key))
     extra_hosts = []
     for host, addr in sorted((raw.get('extra_hosts') or {}).items()):

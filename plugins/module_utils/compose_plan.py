@@ -11,23 +11,23 @@ import io
 import json
 import tarfile
 
+from ansible_collections.berth.docker.plugins.module_utils.compose.labels import (  # noqa: F401 - names the tests and compose_runner read here
+    LABEL_CONFIG_FILES,
+    LABEL_CONFIG_HASH,
+    LABEL_DEPENDS_ON,
+    LABEL_ENV_FILE,
+    LABEL_IMAGE,
+    LABEL_NETWORK,
+    LABEL_NUMBER,
+    LABEL_ONEOFF,
+    LABEL_PROJECT,
+    LABEL_SERVICE,
+    LABEL_VERSION,
+    LABEL_VOLUME,
+    LABEL_WORKING_DIR)
 from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError, hard_dependencies, with_dependencies
 
 # the compose labels (the same keys docker compose v2 and docker-compose v1 read)
-LABEL_PROJECT = 'com.docker.compose.project'
-LABEL_SERVICE = 'com.docker.compose.service'
-LABEL_NUMBER = 'com.docker.compose.container-number'
-LABEL_ONEOFF = 'com.docker.compose.oneoff'
-LABEL_CONFIG_HASH = 'com.docker.compose.config-hash'
-LABEL_WORKING_DIR = 'com.docker.compose.project.working_dir'
-LABEL_CONFIG_FILES = 'com.docker.compose.project.config_files'
-LABEL_ENV_FILE = 'com.docker.compose.project.environment_file'
-LABEL_VERSION = 'com.docker.compose.version'
-LABEL_IMAGE = 'com.docker.compose.image'
-LABEL_DEPENDS_ON = 'com.docker.compose.depends_on'
-LABEL_NETWORK = 'com.docker.compose.network'
-LABEL_VOLUME = 'com.docker.compose.volume'
-# the compose version we follow (the file format and behaviour of docker compose 2.x)
 COMPOSE_VERSION = '2.24.0'
 
 # keys of the normalised service that do not change the container (scale is a count; build,

@@ -12,11 +12,11 @@ from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, split_frames
+from ansible_collections.berth.docker.plugins.module_utils.compose.labels import LABEL_PROJECT
 from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
 
 # the module options that describe the container (passed to container_spec)
 CONTAINER_OPTIONS = tuple(sorted(set(cs.OPTIONS) | set(['env_file'])))
-COMPOSE_PROJECT_LABEL = 'com.docker.compose.project'
 START_GRACE = 0.5  # seconds to watch a freshly started container for an immediate exit
 DEFAULT_STOP_TIMEOUT = 10
 
@@ -378,11 +378,11 @@ class ContainerManager:
             actions.append('remove')
         if container is not None and 'recreate' in actions:
             labels = (container.get('Config') or {}).get('Labels') or {}
-            if labels.get(COMPOSE_PROJECT_LABEL) and not p.get('recreate'):
+            if labels.get(LABEL_PROJECT) and not p.get('recreate'):
                 raise DockerError(
                     'name: container %s belongs to the compose project %s (label %s) and its configuration differs (%s); '
                     'it was left untouched. Manage it with berth.docker.compose, choose another name, or set recreate: true '
-                    'to take it over' % (self.name, labels[COMPOSE_PROJECT_LABEL], COMPOSE_PROJECT_LABEL,
+                    'to take it over' % (self.name, labels[LABEL_PROJECT], LABEL_PROJECT,
                                          ', '.join(d['option'] for d in differences) or 'image'))
 
         self.actions.extend(actions)

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright: berth.docker contributors
-# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one error family of berth.docker's module_utils.
 
 Every error meant for the user is a :class:`BerthError`: its ``msg`` says what is wrong and what

@@ -60,7 +60,7 @@ def run_exec(module, client):
     argv = exec_argv(p.get('command'), p.get('argv'))
     name = p.get('container')
     if not name:
-        from ansible_collections.berth.docker.plugins.module_utils.compose import service_container  # pylint: disable=import-outside-toplevel
+        from ansible_collections.berth.docker.plugins.module_utils.compose_runner import service_container  # pylint: disable=import-outside-toplevel
         name = service_container(client, p['project'], p['service'], p.get('index') or 1)
     container = client.inspect('container', name)
     if container is None:

@@ -1,6 +1,5 @@
-# -*- coding: utf-8 -*-
-# Copyright: berth.docker contributors
-# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one parser for sizes and durations, as the docker CLI and compose write them.
 
 Sizes use binary units (512m = 512 MiB; '1g', '1GB', '1GiB' and '1.5G' all work). Durations are

@@ -261,7 +261,7 @@ images:
   elements: dict
 '''
 
-from ansible_collections.berth.docker.plugins.module_utils.compose import COMPOSE_SPEC, compose_main, run_compose
+from ansible_collections.berth.docker.plugins.module_utils.compose_runner import COMPOSE_SPEC, compose_main, run_compose
 
 
 def main():

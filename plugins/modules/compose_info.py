@@ -133,7 +133,7 @@ logs:
   type: dict
 '''
 
-from ansible_collections.berth.docker.plugins.module_utils.compose import INFO_SPEC, compose_main, run_compose_info
+from ansible_collections.berth.docker.plugins.module_utils.compose_runner import INFO_SPEC, compose_main, run_compose_info
 
 
 def main():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.berth.docker.plugins.module_utils import compose as cm
+from ansible_collections.berth.docker.plugins.module_utils import compose_runner as cm
 from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError
 
 

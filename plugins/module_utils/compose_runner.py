@@ -118,7 +118,7 @@ def project_from_params(params, services=None):
 
 def bare_project(name):
     """A project known only by name (from the labels of what exists)."""
-    from ansible_collections.berth.docker.plugins.module_utils.compose_loader import normalise_project_name  # pylint: disable=import-outside-toplevel
+    from ansible_collections.berth.docker.plugins.module_utils.compose.labels import normalise_project_name  # pylint: disable=import-outside-toplevel
     project = Project()
     project.name = normalise_project_name(name)
     if not project.name:
@@ -840,7 +840,7 @@ __all__ = ['COMPOSE_SPEC', 'INFO_SPEC', 'PROJECT_SPEC', 'ComposeRunner', 'is_run
 def service_container(client, project_name, service, index=1):
     """The name of replica ``index`` of ``service`` in a compose project (for berth.docker.exec
     project/service/index, like ``docker-compose exec --index N SERVICE``)."""
-    from ansible_collections.berth.docker.plugins.module_utils.compose_loader import normalise_project_name  # pylint: disable=import-outside-toplevel
+    from ansible_collections.berth.docker.plugins.module_utils.compose.labels import normalise_project_name  # pylint: disable=import-outside-toplevel
     project = normalise_project_name(project_name)
     containers = client.get('/containers/json', {'all': True, 'filters': encode_filters(
         {'label': ['%s=%s' % (LABEL_PROJECT, project), '%s=%s' % (LABEL_SERVICE, service)]})}) or []
