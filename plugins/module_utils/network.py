@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, NotFound
 from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager
-from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
+from ansible_collections.berth.docker.plugins.module_utils.errors import SpecError
 
 PREDEFINED = ('bridge', 'host', 'none')
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from ansible_collections.berth.docker.plugins.module_utils import compose_loader as cl
-from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
+from ansible_collections.berth.docker.plugins.module_utils import units
 from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError, load_project
 
 
@@ -621,12 +621,12 @@ def test_definition_without_project_src():
 
 @pytest.mark.parametrize('text', ['10s', '1m30s', '250ms', '1h', '2', '1.5s', '3µs', '1h2m3s4ms'])
 def test_durations_use_the_container_grammar(text):
-    assert cl.parse_duration(text, 'd') == cs.parse_duration(text, 'd') / 1e9
+    assert cl.parse_duration(text, 'd') == units.parse_duration(text, 'd') / 1e9
 
 
 @pytest.mark.parametrize('text', ['512m', '1g', '1.5GB', '100b', '2k', '1048576'])
 def test_sizes_use_the_container_grammar(text):
-    assert cl.parse_size(text, 's') == cs.parse_memory(text, 's')
+    assert cl.parse_size(text, 's') == units.parse_size(text, 's')
 
 
 def test_secrets_and_configs_file_environment_content():

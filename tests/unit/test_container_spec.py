@@ -2,8 +2,12 @@
 
 import pytest
 
-from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
-from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
+from ansible_collections.berth.docker.plugins.module_utils import container_body as cbody
+from ansible_collections.berth.docker.plugins.module_utils import container_compare as ccompare
+from ansible_collections.berth.docker.plugins.module_utils import container_options as coptions
+from ansible_collections.berth.docker.plugins.module_utils import container_values as cvalues
+from ansible_collections.berth.docker.plugins.module_utils import units
+from ansible_collections.berth.docker.plugins.module_utils.errors import SpecError
 
 IMAGE = {
     'Id': 'sha256:aaa',
@@ -23,10 +27,10 @@ def container_from(options, image=None, running=True):
     """What the engine's inspect looks like after creating ``options`` (a simulation of the
     engine's image merge, for unit tests only)."""
     image = image or IMAGE
-    body = cs.create_body(options, image)
+    body = cbody.create_body(options, image)
     img = image['Config']
-    env = cs._env_dict(img['Env'])
-    env.update(cs._env_dict(body.get('Env')))
+    env = ccompare._env_dict(img['Env'])
+    env.update(ccompare._env_dict(body.get('Env')))
     labels = dict(img['Labels'])
     labels.update(body.get('Labels') or {})
     exposed = dict(img['ExposedPorts'])
@@ -51,19 +55,19 @@ def container_from(options, image=None, running=True):
     ('1024', 1024), (2048, 2048), ('64MB', 64 * 1024 ** 2), ('64MiB', 64 * 1024 ** 2), ('10k', 10240),
 ])
 def test_parse_memory(text, expected):
-    assert cs.parse_memory(text) == expected
+    assert units.parse_size(text) == expected
 
 
 @pytest.mark.parametrize('text', ['lots', '12x', '-5m', '', 'm'])
 def test_parse_memory_rejects(text):
     with pytest.raises(SpecError) as err:
-        cs.parse_memory(text)
+        units.parse_size(text, 'memory')
     assert 'memory' in err.value.msg and '512m' in err.value.msg
 
 
 def test_memory_swap_unlimited():
-    assert cs.parse_memory('unlimited', 'memory_swap', allow_unlimited=True) == -1
-    assert cs.parse_memory('-1', 'memory_swap', allow_unlimited=True) == -1
+    assert units.parse_size('unlimited', 'memory_swap', allow_unlimited=True) == -1
+    assert units.parse_size('-1', 'memory_swap', allow_unlimited=True) == -1
 
 
 @pytest.mark.parametrize('text,ns', [
@@ -71,12 +75,12 @@ def test_memory_swap_unlimited():
     ('1.5s', 15 * 10 ** 8), ('7', 7 * 10 ** 9),
 ])
 def test_parse_duration(text, ns):
-    assert cs.parse_duration(text, 'x') == ns
+    assert units.parse_duration(text, 'x') == ns
 
 
 def test_parse_duration_rejects():
     with pytest.raises(SpecError) as err:
-        cs.parse_duration('soon', 'healthcheck.interval')
+        units.parse_duration('soon', 'healthcheck.interval')
     assert err.value.msg.startswith('healthcheck.interval:') and '1m30s' in err.value.msg
 
 
@@ -93,13 +97,13 @@ def test_parse_duration_rejects():
     (9000, [('9000/tcp', '', '')]),
 ])
 def test_parse_port(spec, expected):
-    assert cs.parse_port(spec) == expected
+    assert cvalues.parse_port(spec) == expected
 
 
 @pytest.mark.parametrize('spec', ['abc', '70000:80', '8080:80/xdp', '1:2:3:4', '::1:8080:80', '8000-8002:80-81', '8080:'])
 def test_parse_port_rejects(spec):
     with pytest.raises(SpecError) as err:
-        cs.parse_port(spec)
+        cvalues.parse_port(spec)
     assert err.value.field == 'published_ports'
 
 
@@ -111,7 +115,7 @@ def test_parse_port_rejects(spec):
     ('/data', ('', '/data', '')),
 ])
 def test_parse_volume(spec, expected):
-    assert cs.parse_volume(spec) == expected
+    assert cvalues.parse_volume(spec) == expected
 
 
 @pytest.mark.parametrize('spec,needle', [
@@ -120,52 +124,52 @@ def test_parse_volume(spec, expected):
 ])
 def test_parse_volume_rejects(spec, needle):
     with pytest.raises(SpecError) as err:
-        cs.parse_volume(spec)
+        cvalues.parse_volume(spec)
     assert needle in err.value.msg and err.value.field == 'volumes'
 
 
 def test_healthcheck_forms():
-    assert cs.parse_healthcheck({'test': 'curl -f localhost', 'interval': '10s', 'retries': 3}) == {
+    assert cvalues.parse_healthcheck({'test': 'curl -f localhost', 'interval': '10s', 'retries': 3}) == {
         'Test': ['CMD-SHELL', 'curl -f localhost'], 'Interval': 10 ** 10, 'Retries': 3}
-    assert cs.parse_healthcheck({'test': ['wget', '-q', 'x']})['Test'] == ['CMD', 'wget', '-q', 'x']
-    assert cs.parse_healthcheck({'test': ['CMD', 'true']})['Test'] == ['CMD', 'true']
-    assert cs.parse_healthcheck({'disable': True}) == {'Test': ['NONE']}
+    assert cvalues.parse_healthcheck({'test': ['wget', '-q', 'x']})['Test'] == ['CMD', 'wget', '-q', 'x']
+    assert cvalues.parse_healthcheck({'test': ['CMD', 'true']})['Test'] == ['CMD', 'true']
+    assert cvalues.parse_healthcheck({'disable': True}) == {'Test': ['NONE']}
 
 
 def test_ulimits_devices_mounts():
-    assert cs.parse_ulimit('nofile:1024:2048') == {'Name': 'nofile', 'Soft': 1024, 'Hard': 2048}
-    assert cs.parse_ulimit('nproc:64') == {'Name': 'nproc', 'Soft': 64, 'Hard': 64}
+    assert cvalues.parse_ulimit('nofile:1024:2048') == {'Name': 'nofile', 'Soft': 1024, 'Hard': 2048}
+    assert cvalues.parse_ulimit('nproc:64') == {'Name': 'nproc', 'Soft': 64, 'Hard': 64}
     with pytest.raises(SpecError):
-        cs.parse_ulimit('nofile:lots')
-    assert cs.parse_device('/dev/fuse') == {'PathOnHost': '/dev/fuse', 'PathInContainer': '/dev/fuse', 'CgroupPermissions': 'rwm'}
-    assert cs.parse_device('/dev/a:/dev/b:r')['CgroupPermissions'] == 'r'
-    assert cs.parse_mount({'type': 'tmpfs', 'target': '/cache', 'tmpfs_size': '16m', 'tmpfs_mode': '1777'}) == {
+        cvalues.parse_ulimit('nofile:lots')
+    assert cvalues.parse_device('/dev/fuse') == {'PathOnHost': '/dev/fuse', 'PathInContainer': '/dev/fuse', 'CgroupPermissions': 'rwm'}
+    assert cvalues.parse_device('/dev/a:/dev/b:r')['CgroupPermissions'] == 'r'
+    assert cvalues.parse_mount({'type': 'tmpfs', 'target': '/cache', 'tmpfs_size': '16m', 'tmpfs_mode': '1777'}) == {
         'Type': 'tmpfs', 'Target': '/cache', 'TmpfsOptions': {'SizeBytes': 16 * 1024 ** 2, 'Mode': 0o1777}}
     with pytest.raises(SpecError):
-        cs.parse_mount({'type': 'bind', 'source': 'rel', 'target': '/x'})
+        cvalues.parse_mount({'type': 'bind', 'source': 'rel', 'target': '/x'})
 
 
 def test_env_values_must_not_be_booleans():
     with pytest.raises(SpecError) as err:
-        cs.normalize_options({'env': {'DEBUG': True}})
+        coptions.normalize_options({'env': {'DEBUG': True}})
     assert 'quote it' in err.value.msg
-    assert cs.normalize_options({'env': {'N': 3}})['env'] == {'N': '3'}
+    assert coptions.normalize_options({'env': {'N': 3}})['env'] == {'N': '3'}
 
 
 def test_env_file_merged_under_env(tmp_path):
     path = tmp_path / 'app.env'
     path.write_text('# comment\nA=1\nB=from-file\n\nUNSET\n')
-    opts = cs.normalize_options({'env_file': str(path), 'env': {'B': 'from-env'}})
+    opts = coptions.normalize_options({'env_file': str(path), 'env': {'B': 'from-env'}})
     assert opts['env'] == {'A': '1', 'B': 'from-env'}
 
 
 def test_normalize_is_idempotent():
-    opts = cs.normalize_options({'image': 'x', 'memory': '1g', 'published_ports': ['8080:80']})
-    assert cs.normalize_options(opts) is opts
+    opts = coptions.normalize_options({'image': 'x', 'memory': '1g', 'published_ports': ['8080:80']})
+    assert coptions.normalize_options(opts) is opts
 
 
 def test_create_body():
-    body = cs.create_body({
+    body = cbody.create_body({
         'image': 'web:1', 'command': 'sleep 30', 'env': {'B': '2', 'A': '1'}, 'published_ports': ['127.0.0.1:8080:80'],
         'volumes': ['/srv:/srv:ro', '/cache'], 'memory': '256m', 'cpus': 0.5, 'restart_policy': 'on-failure',
         'restart_retries': 3, 'networks': [{'name': 'front', 'aliases': ['web']}, {'name': 'back'}],
@@ -183,7 +187,7 @@ def test_create_body():
     assert body['NetworkingConfig'] == {'EndpointsConfig': {'front': {'Aliases': ['web']}}}
     assert host['LogConfig'] == {'Type': 'json-file', 'Config': {'max-size': '10m'}}
     assert host['CapAdd'] == ['CAP_NET_ADMIN']
-    assert cs.initial_network_actions({'networks': [{'name': 'front'}, {'name': 'back'}]}) == [
+    assert ccompare.initial_network_actions({'networks': [{'name': 'front'}, {'name': 'back'}]}) == [
         {'action': 'connect', 'network': 'back', 'config': {}}]
 
 
@@ -193,22 +197,22 @@ NAMESPACES = {'image': 'x', 'privileged': True, 'publish_all_ports': True, 'ipc_
 
 
 def test_privileges_and_namespaces_create_and_compare():
-    host = cs.create_body(NAMESPACES, IMAGE)['HostConfig']
+    host = cbody.create_body(NAMESPACES, IMAGE)['HostConfig']
     assert host['Privileged'] and host['PublishAllPorts'] and host['IpcMode'] == 'shareable'
     assert host['PidMode'] == 'host' and host['UsernsMode'] == 'host' and host['CgroupnsMode'] == 'private'
     assert host['Runtime'] == 'runc' and host['GroupAdd'] == ['27', 'audio'] and host['OomScoreAdj'] == 200
     container = container_from(NAMESPACES)
-    assert cs.compare(NAMESPACES, container, IMAGE) == []
-    diffs = cs.compare(dict(NAMESPACES, privileged=False, groups=['audio'], ipc_mode='private'), container, IMAGE)
-    assert sorted(d['option'] for d in diffs) == ['groups', 'ipc_mode', 'privileged'] and cs.needs_recreate(diffs)
+    assert ccompare.compare(NAMESPACES, container, IMAGE) == []
+    diffs = ccompare.compare(dict(NAMESPACES, privileged=False, groups=['audio'], ipc_mode='private'), container, IMAGE)
+    assert sorted(d['option'] for d in diffs) == ['groups', 'ipc_mode', 'privileged'] and ccompare.needs_recreate(diffs)
     # not given: not compared, whatever the engine chose
-    assert cs.compare({'image': 'x'}, container, IMAGE) == []
+    assert ccompare.compare({'image': 'x'}, container, IMAGE) == []
 
 
 @pytest.mark.parametrize('bad,field', [({'oom_score_adj': 1001}, 'oom_score_adj'), ({'cgroupns_mode': 'shared'}, 'cgroupns_mode')])
 def test_namespace_options_rejected(bad, field):
     with pytest.raises(SpecError) as err:
-        cs.normalize_options(dict({'image': 'x'}, **bad))
+        coptions.normalize_options(dict({'image': 'x'}, **bad))
     assert err.value.field == field
 
 
@@ -216,26 +220,26 @@ def test_dns_volumes_from_uts_cgroup_parent_device_requests():
     opts = {'image': 'x', 'dns_search_domains': ['b.test', 'a.test'], 'dns_opts': ['ndots:2'], 'volumes_from': ['data:ro'],
             'uts': 'host', 'cgroup_parent': 'berth.slice',
             'device_requests': [{'driver': 'nvidia', 'capabilities': [['gpu']]}, {'driver': 'nvidia', 'device_ids': ['0']}]}
-    host = cs.create_body(opts, IMAGE)['HostConfig']
+    host = cbody.create_body(opts, IMAGE)['HostConfig']
     assert host['DnsSearch'] == ['b.test', 'a.test'] and host['DnsOptions'] == ['ndots:2']
     assert host['VolumesFrom'] == ['data:ro'] and host['UTSMode'] == 'host' and host['CgroupParent'] == 'berth.slice'
     assert host['DeviceRequests'] == [
         {'Driver': 'nvidia', 'Count': -1, 'DeviceIDs': None, 'Capabilities': [['gpu']], 'Options': None},
         {'Driver': 'nvidia', 'Count': 0, 'DeviceIDs': ['0'], 'Capabilities': None, 'Options': None}]
     container = container_from(opts)
-    assert cs.compare(opts, container, IMAGE) == []
-    diffs = cs.compare(dict(opts, dns_search_domains=['a.test', 'b.test'], device_requests=[]), container, IMAGE)
+    assert ccompare.compare(opts, container, IMAGE) == []
+    diffs = ccompare.compare(dict(opts, dns_search_domains=['a.test', 'b.test'], device_requests=[]), container, IMAGE)
     assert sorted(d['option'] for d in diffs) == ['device_requests', 'dns_search_domains']  # search order matters
     with pytest.raises(SpecError, match='list of lists'):
-        cs.normalize_options({'image': 'x', 'device_requests': [{'capabilities': ['gpu']}]})
+        coptions.normalize_options({'image': 'x', 'device_requests': [{'capabilities': ['gpu']}]})
 
 
 def test_create_body_requires_image_and_healthcheck_test():
     with pytest.raises(SpecError) as err:
-        cs.create_body({'command': ['true']})
+        cbody.create_body({'command': ['true']})
     assert err.value.field == 'image'
     with pytest.raises(SpecError) as err:
-        cs.create_body({'image': 'x', 'healthcheck': {'interval': '5s'}}, {'Config': {}})
+        cbody.create_body({'image': 'x', 'healthcheck': {'interval': '5s'}}, {'Config': {}})
     assert 'healthcheck.test is required' in err.value.msg
 
 
@@ -250,63 +254,63 @@ FULL = {
 
 def test_compare_identical_after_image_merge_is_empty():
     container = container_from(FULL)
-    assert cs.compare(FULL, container, IMAGE) == []
+    assert ccompare.compare(FULL, container, IMAGE) == []
     # image defaults do not cause changes even in strict mode
-    assert cs.compare(FULL, container, IMAGE, comparisons={'*': 'strict'}) == []
+    assert ccompare.compare(FULL, container, IMAGE, comparisons={'*': 'strict'}) == []
 
 
 def test_compare_reports_changes_and_update_in_place():
     container = container_from(FULL)
     changed = dict(FULL, memory='512m', restart_policy='unless-stopped', command=['sleep', '60'])
-    diffs = dict((d['option'], d) for d in cs.compare(changed, container, IMAGE))
+    diffs = dict((d['option'], d) for d in ccompare.compare(changed, container, IMAGE))
     assert set(diffs) == {'memory', 'restart_policy', 'command'}
     assert diffs['memory']['update'] and diffs['restart_policy']['update'] and not diffs['command']['update']
-    assert cs.needs_recreate(diffs.values())
+    assert ccompare.needs_recreate(diffs.values())
     only_update = [d for d in diffs.values() if d['update']]
-    body = cs.update_body(only_update, changed, container)
+    body = cbody.update_body(only_update, changed, container)
     assert body['Memory'] == 512 * 1024 ** 2 and body['RestartPolicy'] == {'Name': 'unless-stopped'}
 
 
 def test_memory_update_keeps_double_swap():
     container = container_from({'image': 'x', 'memory': '64m'})
     container['HostConfig']['MemorySwap'] = 128 * 1024 ** 2  # what the engine sets
-    diffs = cs.compare({'image': 'x', 'memory': '256m'}, container, IMAGE)
-    assert cs.update_body(diffs, {'image': 'x', 'memory': '256m'}, container)['MemorySwap'] == 512 * 1024 ** 2
+    diffs = ccompare.compare({'image': 'x', 'memory': '256m'}, container, IMAGE)
+    assert cbody.update_body(diffs, {'image': 'x', 'memory': '256m'}, container)['MemorySwap'] == 512 * 1024 ** 2
 
 
 def test_compare_image_id():
     container = container_from(FULL)
-    diffs = cs.compare(FULL, container, dict(IMAGE, Id='sha256:bbb'))
-    assert [d['option'] for d in diffs] == ['image'] and cs.needs_recreate(diffs)
-    assert cs.compare(FULL, container, dict(IMAGE, Id='sha256:bbb'), comparisons={'image': 'ignore'}) == []
+    diffs = ccompare.compare(FULL, container, dict(IMAGE, Id='sha256:bbb'))
+    assert [d['option'] for d in diffs] == ['image'] and ccompare.needs_recreate(diffs)
+    assert ccompare.compare(FULL, container, dict(IMAGE, Id='sha256:bbb'), comparisons={'image': 'ignore'}) == []
 
 
 def test_allow_more_present_vs_strict():
     container = container_from(dict(FULL, env={'A': '1', 'EXTRA': 'x'}, labels={'x': 'y', 'z': '1'}))
-    assert cs.compare(FULL, container, IMAGE) == []
-    strict = cs.compare(FULL, container, IMAGE, comparisons={'env': 'strict', 'labels': 'strict'})
+    assert ccompare.compare(FULL, container, IMAGE) == []
+    strict = ccompare.compare(FULL, container, IMAGE, comparisons={'env': 'strict', 'labels': 'strict'})
     assert sorted(d['option'] for d in strict) == ['env', 'labels']
-    assert cs.compare(dict(FULL, env={'A': '2'}), container, IMAGE)[0]['option'] == 'env'
+    assert ccompare.compare(dict(FULL, env={'A': '2'}), container, IMAGE)[0]['option'] == 'env'
 
 
 def test_published_ports_strict_and_ip_normalised():
     container = container_from({'image': 'x', 'published_ports': ['0.0.0.0:8080:80']})
-    assert cs.compare({'image': 'x', 'published_ports': ['8080:80']}, container, IMAGE) == []
-    diffs = cs.compare({'image': 'x', 'published_ports': ['8081:80']}, container, IMAGE)
+    assert ccompare.compare({'image': 'x', 'published_ports': ['8080:80']}, container, IMAGE) == []
+    diffs = ccompare.compare({'image': 'x', 'published_ports': ['8081:80']}, container, IMAGE)
     assert diffs[0]['before'] == ['8080:80/tcp'] and diffs[0]['after'] == ['8081:80/tcp']
 
 
 def test_comparisons_validation():
     with pytest.raises(SpecError) as err:
-        cs.resolve_comparisons({'nonsense': 'strict'})
+        ccompare.resolve_comparisons({'nonsense': 'strict'})
     assert 'unknown option' in err.value.msg
     with pytest.raises(SpecError):
-        cs.resolve_comparisons({'memory': 'allow_more_present'})
+        ccompare.resolve_comparisons({'memory': 'allow_more_present'})
     with pytest.raises(SpecError):
-        cs.resolve_comparisons({'*': 'allow_more_present'})
-    modes = cs.resolve_comparisons({'*': 'ignore', 'env': 'strict'})
+        ccompare.resolve_comparisons({'*': 'allow_more_present'})
+    modes = ccompare.resolve_comparisons({'*': 'ignore', 'env': 'strict'})
     assert modes['env'] == 'strict' and modes['memory'] == 'ignore'
-    assert cs.resolve_comparisons(purge_networks=True)['networks'] == 'strict'
+    assert ccompare.resolve_comparisons(purge_networks=True)['networks'] == 'strict'
 
 
 def test_network_actions():
@@ -317,11 +321,11 @@ def test_network_actions():
         'old': {'Aliases': None},
     }
     opts = {'networks': [{'name': 'front', 'aliases': ['web']}, {'name': 'back', 'ipv4_address': '10.1.0.5'}]}
-    assert cs.network_actions(opts, container) == [
+    assert ccompare.network_actions(opts, container) == [
         {'action': 'connect', 'network': 'back', 'config': {'IPAMConfig': {'IPv4Address': '10.1.0.5'}}}]
-    strict = cs.network_actions(opts, container, purge_networks=True)
+    strict = ccompare.network_actions(opts, container, purge_networks=True)
     assert [(a['action'], a['network']) for a in strict] == [('connect', 'back'), ('disconnect', 'old')]
-    moved = cs.network_actions({'networks': [{'name': 'front', 'aliases': ['api']}]}, container)
+    moved = ccompare.network_actions({'networks': [{'name': 'front', 'aliases': ['api']}]}, container)
     assert [(a['action'], a['network']) for a in moved] == [('disconnect', 'front'), ('connect', 'front')]
 
 
@@ -331,16 +335,16 @@ def test_plan():
     upd = [{'option': 'memory', 'update': True}]
     rec = [{'option': 'command', 'update': False}]
     opts = {'networks': [{'name': 'a'}, {'name': 'b'}]}
-    assert cs.plan('started', None, options=opts) == ['create', 'connect:b', 'start']
-    assert cs.plan('present', None) == ['create']
-    assert cs.plan('started', running) == []
-    assert cs.plan('started', stopped) == ['start']
-    assert cs.plan('started', running, upd) == ['update']
-    assert cs.plan('started', running, rec) == ['recreate', 'start']
-    assert cs.plan('present', running, rec) == ['recreate', 'start']
-    assert cs.plan('present', stopped, rec) == ['recreate']
-    assert cs.plan('stopped', running) == ['stop']
-    assert cs.plan('stopped', stopped) == []
-    assert cs.plan('started', running, restart=True) == ['restart']
-    assert cs.plan('absent', running) == ['remove'] and cs.plan('absent', None) == []
-    assert cs.plan('started', running, recreate=True) == ['recreate', 'start']
+    assert ccompare.plan('started', None, options=opts) == ['create', 'connect:b', 'start']
+    assert ccompare.plan('present', None) == ['create']
+    assert ccompare.plan('started', running) == []
+    assert ccompare.plan('started', stopped) == ['start']
+    assert ccompare.plan('started', running, upd) == ['update']
+    assert ccompare.plan('started', running, rec) == ['recreate', 'start']
+    assert ccompare.plan('present', running, rec) == ['recreate', 'start']
+    assert ccompare.plan('present', stopped, rec) == ['recreate']
+    assert ccompare.plan('stopped', running) == ['stop']
+    assert ccompare.plan('stopped', stopped) == []
+    assert ccompare.plan('started', running, restart=True) == ['restart']
+    assert ccompare.plan('absent', running) == ['remove'] and ccompare.plan('absent', None) == []
+    assert ccompare.plan('started', running, recreate=True) == ['recreate', 'start']

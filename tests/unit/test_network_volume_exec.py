@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
+from ansible_collections.berth.docker.plugins.module_utils.errors import SpecError
 from ansible_collections.berth.docker.plugins.module_utils.exec import exec_argv, exec_body
 from ansible_collections.berth.docker.plugins.module_utils.network import network_body, network_differences, normalize_ipam
 from ansible_collections.berth.docker.plugins.module_utils.volume import volume_body, volume_differences
