@@ -17,6 +17,7 @@ from ansible_collections.berth.docker.plugins.module_utils import engine_service
 from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils import host_network
 from ansible_collections.berth.docker.plugins.module_utils.api import ConnectionConfig, DockerError, EngineClient
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
 from ansible_collections.berth.docker.plugins.module_utils.host_info import engine_summary
 
 ENGINE_ARGUMENT_SPEC = dict(
@@ -49,10 +50,11 @@ ENGINE_ARGUMENT_SPEC = dict(
 )
 
 
-class EngineFailure(Exception):
+class EngineFailure(BerthError):
+    """The engine module failed; ``extra`` holds fields for the failed result."""
+
     def __init__(self, msg, **extra):
-        Exception.__init__(self, msg)
-        self.msg = msg
+        super(EngineFailure, self).__init__(msg)
         self.extra = extra
 
 
@@ -190,7 +192,7 @@ class Engine:
         path = self.p['daemon_config_path']
         try:
             old, old_raw = cfg.read(path)
-        except cfg.ConfigError as exc:
+        except cfg.DaemonConfigError as exc:
             if self.p['daemon_config_mode'] != 'exact':
                 raise EngineFailure(str(exc))
             old, old_raw = {}, open(path).read()
@@ -354,7 +356,7 @@ class Engine:
                 manager.restart_with(running)
             else:
                 manager.reload()
-        except (svc.ServiceError, OSError) as exc:
+        except (svc.EngineServiceError, OSError) as exc:
             error = str(exc)
             if saved_file is False:
                 raise EngineFailure(error)
@@ -373,7 +375,7 @@ class Engine:
                 else:
                     manager.reset_failed()
                     manager.start()
-            except (svc.ServiceError, OSError) as exc2:
+            except (svc.EngineServiceError, OSError) as exc2:
                 raise EngineFailure(
                     'THE ENGINE IS DOWN. dockerd refused the new %s (changed: %s): %s. Rolled back the file (%s), but '
                     'dockerd did not start again on the old configuration either: %s. Start it by hand: %s' % (
@@ -527,7 +529,7 @@ class Engine:
             if not data_root:
                 try:
                     data_root = (cfg.read(p['daemon_config_path'])[0] or {}).get('data-root')
-                except cfg.ConfigError:
+                except cfg.DaemonConfigError:
                     data_root = None
             data_root = data_root or '/var/lib/docker'
             if os.path.exists(data_root):
@@ -548,7 +550,7 @@ def run(module):
         engine.result.update(exc.extra)
         engine.result['diff'] = engine.result['diff'] or {}
         module.fail_json(msg=exc.msg, **engine.result)
-    except (svc.ServiceError, cfg.ConfigError, inst.InstallError) as exc:
+    except (svc.EngineServiceError, cfg.DaemonConfigError, inst.InstallError) as exc:
         module.fail_json(msg=str(exc), **engine.result)
     for text in result.pop('warnings_text', []):
         module.warn(text)

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 
 from ansible_collections.berth.docker.plugins.module_utils import files
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
 
 DEFAULT_PATH = '/etc/docker/daemon.json'
 
@@ -32,12 +33,12 @@ RELOADABLE = frozenset([
 FLAG_KEYS = {'hosts': '-H/--host', 'pidfile': '--pidfile', 'data-root': '--data-root', 'exec-root': '--exec-root'}
 
 
-class ConfigError(Exception):
-    pass
+class DaemonConfigError(BerthError):
+    """A daemon.json that cannot be read, merged or written: the message says why and what to do."""
 
 
 def read(path):
-    """(dict or None, raw text or None). A file that is not a JSON object raises ConfigError."""
+    """(dict or None, raw text or None). A file that is not a JSON object raises DaemonConfigError."""
     try:
         with open(path) as handle:
             raw = handle.read()
@@ -48,9 +49,9 @@ def read(path):
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise ConfigError('the current %s is not valid JSON (%s); fix it or use daemon_config_mode: exact' % (path, exc))
+        raise DaemonConfigError('the current %s is not valid JSON (%s); fix it or use daemon_config_mode: exact' % (path, exc))
     if not isinstance(data, dict):
-        raise ConfigError('the current %s does not hold a JSON object' % path)
+        raise DaemonConfigError('the current %s does not hold a JSON object' % path)
     return data, raw
 
 

@@ -12,6 +12,8 @@ recorded runner in the EL simulation tests), so the EL logic is tested without a
 
 import re
 
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
+
 SUPPORTED = (
     'CentOS 7-10 / RHEL 7-10 / Rocky / AlmaLinux (dnf on 8+, yum on 7)',
     'Fedora',
@@ -33,7 +35,7 @@ DEBIAN_CONFLICTS = ['docker.io', 'docker-cli', 'docker-doc', 'docker-compose', '
 DEFAULT_REPO_URL = 'https://download.docker.com'
 
 
-class InstallError(Exception):
+class InstallError(BerthError):
     """Bad input or an impossible plan: the message says what is wrong and what to do."""
 
 

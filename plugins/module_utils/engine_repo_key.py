@@ -19,6 +19,8 @@ import ssl
 import urllib.error
 import urllib.request
 
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
+
 # Docker's published fingerprint of the key of download.docker.com (Debian and Ubuntu)
 DOCKER_KEY_FINGERPRINT = '9DC858229FC7DD38854AE2D88D81803C0EBFCD88'
 
@@ -26,7 +28,7 @@ PUBLIC_KEY = 6
 PUBLIC_SUBKEY = 14
 
 
-class RepoKeyError(Exception):
+class RepoKeyError(BerthError):
     """A key that cannot be fetched, read or trusted: the message says why and what to do."""
 
 

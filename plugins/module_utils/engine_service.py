@@ -24,6 +24,7 @@ from ansible_collections.berth.docker.plugins.module_utils.api import (
     DockerError,
     EngineClient,
 )
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
 
 DEFAULT_PIDFILE = '/var/run/docker.pid'
 DEFAULT_LOG_FILE = '/var/log/dockerd.log'
@@ -36,8 +37,8 @@ _REASON = re.compile(r'failed to start daemon|level=fatal|unable to configure th
                      r'Pool overlaps|level=error')
 
 
-class ServiceError(Exception):
-    pass
+class EngineServiceError(BerthError):
+    """dockerd could not be started, stopped or restarted: the message carries its own words."""
 
 
 def systemd_is_init():
@@ -169,7 +170,7 @@ class SystemdManager:
     def _act(self, verb):
         rc, out, err = self._ctl(verb, self.unit)
         if rc != 0:
-            raise ServiceError('systemctl %s %s failed: %s\n%s' % (verb, self.unit, (err or out).strip(), self.recent_log()))
+            raise EngineServiceError('systemctl %s %s failed: %s\n%s' % (verb, self.unit, (err or out).strip(), self.recent_log()))
 
     def start(self):
         self._act('start')
@@ -219,7 +220,7 @@ class SystemdManager:
 
     def _wait(self):
         if not wait_ping(self.docker_host, self.timeout):
-            raise ServiceError('the engine did not answer on %s within %s s after systemctl: %s' % (
+            raise EngineServiceError('the engine did not answer on %s within %s s after systemctl: %s' % (
                 self.docker_host, self.timeout, self.recent_log()))
 
     def recent_log(self, lines=15):
@@ -389,7 +390,7 @@ class DirectManager:
                     proc.wait(20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-            raise ServiceError('dockerd (%s) did not answer on %s within %s s%s; its log %s says:\n%s' % (
+            raise EngineServiceError('dockerd (%s) did not answer on %s within %s s%s; its log %s says:\n%s' % (
                 shell_line(argv), self.docker_host, self.timeout,
                 '' if code is None else ' and exited with %s' % code, self.log_file, self.recent_log()))
 
@@ -403,7 +404,7 @@ class DirectManager:
             if not _alive(pid):
                 return
             time.sleep(0.2)
-        raise ServiceError('dockerd (pid %s) did not stop within %s s after SIGTERM' % (pid, timeout or self.timeout))
+        raise EngineServiceError('dockerd (pid %s) did not stop within %s s after SIGTERM' % (pid, timeout or self.timeout))
 
     def restart(self):
         self.restart_with(self.snapshot())
@@ -411,7 +412,7 @@ class DirectManager:
     def reload(self):
         pid = self.pid()
         if not pid:
-            raise ServiceError('cannot reload: no dockerd runs with pidfile %s' % self.pidfile)
+            raise EngineServiceError('cannot reload: no dockerd runs with pidfile %s' % self.pidfile)
         self._mark_log()
         os.kill(pid, signal.SIGHUP)
         # dockerd logs the outcome of the reload; wait for it (it takes milliseconds)
@@ -421,10 +422,10 @@ class DirectManager:
             if 'Reloaded configuration' in text:
                 break
             if 'Error reconfiguring the daemon' in text or 'unable to configure the Docker daemon' in text:
-                raise ServiceError('dockerd refused the new configuration on reload: %s' % text)
+                raise EngineServiceError('dockerd refused the new configuration on reload: %s' % text)
             time.sleep(0.1)
         if not wait_ping(self.docker_host, self.timeout):
-            raise ServiceError('the engine stopped answering on %s after SIGHUP: %s' % (self.docker_host, self.recent_log()))
+            raise EngineServiceError('the engine stopped answering on %s after SIGHUP: %s' % (self.docker_host, self.recent_log()))
 
     def enable(self):
         pass

@@ -1,6 +1,6 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The HAProxy configuration room: the declarative model (the module's options) checked
+"""The HAProxy configuration: the declarative model (the module's options) checked
 and rendered into haproxy.cfg text. Pure functions only: no files, no processes, no
 AnsibleModule, so everything here is unit-tested directly.
 
@@ -9,24 +9,34 @@ in the order given, settings in a fixed order), so ``changed`` can be decided by
 the rendered text with the file on the target.
 """
 
-import hashlib
 import ipaddress
 import os
 import re
 
 from ansible_collections.berth.docker.plugins.module_utils import crypt_sha512
+from ansible_collections.berth.docker.plugins.module_utils.haproxy_syntax import (  # noqa: F401 - mask: haproxy_service masks through here
+    HTTP_TOKEN_RE,
+    NAME_RE,
+    SECTION_KEYWORDS,
+    HAProxyConfigError,
+    check_model_text,
+    check_text,
+    host,
+    mask,
+    name,
+    password_text,
+    quote,
+    raw,
+    stats_user,
+    tokenize,
+    word,
+)
 
 HEADER = '# Managed by Ansible (berth.docker.haproxy): local changes are overwritten.\n'
 
-NAME_RE = re.compile(r'^[A-Za-z0-9_.:-]+$')
 WILDCARD_ADDRESSES = ('', '*', '0.0.0.0', '::', '[::]')
 # the userlist that holds the stats users (userlists have their own name space, apart from proxies)
 STATS_USERLIST = 'stats_users'
-MASK = '********'
-
-
-class ConfigError(Exception):
-    """Bad input in the model: the message says what is wrong and what to do."""
 
 
 def _lines(value):
@@ -37,239 +47,11 @@ def _lines(value):
     return [str(v) for v in value]
 
 
-# --------------------------------------------------------------------------- the quoting layer
-#
-# Every string of the model reaches haproxy.cfg through one of the functions below, each named
-# for what the field is (HAProxy's configuration language, "2.2. Quoting and escaping"):
-#
-# - word():   one argument, written so HAProxy reads back exactly that value: bare when it has
-#             only safe characters, else in strong (single) quotes, in which HAProxy interprets
-#             nothing ('$', '#', '\\', '"' and spaces are literal); a single quote is written
-#             '\'' (close, an escaped quote, reopen: HAProxy joins the pieces into one word);
-# - name():   a proxy, server, ACL, resolvers or nameserver name (HAProxy's name grammar);
-# - host():   an IP address or a host name (server and nameserver addresses, template FQDNs);
-# - raw():    a fragment that *is* HAProxy syntax (ACL conditions, options, http-request rules,
-#             `extra` lines...): kept as written, but it must tokenize cleanly on its own line:
-#             no unterminated quote, no trailing backslash, no unescaped '#' (a comment would
-#             silently drop the rest), and an `extra` line cannot open a section or a
-#             conditional block.
-#
-# Control characters (CR, LF, NUL, TAB, ...) are refused everywhere: validate() walks the whole
-# model before any of this runs, so no field, present or future, can end a line early.
-
-SAFE_WORD_RE = re.compile(r'^[A-Za-z0-9_.:/@%+,=\[\]-]+$')
-CONTROL_RE = re.compile(r'[\x00-\x1f\x7f]')
-HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?'
-                         r'(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$')
-HTTP_TOKEN_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
-SECTION_KEYWORDS = ('global', 'defaults', 'frontend', 'backend', 'listen', 'resolvers', 'userlist', 'peers',
-                    'mailers', 'program', 'http-errors', 'ring', 'cache', 'fcgi-app', 'dynamic-update',
-                    'crt-store', 'traces', 'log-forward')
-_CONTROL_NAMES = {'\r': 'a carriage return (CR)', '\n': 'a line feed (LF)', '\x00': 'a NUL byte', '\t': 'a TAB'}
-
-
-def _control_name(char):
-    return _CONTROL_NAMES.get(char, 'the control character %r' % char)
-
-
-def check_text(where, value, secret=False):
-    """Refuse control characters (named, never echoing a secret)."""
-    text = str(value)
-    found = CONTROL_RE.search(text)
-    if found:
-        raise ConfigError(
-            '%s contains %s%s: haproxy.cfg holds one setting per line, so it would end the line and the rest '
-            'would be read as new configuration. Remove it; nothing was written' % (
-                where, _control_name(found.group(0)), '' if secret else ' (value %r)' % text))
-    return text
-
-
-def quote(text):
-    """``text`` as one HAProxy word that reads back exactly as ``text`` (no control characters)."""
-    if SAFE_WORD_RE.match(text):
-        return text
-    return "'" + text.replace("'", "'\\''") + "'"
-
-
-def word(where, value):
-    text = check_text(where, value)
-    if text == '':
-        raise ConfigError('%s is empty: give it a value or leave the option out' % where)
-    return quote(text)
-
-
-def name(where, value):
-    text = '' if value is None else str(value)
-    if not text or not NAME_RE.match(text):
-        raise ConfigError('%s %r is not a valid name: use letters, digits, "_", ".", ":" and "-" only' % (where, value))
-    return text
-
-
-def host(where, value):
-    """An IP address (IPv6 optionally in brackets) or a host name."""
-    text = check_text(where, '' if value is None else value)
-    inner = text[1:-1] if text.startswith('[') and text.endswith(']') else text
-    try:
-        ip = ipaddress.ip_address(inner)
-    except ValueError:
-        ip = None
-    if ip is not None:
-        if inner != text and ip.version != 6:
-            raise ConfigError('%s %r: only an IPv6 address goes in brackets' % (where, text))
-        return text
-    if inner == text and HOSTNAME_RE.match(text) and not text.replace('.', '').isdigit():
-        return text
-    raise ConfigError('%s %r is not an IP address or a host name (letters, digits, "-", "_" and dots); '
-                      'give the port in the port option' % (where, text))
-
-
-def tokenize(line):
-    """(words, comment) of one haproxy.cfg line, as HAProxy 2.6 splits it (configuration.txt 2.2):
-    backslash escapes outside strong quotes, weak ("...") and strong ('...') quotes that may be
-    joined to their neighbours, '#' outside quotes starting a comment. ValueError for an
-    unterminated quote or a trailing backslash. ``$`` expansion inside weak quotes is not done."""
-    words, current, in_word, quote_char = [], [], False, None
-    i = 0
-    while i < len(line):
-        char = line[i]
-        if quote_char == "'":
-            if char == "'":
-                quote_char = None
-            else:
-                current.append(char)
-            i += 1
-            continue
-        if char == '\\':
-            if i + 1 >= len(line):
-                raise ValueError('it ends with a lone backslash')
-            nxt = line[i + 1]
-            if nxt in ' \\#\'"':
-                current.append(nxt)
-                i += 2
-            else:
-                current.append(char)  # other pairs (\1, \r, \x..) are HAProxy's own business
-                i += 1
-            in_word = True
-            continue
-        if quote_char == '"':
-            if char == '"':
-                quote_char = None
-            else:
-                current.append(char)
-            i += 1
-            continue
-        if char in ' \t':
-            if in_word:
-                words.append(''.join(current))
-                current, in_word = [], False
-            i += 1
-            continue
-        if char == '#':
-            if in_word:
-                words.append(''.join(current))
-            return words, line[i:]
-        if char in '\'"':
-            quote_char = char
-            in_word = True
-            i += 1
-            continue
-        current.append(char)
-        in_word = True
-        i += 1
-    if quote_char:
-        raise ValueError('a %s quote is not closed' % ('single' if quote_char == "'" else 'double'))
-    if in_word:
-        words.append(''.join(current))
-    return words, None
-
-
-def raw(where, value, line=False):
-    """A fragment of HAProxy syntax, kept as written once it is safe on one line. ``line``: it is a
-    whole line (an ``extra`` entry), which must not open a section or a conditional block."""
-    text = check_text(where, value).strip()
-    if not text:
-        raise ConfigError('%s is empty: give it a value or leave the entry out' % where)
-    try:
-        words, comment = tokenize(text)
-    except ValueError as exc:
-        raise ConfigError('%s %r cannot be read by HAProxy: %s' % (where, text, exc))
-    if comment is not None:
-        raise ConfigError('%s %r contains "#" outside quotes: HAProxy would read the rest of the line as a comment and '
-                          'drop it silently. Write \\# or put the word in quotes' % (where, text))
-    if line and words:
-        first = words[0].lower()
-        if first in SECTION_KEYWORDS:
-            raise ConfigError('%s %r would open a new "%s" section: an extra line stays inside its section; use the '
-                              'module options (frontends, backends, listens, resolvers) for new sections' % (
-                                  where, text, first))
-        if first.startswith('.'):
-            raise ConfigError('%s %r is a %s directive, which would change how the lines after it are read: '
-                              'it is not allowed in an extra line' % (where, text, words[0]))
-    return text
-
-
-def password_text(where, value):
-    text = '' if value is None else str(value)
-    check_text(where, text, secret=True)
-    if not text:
-        raise ConfigError('%s is empty: give a non-empty password' % where)
-    return text
-
-
-def stats_user(where, value):
-    text = check_text(where, '' if value is None else value)
-    if not text or ':' in text:
-        raise ConfigError('%s %r is not a valid user name: it must be non-empty and without ":" (HTTP basic '
-                          'authentication splits user and password at the first ":")' % (where, text))
-    return quote(text)
-
-
-def _walk(value, where):
-    """Refuse control characters anywhere in the model (keys too), naming the option."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            check_text('%s key' % where if where else 'an option key', key)
-            _walk(item, '%s.%s' % (where, key) if where else str(key))
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            label = item.get('name') if isinstance(item, dict) else None
-            label = label if isinstance(label, str) and NAME_RE.match(label) else str(index)
-            _walk(item, '%s[%s]' % (where, label))
-    elif isinstance(value, str):
-        check_text(where, value, secret='password' in where)
-
-
-def mask(text):
-    """``text`` (haproxy.cfg) with every password masked: ``stats auth USER:****``, userlist
-    ``user NAME password|insecure-password ****`` (a hash shows as a short digest of the hash,
-    so a rotation is visible; a clear-text password as **** only)."""
-    if not text:
-        return text
-    out = []
-    for line in text.splitlines(True):
-        body = line.rstrip('\r\n')
-        end = line[len(body):]
-        # a commented-out line ("# stats auth ...", "# user ...") is masked as well
-        match = re.match(r'^(\s*(?:#\s*)?stats\s+auth\s+)(.*)$', body)
-        if match:
-            user = match.group(2).split(':', 1)[0]
-            body = '%s%s:%s' % (match.group(1), user, MASK)
-        match = re.match(r'^(\s*(?:#\s*)?user\s+.*?\s(password|insecure-password)\s+)(\S.*)$', body)
-        if match:
-            secret = match.group(3)
-            if match.group(2) == 'password':
-                body = '%s%s (sha256 %s)' % (match.group(1), MASK, hashlib.sha256(secret.encode('utf-8')).hexdigest()[:8])
-            else:
-                body = match.group(1) + MASK
-        out.append(body + end)
-    return ''.join(out)
-
-
 # --------------------------------------------------------------------------- validation
 
 def _check_name(kind, value):
     if not value or not NAME_RE.match(str(value)):
-        raise ConfigError('%s name %r is not valid: use letters, digits, "_", ".", ":" and "-" only' % (kind, value))
+        raise HAProxyConfigError('%s name %r is not valid: use letters, digits, "_", ".", ":" and "-" only' % (kind, value))
 
 
 def _servers_of(section):
@@ -277,12 +59,12 @@ def _servers_of(section):
 
 
 def validate(model, host_addresses=None):
-    """Raise ConfigError for input HAProxy would reject or that would be unsafe.
+    """Raise HAProxyConfigError for input HAProxy would reject or that would be unsafe.
 
     ``host_addresses``: the set of the host's own IP addresses (strings); when given, every
     bind address must be one of them (or a wildcard). Every string field is checked too (control
     characters anywhere, then each field as render() quotes it), so nothing bad reaches a file."""
-    _walk(model, '')
+    check_model_text(model)
     names = {}
     for kind in ('frontends', 'backends', 'listens'):
         for section in model.get(kind) or []:
@@ -290,12 +72,12 @@ def validate(model, host_addresses=None):
             _check_name(kind[:-1], proxy)
             # HAProxy forbids a frontend and a backend (or two proxies of a kind) sharing a name
             if proxy in names:
-                raise ConfigError('%s %r is defined twice (also as a %s): proxy names must be unique' % (
+                raise HAProxyConfigError('%s %r is defined twice (also as a %s): proxy names must be unique' % (
                     kind[:-1], proxy, names[proxy]))
             names[proxy] = kind[:-1]
     stats = model.get('stats') or {}
     if stats.get('enabled') and 'stats' in names:
-        raise ConfigError('a proxy is called "stats", which is the name of the stats listener: rename it')
+        raise HAProxyConfigError('a proxy is called "stats", which is the name of the stats listener: rename it')
     backend_names = {b['name'] for b in model.get('backends') or []} | {b['name'] for b in model.get('listens') or []}
 
     for kind in ('backends', 'listens'):
@@ -303,7 +85,7 @@ def validate(model, host_addresses=None):
             servers = _servers_of(section)
             templates = section.get('server_templates') or []
             if kind == 'backends' and not servers and not templates and not section.get('allow_empty'):
-                raise ConfigError(
+                raise HAProxyConfigError(
                     'backend %r has no servers: give it at least one entry in servers (or a server_template), '
                     'or set allow_empty: true if an empty backend is really wanted' % section['name'])
             seen = set()
@@ -311,36 +93,36 @@ def validate(model, host_addresses=None):
                 sname = server.get('name')
                 _check_name('server (in %s %r)' % (kind[:-1], section['name']), sname)
                 if sname in seen:
-                    raise ConfigError('server name %r appears twice in %s %r: server names must be unique within a backend' % (
+                    raise HAProxyConfigError('server name %r appears twice in %s %r: server names must be unique within a backend' % (
                         sname, kind[:-1], section['name']))
                 seen.add(sname)
                 if not server.get('address'):
-                    raise ConfigError('server %r in %s %r has no address' % (sname, kind[:-1], section['name']))
+                    raise HAProxyConfigError('server %r in %s %r has no address' % (sname, kind[:-1], section['name']))
             for tpl in templates:
                 if tpl.get('prefix') in seen:
-                    raise ConfigError('server_template prefix %r in %r collides with a server name' % (tpl.get('prefix'), section['name']))
+                    raise HAProxyConfigError('server_template prefix %r in %r collides with a server name' % (tpl.get('prefix'), section['name']))
 
     for section in (model.get('frontends') or []) + (model.get('listens') or []):
         for rule in section.get('use_backends') or []:
             if rule.get('backend') not in backend_names:
-                raise ConfigError('frontend %r uses backend %r, which is not defined: add it to backends' % (
+                raise HAProxyConfigError('frontend %r uses backend %r, which is not defined: add it to backends' % (
                     section['name'], rule.get('backend')))
         default = section.get('default_backend')
         if default and default not in backend_names:
-            raise ConfigError('frontend %r has default_backend %r, which is not defined: add it to backends' % (
+            raise HAProxyConfigError('frontend %r has default_backend %r, which is not defined: add it to backends' % (
                 section['name'], default))
         if section in (model.get('frontends') or []) and not section.get('binds'):
-            raise ConfigError('frontend %r has no binds: give it at least one {address, port}' % section['name'])
+            raise HAProxyConfigError('frontend %r has no binds: give it at least one {address, port}' % section['name'])
 
     if stats.get('enabled'):
         users = [u for u in stats.get('users') or [] if u.get('username')]
         if not users or any(not u.get('password') for u in users):
-            raise ConfigError(
+            raise HAProxyConfigError(
                 'stats are enabled but no credentials are given: set stats.users to a list of '
                 '{username, password} with a non-empty password (there is deliberately no default password), '
                 'or set stats.enabled: false')
         if not stats.get('binds'):
-            raise ConfigError('stats are enabled but stats.binds is empty: give it at least one {address, port}')
+            raise HAProxyConfigError('stats are enabled but stats.binds is empty: give it at least one {address, port}')
 
     render(model, hash_password=_fake_hash)  # every field through the quoting layer (no hashing)
 
@@ -373,7 +155,7 @@ def check_bind_ports(model, holders):
         for ip, port, pid, program in holders(address.split('@')[-1] or '*', int(bind['port'])):
             if program is None or program == 'haproxy':
                 continue
-            raise ConfigError(
+            raise HAProxyConfigError(
                 'bind %s:%s of %r: port %s is already in use by %s (pid %s, listening on %s); HAProxy could not '
                 'bind it ("cannot bind socket"). Stop that program or choose another port; nothing was written' % (
                     address or '*', bind['port'], where, port, program, pid, ip))
@@ -397,7 +179,7 @@ def check_bind_address(where, address, host_addresses):
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:
-        raise ConfigError('bind address %r of %r is not an IP address: use an address of this host, "*" for all, '
+        raise HAProxyConfigError('bind address %r of %r is not an IP address: use an address of this host, "*" for all, '
                           'or leave address empty' % (address, where))
     if ip.is_unspecified:
         return
@@ -408,7 +190,7 @@ def check_bind_address(where, address, host_addresses):
         except ValueError:
             continue
     if ip not in known:
-        raise ConfigError(
+        raise HAProxyConfigError(
             'bind address %s of %r is not an address of this host (its addresses: %s): use one of them, '
             'or "*" for all, or set check_bind_addresses: false if the address is added later (e.g. a VIP)' % (
                 address, where, ', '.join(sorted(str(a) for a in known)) or 'none found'))
@@ -423,9 +205,9 @@ def _port(where, value):
     try:
         port = int(value)
     except (TypeError, ValueError):
-        raise ConfigError('%s %r is not a port number' % (where, value))
+        raise HAProxyConfigError('%s %r is not a port number' % (where, value))
     if not 0 < port < 65536:
-        raise ConfigError('%s %s is not a port number (1-65535)' % (where, port))
+        raise HAProxyConfigError('%s %s is not a port number (1-65535)' % (where, port))
     return str(port)
 
 
@@ -434,7 +216,7 @@ def _int(where, value):
         try:
             value = int(str(value))
         except ValueError:
-            raise ConfigError('%s %r is not an integer' % (where, value))
+            raise HAProxyConfigError('%s %r is not an integer' % (where, value))
     return str(value)
 
 
@@ -450,7 +232,7 @@ def _bind_address(where, address):
         if address.startswith(('ipv4@', 'ipv6@', 'udp')):
             host(where, rest)
         elif not rest:
-            raise ConfigError('%s %r has nothing after "@"' % (where, address))
+            raise HAProxyConfigError('%s %r has nothing after "@"' % (where, address))
         return address
     if address.startswith('/'):
         return address
@@ -518,7 +300,7 @@ def _template_line(where, tpl):
 
 def _mode(where, value):
     if value not in ('http', 'tcp'):
-        raise ConfigError('%s %r is not a mode: use http or tcp' % (where, value))
+        raise HAProxyConfigError('%s %r is not a mode: use http or tcp' % (where, value))
     return value
 
 
@@ -555,7 +337,7 @@ def _backend_body(where, section, standalone=True):
         out.append('option httpchk')
         method = chk.get('method') or 'GET'
         if not HTTP_TOKEN_RE.match(check_text('%s.httpchk.method' % where, method)):
-            raise ConfigError('%s.httpchk.method %r is not an HTTP method (a token such as GET, HEAD, OPTIONS)' % (where, method))
+            raise HAProxyConfigError('%s.httpchk.method %r is not an HTTP method (a token such as GET, HEAD, OPTIONS)' % (where, method))
         send = ['http-check', 'send', 'meth', word('%s.httpchk.method' % where, method),
                 'uri', word('%s.httpchk.uri' % where, chk.get('uri') or '/')]
         if chk.get('host'):
@@ -599,10 +381,10 @@ def _global_body(glob, socket_spec):
     if socket_spec and socket_spec.get('enabled', True) and socket_spec.get('path'):
         mode = str(socket_spec.get('mode') or '660')
         if not SOCKET_MODE_RE.match(mode):
-            raise ConfigError('stats_socket.mode %r is not an octal file mode such as 660' % mode)
+            raise HAProxyConfigError('stats_socket.mode %r is not an octal file mode such as 660' % mode)
         level = socket_spec.get('level') or 'admin'
         if level not in ('user', 'operator', 'admin'):
-            raise ConfigError('stats_socket.level %r is not user, operator or admin' % level)
+            raise HAProxyConfigError('stats_socket.level %r is not user, operator or admin' % level)
         out.append('stats socket %s mode %s level %s expose-fd listeners' % (
             word('stats_socket.path', socket_spec['path']), mode, level))
         out.append('stats timeout %s' % word('stats_socket.timeout', socket_spec.get('timeout') or '30s'))
@@ -625,7 +407,7 @@ def _defaults_body(defs):
     timeouts = defs.get('timeouts') or {}
     for key in sorted(timeouts):
         if not TIMEOUT_KEY_RE.match(str(key)):
-            raise ConfigError('defaults.timeouts key %r is not a timeout name (such as connect, client, http_request)' % key)
+            raise HAProxyConfigError('defaults.timeouts key %r is not a timeout name (such as connect, client, http_request)' % key)
         if timeouts[key] not in (None, ''):
             out.append('timeout %s %s' % (key.replace('_', '-'), word('defaults.timeouts.%s' % key, timeouts[key])))
     if defs.get('maxconn') is not None:
@@ -721,10 +503,10 @@ def hasher(previous_text=None):
 
 def render(model, previous_text=None, hash_password=None):
     """haproxy.cfg text for ``model``. Every string goes through the quoting layer above, so a bad
-    value raises ConfigError here, before anything is written. ``previous_text``: the current file,
+    value raises HAProxyConfigError here, before anything is written. ``previous_text``: the current file,
     whose password hashes are kept while they still match."""
     hash_password = hash_password or hasher(previous_text)
-    _walk(model, '')
+    check_model_text(model)
     glob = model.get('global_settings') or {}
     defs = model.get('defaults') or {}
     parts = [HEADER]

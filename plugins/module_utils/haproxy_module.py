@@ -1,13 +1,12 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The argument specs and the run wrappers of berth.docker.haproxy and
-berth.docker.haproxy_server (kept out of the module files so they stay thin)."""
+"""The argument spec and the run wrapper of berth.docker.haproxy (kept out of the module file so
+it stays thin). berth.docker.haproxy_server's are in haproxy_runtime, the only file it ships."""
 
 import traceback
 
-from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
-from ansible_collections.berth.docker.plugins.module_utils import haproxy_runtime as rt
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_service as svc
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
 
 _EXTRA = dict(type='list', elements='str')
 
@@ -167,45 +166,8 @@ def haproxy_argument_spec():
 def run_haproxy(module):
     try:
         result = svc.apply(module.params, module.check_mode, module._diff)
-    except (cfg.ConfigError, svc.ServiceError) as exc:
+    except BerthError as exc:
         module.fail_json(msg=str(exc))
     except Exception as exc:  # pragma: no cover - a bug, not bad input
         module.fail_json(msg='unexpected error: %s: %s' % (type(exc).__name__, exc), exception=traceback.format_exc())
-    module.exit_json(**result)
-
-
-def haproxy_server_argument_spec():
-    return dict(
-        host=dict(type='str', required=True),
-        backend=dict(type='str'),
-        state=dict(type='str', choices=['enabled', 'disabled', 'drain'], required=True),
-        drain=dict(type='bool', default=False),
-        weight=dict(type='str'),
-        shutdown_sessions=dict(type='bool', default=False),
-        socket=dict(type='path', default=rt.DEFAULT_SOCKET),
-        wait=dict(type='bool', default=False),
-        wait_interval=dict(type='int', default=5),
-        wait_retries=dict(type='int', default=25),
-        fail_on_not_found=dict(type='bool', default=False),
-        health=dict(type='bool', default=False),
-        agent=dict(type='bool', default=False),
-    )
-
-
-def run_haproxy_server(module):
-    try:
-        result = rt.run_server(module.params, module.check_mode)
-    except rt.NotFound as exc:
-        if module.params['fail_on_not_found']:
-            module.fail_json(msg=str(exc))
-        module.warn(str(exc))
-        module.exit_json(changed=False, msg=str(exc), backends=[], commands=[], before=[], after=[])
-    except (rt.RuntimeError_, ValueError) as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:  # pragma: no cover - a bug, not bad input
-        module.fail_json(msg='unexpected error: %s: %s' % (type(exc).__name__, exc), exception=traceback.format_exc())
-    for warning in result.pop('warnings', []):
-        module.warn(warning)
-    if module._diff:
-        result['diff'] = {'before': {'servers': result['before']}, 'after': {'servers': result['after'] or []}}
     module.exit_json(**result)

@@ -11,6 +11,9 @@ plain function with unit tests. ``run_server()`` glues both together for the mod
 import re
 import socket
 import time
+import traceback
+
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
 
 DEFAULT_SOCKET = '/var/run/haproxy.sock'
 NAME_RE = re.compile(r'^[A-Za-z0-9_.:-]+$')
@@ -30,11 +33,11 @@ CHK_ST_CONFIGURED = 0x02
 CHK_ST_ENABLED = 0x04
 
 
-class RuntimeError_(Exception):
+class HAProxyRuntimeError(BerthError):
     """The socket could not be used, or HAProxy refused a command."""
 
 
-class NotFound(Exception):
+class HAProxyServerNotFound(BerthError):
     """The server (or backend) does not exist."""
 
 
@@ -60,7 +63,7 @@ class RuntimeSocket:
         try:
             sock = self._connect()
         except OSError as exc:
-            raise RuntimeError_('cannot connect to the HAProxy socket %s: %s. Is HAProxy running with '
+            raise HAProxyRuntimeError('cannot connect to the HAProxy socket %s: %s. Is HAProxy running with '
                                 '"stats socket %s level admin" in its global section?' % (self.path, exc, self.path))
         try:
             payload = line + (';quit' if close_with_quit else '') + '\n'
@@ -72,9 +75,9 @@ class RuntimeSocket:
                     break
                 chunks.append(data)
         except socket.timeout:
-            raise RuntimeError_('HAProxy socket %s did not answer %r within %ss' % (self.path, line, self.timeout))
+            raise HAProxyRuntimeError('HAProxy socket %s did not answer %r within %ss' % (self.path, line, self.timeout))
         except OSError as exc:
-            raise RuntimeError_('HAProxy socket %s failed on %r: %s' % (self.path, line, exc))
+            raise HAProxyRuntimeError('HAProxy socket %s failed on %r: %s' % (self.path, line, exc))
         finally:
             sock.close()
         return b''.join(chunks).decode('utf-8', 'replace')
@@ -85,7 +88,7 @@ class RuntimeSocket:
         algorithm and only accepts weights '0%' and '100%'.")."""
         answer = self.command(line).strip()
         if answer and not answer.lower().startswith(('done', 'success')):
-            raise RuntimeError_('HAProxy refused %r: %s' % (line, answer))
+            raise HAProxyRuntimeError('HAProxy refused %r: %s' % (line, answer))
         return answer
 
 
@@ -178,18 +181,18 @@ def parse_weight(value, initial_weight):
 
 def find_targets(states, host, backend=None):
     """The (backend, server) keys for server ``host``: in ``backend``, or in every backend
-    that has a server of that name when ``backend`` is omitted. Raises NotFound."""
+    that has a server of that name when ``backend`` is omitted. Raises HAProxyServerNotFound."""
     if backend:
         if not any(key[0] == backend for key in states):
-            raise NotFound('backend %r does not exist in the running HAProxy (backends: %s)' % (
+            raise HAProxyServerNotFound('backend %r does not exist in the running HAProxy (backends: %s)' % (
                 backend, ', '.join(sorted({k[0] for k in states})) or 'none'))
         if (backend, host) not in states:
-            raise NotFound('server %r does not exist in backend %r (its servers: %s)' % (
+            raise HAProxyServerNotFound('server %r does not exist in backend %r (its servers: %s)' % (
                 host, backend, ', '.join(sorted(k[1] for k in states if k[0] == backend))))
         return [(backend, host)]
     keys = sorted(key for key in states if key[1] == host)
     if not keys:
-        raise NotFound('server %r does not exist in any backend of the running HAProxy (servers: %s)' % (
+        raise HAProxyServerNotFound('server %r does not exist in any backend of the running HAProxy (servers: %s)' % (
             host, ', '.join(sorted('%s/%s' % k for k in states)) or 'none'))
     return keys
 
@@ -278,7 +281,7 @@ def public_state(row):
 
 
 def run_server(params, check_mode, sock=None, sleep=time.sleep):
-    """berth.docker.haproxy_server: returns the result dict; raises NotFound / RuntimeError_ / ValueError."""
+    """berth.docker.haproxy_server: returns the result dict; raises HAProxyServerNotFound / HAProxyRuntimeError / ValueError."""
     # host and backend go into runtime commands (one line, ";" separates commands): names only
     for key in ('host', 'backend'):
         value = params.get(key)
@@ -310,7 +313,7 @@ def run_server(params, check_mode, sock=None, sleep=time.sleep):
                             break
                         sleep(interval)
                     else:
-                        raise RuntimeError_('server %s still has sessions after %s x %ss of draining; it was left in DRAIN' % (
+                        raise HAProxyRuntimeError('server %s still has sessions after %s x %ss of draining; it was left in DRAIN' % (
                             what, retries, interval))
                     continue
                 sock.execute(what)
@@ -324,7 +327,7 @@ def run_server(params, check_mode, sock=None, sleep=time.sleep):
                     sleep(interval)
                 else:
                     row = runtime.states().get(key) or {}
-                    raise RuntimeError_('server %s/%s did not reach %s within %s x %ss (status now %s)' % (
+                    raise HAProxyRuntimeError('server %s/%s did not reach %s within %s x %ss (status now %s)' % (
                         key[0], key[1], params['state'], retries, interval, row.get('status')))
     after = runtime.states() if not check_mode else before
     changed = any(planned[key] for key in targets)
@@ -344,3 +347,42 @@ def run_server(params, check_mode, sock=None, sleep=time.sleep):
 def _comparable(row):
     return (admin_name(row['admin_state']), row['weight'], check_name(row.get('check_state', 0)),
             check_name(row.get('agent_state', 0)))
+
+
+# --------------------------------------------------------------------------- the haproxy_server module
+
+def haproxy_server_argument_spec():
+    return dict(
+        host=dict(type='str', required=True),
+        backend=dict(type='str'),
+        state=dict(type='str', choices=['enabled', 'disabled', 'drain'], required=True),
+        drain=dict(type='bool', default=False),
+        weight=dict(type='str'),
+        shutdown_sessions=dict(type='bool', default=False),
+        socket=dict(type='path', default=DEFAULT_SOCKET),
+        wait=dict(type='bool', default=False),
+        wait_interval=dict(type='int', default=5),
+        wait_retries=dict(type='int', default=25),
+        fail_on_not_found=dict(type='bool', default=False),
+        health=dict(type='bool', default=False),
+        agent=dict(type='bool', default=False),
+    )
+
+
+def run_haproxy_server(module):
+    try:
+        result = run_server(module.params, module.check_mode)
+    except HAProxyServerNotFound as exc:
+        if module.params['fail_on_not_found']:
+            module.fail_json(msg=str(exc))
+        module.warn(str(exc))
+        module.exit_json(changed=False, msg=str(exc), backends=[], commands=[], before=[], after=[])
+    except (HAProxyRuntimeError, ValueError) as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:  # pragma: no cover - a bug, not bad input
+        module.fail_json(msg='unexpected error: %s: %s' % (type(exc).__name__, exc), exception=traceback.format_exc())
+    for warning in result.pop('warnings', []):
+        module.warn(warning)
+    if module._diff:
+        result['diff'] = {'before': {'servers': result['before']}, 'after': {'servers': result['after'] or []}}
+    module.exit_json(**result)

@@ -25,10 +25,11 @@ import time
 from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import host_network
-from ansible_collections.berth.docker.plugins.module_utils.haproxy_runtime import RuntimeError_, RuntimeSocket
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
+from ansible_collections.berth.docker.plugins.module_utils.haproxy_runtime import HAProxyRuntimeError, RuntimeSocket
 
 
-class ServiceError(Exception):
+class HAProxyServiceError(BerthError):
     """Validation, start or reload failed; the message carries HAProxy's own words."""
 
 
@@ -39,9 +40,9 @@ def _run(cmd, timeout=60):
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               timeout=timeout, check=False, cwd='/')
     except FileNotFoundError:
-        raise ServiceError('%s not found: install HAProxy (the berth.docker.haproxy role does) or set haproxy_bin' % cmd[0])
+        raise HAProxyServiceError('%s not found: install HAProxy (the berth.docker.haproxy role does) or set haproxy_bin' % cmd[0])
     except subprocess.TimeoutExpired:
-        raise ServiceError('%s did not finish within %ss' % (' '.join(cmd), timeout))
+        raise HAProxyServiceError('%s did not finish within %ss' % (' '.join(cmd), timeout))
     return proc.returncode, proc.stdout.decode('utf-8', 'replace')
 
 
@@ -57,7 +58,7 @@ def _clean(text, tmp_path=None, real_path=None):
 
 def check_config(haproxy_bin, text, path):
     """Run ``haproxy -c -f`` on ``text`` (written to a temporary file beside ``path``, so
-    relative paths resolve as they will). Raises ServiceError with HAProxy's message."""
+    relative paths resolve as they will). Raises HAProxyServiceError with HAProxy's message."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         directory = None
@@ -69,7 +70,7 @@ def check_config(haproxy_bin, text, path):
     finally:
         os.unlink(tmp)
     if rc != 0:
-        raise ServiceError('haproxy -c rejected the configuration (nothing was changed):\n%s' % cfg.mask(_clean(out, tmp, path)))
+        raise HAProxyServiceError('haproxy -c rejected the configuration (nothing was changed):\n%s' % cfg.mask(_clean(out, tmp, path)))
     return cfg.mask(_clean(out, tmp, path))
 
 
@@ -153,7 +154,7 @@ def show_proc(master_socket):
         return None
     try:
         answer = RuntimeSocket(master_socket, timeout=2.0).command('show proc', close_with_quit=True)
-    except RuntimeError_:
+    except HAProxyRuntimeError:
         return None
     parsed = parse_show_proc(answer)
     return parsed if parsed['master'] else None
@@ -162,7 +163,7 @@ def show_proc(master_socket):
 def await_reload(pid, before, old_workers, show, timeout):
     """After a reload was triggered (SIGUSR2 to the master ``pid``), wait until new workers run.
     ``before``: ``show proc`` before the reload (None without a master CLI: then new children of
-    the master are the only sign). Raises ServiceError when HAProxy refused the new configuration:
+    the master are the only sign). Raises HAProxyServiceError when HAProxy refused the new configuration:
     a master-worker HAProxy keeps its old workers then, and a systemd unit (``kill -USR2``) still
     reports success."""
     deadline = time.time() + timeout
@@ -173,7 +174,7 @@ def await_reload(pid, before, old_workers, show, timeout):
             if now is None or now['reloads'] is None or now['reloads'] <= before['reloads']:
                 continue
             if now['failed'] > before['failed']:
-                raise ServiceError(
+                raise HAProxyServiceError(
                     'HAProxy refused the new configuration on reload (master CLI: %d failed reloads) and kept '
                     'serving with the old workers. "haproxy -c" accepted the file, so the cause is something only a '
                     'real start finds: usually a bind address or port that cannot be bound (in use without '
@@ -182,10 +183,10 @@ def await_reload(pid, before, old_workers, show, timeout):
                 return
         else:
             if not _pid_alive(pid):
-                raise ServiceError('the HAProxy master (pid %d) died during the reload' % pid)
+                raise HAProxyServiceError('the HAProxy master (pid %d) died during the reload' % pid)
             if set(_children(pid)) - old_workers:
                 return
-    raise ServiceError('HAProxy did not start a new worker within %ss after the reload signal; the new configuration '
+    raise HAProxyServiceError('HAProxy did not start a new worker within %ss after the reload signal; the new configuration '
                        'was most likely refused (bind failure)' % timeout)
 
 
@@ -251,7 +252,7 @@ class Systemd(Manager):
     def start(self):
         rc, out = _run(['systemctl', 'start', self.unit])
         if rc != 0:
-            raise ServiceError('systemctl start %s failed: %s\n%s' % (self.unit, out.strip(), self._journal()))
+            raise HAProxyServiceError('systemctl start %s failed: %s\n%s' % (self.unit, out.strip(), self._journal()))
 
     def reload(self):
         pid = self.main_pid()
@@ -264,13 +265,13 @@ class Systemd(Manager):
         since = int(time.time()) - 1
         rc, out = _run(['systemctl', 'reload', self.unit])
         if rc != 0:
-            raise ServiceError('systemctl reload %s failed: %s\n%s' % (self.unit, out.strip(), self._journal()))
+            raise HAProxyServiceError('systemctl reload %s failed: %s\n%s' % (self.unit, out.strip(), self._journal()))
         if not pid:
             return
         try:
             await_reload(pid, before, old_workers, lambda: show_proc(sock), self.timeout)
-        except ServiceError as exc:
-            raise ServiceError('%s\nsystemctl reload %s exited 0, but HAProxy said:\n%s' % (
+        except HAProxyServiceError as exc:
+            raise HAProxyServiceError('%s\nsystemctl reload %s exited 0, but HAProxy said:\n%s' % (
                 exc, self.unit, cfg.mask(self._alerts(since))))
 
     def stop(self):
@@ -283,7 +284,7 @@ class Systemd(Manager):
     def enable(self):
         rc, out = _run(['systemctl', 'enable', self.unit])
         if rc != 0:
-            raise ServiceError('systemctl enable %s failed: %s' % (self.unit, out.strip()))
+            raise HAProxyServiceError('systemctl enable %s failed: %s' % (self.unit, out.strip()))
 
 
 class MasterWorker(Manager):
@@ -317,7 +318,7 @@ class MasterWorker(Manager):
         cmd += ['-f', self.config]
         rc, out = _run(cmd)
         if rc != 0:
-            raise ServiceError('starting HAProxy (%s) failed:\n%s' % (' '.join(cmd), _clean(out)))
+            raise HAProxyServiceError('starting HAProxy (%s) failed:\n%s' % (' '.join(cmd), _clean(out)))
         deadline = time.time() + self.timeout
         while time.time() < deadline:
             pid = self.master_pid()
@@ -325,7 +326,7 @@ class MasterWorker(Manager):
             if pid and _children(pid) and (not self.master_socket or self.show_proc() is not None):
                 return
             time.sleep(0.1)
-        raise ServiceError('HAProxy (%s) did not come up within %ss' % (' '.join(cmd), self.timeout))
+        raise HAProxyServiceError('HAProxy (%s) did not come up within %ss' % (' '.join(cmd), self.timeout))
 
     def reload(self):
         pid = self.master_pid()
@@ -362,12 +363,12 @@ class SoftStop(Manager):
     def start(self):
         rc, out = _run([self.bin, '-D', '-p', self.pid_file, '-f', self.config])
         if rc != 0:
-            raise ServiceError('starting HAProxy failed:\n%s' % _clean(out))
+            raise HAProxyServiceError('starting HAProxy failed:\n%s' % _clean(out))
 
     def reload(self):
         rc, out = _run([self.bin, '-D', '-p', self.pid_file, '-f', self.config, '-sf'] + [str(p) for p in self.pids()])
         if rc != 0:
-            raise ServiceError('HAProxy refused the new configuration on reload (-sf):\n%s' % _clean(out))
+            raise HAProxyServiceError('HAProxy refused the new configuration on reload (-sf):\n%s' % _clean(out))
 
     def stop(self):
         for pid in self.pids():
@@ -399,7 +400,7 @@ def make_manager(params):
 # --------------------------------------------------------------------------- orchestration
 
 def apply(params, check_mode, diff_mode=False, addresses=None):
-    """berth.docker.haproxy: returns the result dict; raises cfg.ConfigError / ServiceError."""
+    """berth.docker.haproxy: returns the result dict; raises cfg.HAProxyConfigError / HAProxyServiceError."""
     path = params['path']
     mode = int(params.get('mode') or '0600', 8)
     before = read_text(path)
@@ -466,17 +467,17 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
         try:
             manager.reload()
             result['reloaded'] = True
-        except ServiceError as exc:
+        except HAProxyServiceError as exc:
             _rollback(path, before, mode, manager)
-            raise ServiceError('%s\nThe previous %s was restored and HAProxy reloaded with it.' % (exc, path))
+            raise HAProxyServiceError('%s\nThe previous %s was restored and HAProxy reloaded with it.' % (exc, path))
     elif need_start:
         try:
             manager.start()
             result['started'] = True
-        except ServiceError as exc:
+        except HAProxyServiceError as exc:
             if content_changed and before is not None:
                 files.atomic_write(path, before, mode, dir_mode=0o777)
-                raise ServiceError('%s\nThe previous %s was restored (HAProxy was not running).' % (exc, path))
+                raise HAProxyServiceError('%s\nThe previous %s was restored (HAProxy was not running).' % (exc, path))
             raise
     return result
 
@@ -488,7 +489,7 @@ def _rollback(path, before, mode, manager):
     files.atomic_write(path, before, mode, dir_mode=0o777)
     try:
         manager.reload()
-    except ServiceError:
+    except HAProxyServiceError:
         pass  # the old workers are still serving the old configuration in every mode we drive
 
 

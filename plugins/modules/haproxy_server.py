@@ -171,7 +171,7 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.berth.docker.plugins.module_utils.haproxy_module import haproxy_server_argument_spec, run_haproxy_server
+from ansible_collections.berth.docker.plugins.module_utils.haproxy_runtime import haproxy_server_argument_spec, run_haproxy_server
 
 
 def main():

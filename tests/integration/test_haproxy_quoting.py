@@ -166,7 +166,7 @@ def test_server_fields_batched_through_haproxy_c(field):
             server[field] = value
         try:
             cfg.validate(dict(_base(0), backends=[backend]))
-        except cfg.ConfigError:
+        except cfg.HAProxyConfigError:
             refused += 1
             continue
         backends.append(backend)

@@ -58,7 +58,7 @@ def test_write_atomic_backup_and_restore(tmp_path):
 def test_read_refuses_non_json(tmp_path):
     path = tmp_path / 'daemon.json'
     path.write_text('{not json')
-    with pytest.raises(cfg.ConfigError) as err:
+    with pytest.raises(cfg.DaemonConfigError) as err:
         cfg.read(str(path))
     assert 'not valid JSON' in str(err.value)
     assert cfg.read(str(tmp_path / 'missing.json')) == (None, None)

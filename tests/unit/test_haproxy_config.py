@@ -89,7 +89,7 @@ def test_render_httpchk_template_resolvers_listen():
 def test_validate_rejects(mutate, message):
     m = model()
     mutate(m)
-    with pytest.raises(cfg.ConfigError, match=message):
+    with pytest.raises(cfg.HAProxyConfigError, match=message):
         cfg.validate(m)
 
 
@@ -102,14 +102,14 @@ def test_empty_backend_allowed_when_asked():
 def test_bind_addresses_checked_against_the_host():
     m = model()
     m['frontends'][0]['binds'] = [{'address': '192.0.2.50', 'port': 80}]
-    with pytest.raises(cfg.ConfigError, match='not an address of this host'):
+    with pytest.raises(cfg.HAProxyConfigError, match='not an address of this host'):
         cfg.validate(m, {'127.0.0.1', '10.1.1.1'})
     cfg.validate(m, {'127.0.0.1', '192.0.2.50'})
     m['frontends'][0]['binds'] = [{'address': '[::1]', 'port': 80}, {'address': '0.0.0.0', 'port': 81},
                                   {'address': '', 'port': 82}]
     cfg.validate(m, {'::1'})
     m['frontends'][0]['binds'] = [{'address': 'not-an-ip', 'port': 80}]
-    with pytest.raises(cfg.ConfigError, match='not an IP address'):
+    with pytest.raises(cfg.HAProxyConfigError, match='not an IP address'):
         cfg.validate(m, {'127.0.0.1'})
 
 
@@ -188,11 +188,11 @@ def test_find_targets():
     states = rt.parse_servers_state(SERVERS_STATE)
     assert rt.find_targets(states, 'web1') == [('app', 'web1'), ('static', 'web1')]
     assert rt.find_targets(states, 'web1', 'static') == [('static', 'web1')]
-    with pytest.raises(rt.NotFound, match="server 'nope' does not exist in any backend"):
+    with pytest.raises(rt.HAProxyServerNotFound, match="server 'nope' does not exist in any backend"):
         rt.find_targets(states, 'nope')
-    with pytest.raises(rt.NotFound, match="server 'web2' does not exist in backend 'static'"):
+    with pytest.raises(rt.HAProxyServerNotFound, match="server 'web2' does not exist in backend 'static'"):
         rt.find_targets(states, 'web2', 'static')
-    with pytest.raises(rt.NotFound, match="backend 'x' does not exist"):
+    with pytest.raises(rt.HAProxyServerNotFound, match="backend 'x' does not exist"):
         rt.find_targets(states, 'web1', 'x')
 
 

@@ -176,9 +176,9 @@ def test_every_field_refuses_control_characters(field, setter, kind):
     for value in CONTROL + ['ok\n    listen evil\n    bind :1\n    stats enable']:
         m = model()
         setter(m, value)
-        with pytest.raises(cfg.ConfigError, match='contains (a line feed|a carriage return|a NUL|a TAB|the control)'):
+        with pytest.raises(cfg.HAProxyConfigError, match='contains (a line feed|a carriage return|a NUL|a TAB|the control)'):
             cfg.validate(m)
-        with pytest.raises(cfg.ConfigError):
+        with pytest.raises(cfg.HAProxyConfigError):
             cfg.render(m)
 
 
@@ -197,7 +197,7 @@ def test_every_field_is_refused_or_read_back_exactly(field, setter, kind):
         try:
             cfg.validate(m)
             text = cfg.render(m, hash_password=None if kind == 'password' else cfg._fake_hash)
-        except cfg.ConfigError as exc:
+        except cfg.HAProxyConfigError as exc:
             if kind == 'password':
                 assert value not in str(exc) or len(value) < 3
             continue
@@ -223,7 +223,7 @@ def test_every_field_is_refused_or_read_back_exactly(field, setter, kind):
 def test_the_newline_listen_injection_is_refused_naming_the_option():
     m = model()
     m['backends'][0]['servers'][0]['address'] = '10.0.0.1\nlisten evil\n    bind :9999\n    mode http\n    stats enable'
-    with pytest.raises(cfg.ConfigError) as info:
+    with pytest.raises(cfg.HAProxyConfigError) as info:
         cfg.validate(m)
     assert 'backends[app].servers[app1].address contains a line feed (LF)' in str(info.value)
 
@@ -236,7 +236,7 @@ def test_the_newline_listen_injection_is_refused_naming_the_option():
 def test_raw_fragments_refused(value, message):
     m = model()
     m['frontends'][0]['acls'][0]['condition'] = value
-    with pytest.raises(cfg.ConfigError, match=message):
+    with pytest.raises(cfg.HAProxyConfigError, match=message):
         cfg.validate(m)
 
 
@@ -248,7 +248,7 @@ def test_raw_fragments_refused(value, message):
 def test_extra_lines_cannot_leave_their_section(line, message):
     m = model()
     m['global_settings']['extra'] = [line]
-    with pytest.raises(cfg.ConfigError, match=message):
+    with pytest.raises(cfg.HAProxyConfigError, match=message):
         cfg.validate(m)
 
 
@@ -256,7 +256,7 @@ def test_extra_lines_cannot_leave_their_section(line, message):
 def test_server_address_must_be_ip_or_hostname(address):
     m = model()
     m['backends'][0]['servers'][0]['address'] = address
-    with pytest.raises(cfg.ConfigError, match='not an IP address or a host name|has no address|only an IPv6'):
+    with pytest.raises(cfg.HAProxyConfigError, match='not an IP address or a host name|has no address|only an IPv6'):
         cfg.validate(m)
 
 
@@ -270,14 +270,14 @@ def test_valid_addresses_pass():
 def test_stats_user_with_colon_refused():
     m = model()
     m['stats']['users'][0]['username'] = 'a:b'
-    with pytest.raises(cfg.ConfigError, match='without ":"'):
+    with pytest.raises(cfg.HAProxyConfigError, match='without ":"'):
         cfg.validate(m)
 
 
 def test_password_errors_never_echo_the_password():
     m = model()
     m['stats']['users'][0]['password'] = 'top\nsecret'
-    with pytest.raises(cfg.ConfigError) as info:
+    with pytest.raises(cfg.HAProxyConfigError) as info:
         cfg.validate(m)
     assert 'secret' not in str(info.value) and 'stats.users[0].password' in str(info.value)
 

@@ -59,7 +59,7 @@ def test_backup_and_absent(tmp_path):
 def test_invalid_config_message_names_the_real_path(tmp_path):
     p = params(tmp_path)
     p['frontends'][0]['acls'] = [{'name': 'x', 'condition': 'path_bogus -i /x'}]
-    with pytest.raises(svc.ServiceError) as err:
+    with pytest.raises(svc.HAProxyServiceError) as err:
         svc.apply(p, check_mode=True)
     assert 'path_bogus' in str(err.value) and p['path'] in str(err.value)
     assert not os.path.exists(p['path'])
@@ -69,7 +69,7 @@ def test_invalid_config_message_names_the_real_path(tmp_path):
 def test_bind_address_not_on_host(tmp_path):
     p = params(tmp_path)
     p['frontends'][0]['binds'][0]['address'] = '198.51.100.7'
-    with pytest.raises(cfg.ConfigError, match='not an address of this host'):
+    with pytest.raises(cfg.HAProxyConfigError, match='not an address of this host'):
         svc.apply(p, check_mode=True)
     p['check_bind_addresses'] = False
     assert svc.apply(p, check_mode=True)['changed'] is True
@@ -96,7 +96,7 @@ def test_await_reload_reads_the_master_cli():
     when the new workers cannot start): a new `failed` count is a refused reload, new workers a success."""
     before = {'master': 1, 'reloads': 3, 'failed': 0, 'workers': [10]}
     refused = iter([None, dict(before), {'master': 1, 'reloads': 4, 'failed': 1, 'workers': [10]}])
-    with pytest.raises(svc.ServiceError, match='refused the new configuration'):
+    with pytest.raises(svc.HAProxyServiceError, match='refused the new configuration'):
         svc.await_reload(1, before, {10}, lambda: next(refused), timeout=5)
     done = iter([{'master': 1, 'reloads': 4, 'failed': 0, 'workers': [11]}])
     svc.await_reload(1, before, {10}, lambda: next(done), timeout=5)
