@@ -1,6 +1,6 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The HAProxy runtime room: a client for the stats socket (and the master CLI), the parsers
+"""The HAProxy runtime API: a client for the stats socket (and the master CLI), the parsers
 for its answers, and the decision logic of ``berth.docker.haproxy_server``.
 
 The socket I/O (:class:`RuntimeSocket`) is kept apart from the decisions: ``plan()`` takes

@@ -1,6 +1,6 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The HAProxy service room: validate a rendered configuration with ``haproxy -c -f``,
+"""The HAProxy service: validate a rendered configuration with ``haproxy -c -f``,
 write it atomically (with an optional backup), and apply it with a hitless reload:
 
 - ``systemd``: ``systemctl reload UNIT`` (start when inactive);
