@@ -1,7 +1,7 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""berth.docker.engine: orchestration of the rooms engine_install (packages), engine_config
-(daemon.json), engine_service (systemd or a direct daemon) and host_network (address safety)."""
+"""berth.docker.engine: brings engine_install (packages), engine_config (daemon.json),
+engine_service (systemd or a direct daemon) and host_network (address safety) together."""
 
 import grp
 import os

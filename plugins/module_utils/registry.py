@@ -13,7 +13,8 @@ import os
 import subprocess
 
 from ansible_collections.berth.docker.plugins.module_utils import files
-from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, encode_auth_header
+from ansible_collections.berth.docker.plugins.module_utils.api import encode_auth_header
+from ansible_collections.berth.docker.plugins.module_utils.errors import APIError, DockerError, RegistryUnreachable
 from ansible_collections.berth.docker.plugins.module_utils.image_ref import HUB_AUTH_KEY, registry_auth_key
 
 
@@ -215,10 +216,6 @@ def build_config_header(config_path=None):
         if creds:
             result[key] = creds
     return {'X-Registry-Config': encode_auth_header(result)} if result else {}
-
-
-class RegistryUnreachable(DockerError):
-    """The engine could not reach the registry at all (refused, no such host, timeout)."""
 
 
 def registry_error(registry, exc):
