@@ -14,6 +14,7 @@ exactly that way after a refused configuration, and wait until it answers).
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import time
@@ -24,6 +25,7 @@ from ansible_collections.berth.docker.plugins.module_utils.api import (
     DockerError,
     EngineClient,
 )
+from ansible_collections.berth.docker.plugins.module_utils.engine_config import unit_flag_keys
 from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
 
 DEFAULT_PIDFILE = '/var/run/docker.pid'
@@ -132,7 +134,6 @@ def argv_config_file(argv):
 
 
 def shell_line(argv):
-    import shlex  # pylint: disable=import-outside-toplevel
     return ' '.join(shlex.quote(word) for word in argv)
 
 
@@ -164,7 +165,6 @@ class SystemdManager:
         rc, out, err = self._ctl('show', self.unit, '-p', 'ExecStart', '--value')
         match = re.search(r'argv\[\]=([^;]*)', out)
         line = match.group(1) if match else out
-        from ansible_collections.berth.docker.plugins.module_utils.engine_config import unit_flag_keys
         return unit_flag_keys(line)
 
     def _act(self, verb):

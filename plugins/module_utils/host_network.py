@@ -11,6 +11,7 @@ addresses from the same sources (/proc/net/fib_trie for IPv4 local addresses).
 """
 
 import ipaddress
+import os
 import re
 
 # interfaces that belong to Docker itself: a setting overlapping their routes is Docker's own
@@ -295,7 +296,6 @@ def listeners():
 
 def socket_owners(inodes, proc='/proc'):
     """{inode: (pid, program name)} for the sockets in ``inodes`` whose owner this user can see."""
-    import os  # pylint: disable=import-outside-toplevel
     wanted = dict(('socket:[%s]' % inode, inode) for inode in inodes)
     owners = {}
     if not wanted:
