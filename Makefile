@@ -50,7 +50,7 @@ sanity: venv
 	tools/sanity.sh
 
 test: venv engine lint sanity
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=40 tests $(PYTEST_ARGS)
 
 bench: venv engine
 	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; echo "== $$b"; $(BIN)/python "$$b" || exit 1; done
