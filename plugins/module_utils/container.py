@@ -3,246 +3,26 @@
 """Container orchestration for berth.docker.container: look the container up (one
 ``GET /containers/{name}/json``), plan with the pure helpers of container_spec, then act
 (create / recreate / update / connect / start / stop / restart / remove), unless in check
-mode. Also the engine operations other rooms reuse (pull_image, wait_removed, logs_tail,
-exit_explanation)."""
+mode. The engine operations themselves are container_ops and image_ops."""
 
 import contextlib
 import time
 from urllib.parse import quote
 
+from ansible_collections.berth.docker.plugins.module_utils import container_ops as ops
 from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
-from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, split_frames
 from ansible_collections.berth.docker.plugins.module_utils.compose.labels import LABEL_PROJECT
-from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
+from ansible_collections.berth.docker.plugins.module_utils.container_ops import Replacement, exit_explanation, health_log, health_status
+from ansible_collections.berth.docker.plugins.module_utils.errors import APIError, Conflict, DockerError, NotFound, SpecError
+from ansible_collections.berth.docker.plugins.module_utils.image_ops import resolve_image
 
 # the module options that describe the container (passed to container_spec)
 CONTAINER_OPTIONS = tuple(sorted(set(cs.OPTIONS) | set(['env_file'])))
 START_GRACE = 0.5  # seconds to watch a freshly started container for an immediate exit
-DEFAULT_STOP_TIMEOUT = 10
 
 
 def _q(name):
     return quote(name, safe='')
-
-
-def inspect_container(client, name):
-    """The container called exactly ``name`` (one GET), or None. The engine also matches ID
-    prefixes; a container found that way under another name does not count."""
-    data = client.inspect('container', name)
-    if data is None:
-        return None
-    if data.get('Name') != '/' + name:
-        return None  # another container whose ID starts with ``name``: never touch it
-    return data
-
-
-def pull_image(client, image, what='image'):
-    """Pull ``image`` (image.pull: the credentials config.json holds for its registry, see
-    berth.docker.login); raise SpecError naming ``what`` on failure."""
-    # imported here: a run with nothing to pull (the common case) does not compile the image,
-    # build-context and registry code, which is most of a no-op run's start-up time
-    from ansible_collections.berth.docker.plugins.module_utils import image as image_room  # pylint: disable=import-outside-toplevel
-    from ansible_collections.berth.docker.plugins.module_utils import image_ref  # pylint: disable=import-outside-toplevel
-    try:
-        ref = image_ref.resolve(image)
-    except ValueError as exc:
-        raise SpecError(what, str(exc))
-    try:
-        return image_room.pull(client, ref, force=True)[0]
-    except DockerError as exc:
-        raise SpecError(what, 'cannot pull %s: %s. Check the name and tag; for a private registry log in first '
-                        '(berth.docker.login); for an image made here build it first (berth.docker.image) and '
-                        'use pull: never or missing' % (image, exc.msg))
-
-
-def resolve_image(client, image, pull, check_mode):
-    """(image_info or None, pulled: bool). In check mode a pull is predicted, not done."""
-    info = client.inspect('image', image)
-    if pull == 'never':
-        if info is None:
-            raise SpecError('image', '%s is not present on the engine and pull is never; build or pull it first '
-                            '(berth.docker.image), or set pull: missing' % image)
-        return info, False
-    if pull == 'missing' and info is not None:
-        return info, False
-    if check_mode:
-        return info, info is None
-    new = pull_image(client, image)
-    return new, info is None or new.get('Id') != info.get('Id')
-
-
-def logs_tail(client, container_id, lines=20, tty=False):
-    """The last ``lines`` of a container's stdout and stderr (interleaved for a tty)."""
-    try:
-        raw = client.get('/containers/%s/logs' % container_id, params={'stdout': 1, 'stderr': 1, 'tail': lines})
-    except DockerError:
-        return ''
-    if not raw:
-        return ''
-    if isinstance(raw, str):
-        raw = raw.encode()
-    if tty:
-        return raw.decode('utf-8', 'replace')
-    out, err = split_frames(raw)
-    text = out.decode('utf-8', 'replace')
-    if err:
-        text += err.decode('utf-8', 'replace')
-    return text
-
-
-def exit_explanation(client, container):
-    """A sentence on why a container is not running: exit code, OOM, error, last log lines."""
-    st = container.get('State') or {}
-    parts = ['container %s exited with code %s' % (container.get('Name', '').lstrip('/'), st.get('ExitCode'))]
-    if st.get('OOMKilled'):
-        parts.append('it was killed for running out of memory (raise memory)')
-    if st.get('Error'):
-        parts.append('engine error: %s' % st['Error'])
-    if st.get('ExitCode') == 0:
-        parts.append('its command ended; a container runs only as long as its main process '
-                     '(give a command that stays in the foreground, for example a server with daemon off)')
-    tail = logs_tail(client, container['Id'], 10, bool((container.get('Config') or {}).get('Tty'))).strip()
-    parts.append('last log lines:\n%s' % tail if tail else 'it logged nothing')
-    return '; '.join(parts)
-
-
-def wait_removed(client, name, timeout):
-    deadline = time.time() + (timeout if timeout is not None else 60)
-    while True:
-        if client.inspect('container', name) is None:
-            return
-        if time.time() > deadline:
-            raise DockerError('container %s is still being removed after %s s; raise removal_wait_timeout' % (name, timeout))
-        time.sleep(0.2)
-
-
-class Replacement:
-    """Replace container ``old`` (its inspect data) by a new one under the same ``name`` without
-    losing it when any step fails, early or late. Use it as a context manager around the whole
-    replacement::
-
-        with Replacement(client, old, name) as replacement:
-            new_id = replacement.create(lambda adopt: make(..., on_created=adopt))
-            replacement.stop_old(lambda: stop(old))
-            ...  # start, connect networks, wait for health: anything that raises is undone
-
-    The old container is renamed aside (it keeps running) while the new one is created, stopped
-    only once the new one exists, and removed only when the block ends without an error. Any
-    error inside the block (create, network connect, start, health wait, an exit) removes the new
-    container, gives the old one its name back and starts it again if it ran: the same container
-    (same ID) as before. The error raised carries the original cause first, then what was put
-    back (or what could not be, and how to finish by hand). The temporary name is the one
-    docker-compose uses (``<short id>_<name>``)."""
-
-    def __init__(self, client, old, name, remove_volumes=False):
-        self.client = client
-        self.old_id = old['Id']
-        self.name = name
-        self.temp = '%s_%s' % (self.old_id[:12], name)
-        self.was_running = bool((old.get('State') or {}).get('Running'))
-        self.remove_volumes = remove_volumes
-        self.renamed = False
-        self.stopped = False
-        self.new_id = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, _tb):
-        if exc_type is None:
-            self.finish()
-            return False
-        if not issubclass(exc_type, Exception):
-            return False  # interpreter exit: nothing sensible to do
-        error = self.rollback(exc)
-        if isinstance(exc, DockerError):
-            raise error from exc
-        return False  # a bug: the old container is back, the traceback shows where
-
-    def adopt(self, new_id):
-        """Note the new container as soon as the engine made it (before its networks are
-        connected or it is started), so that any failure after that removes it."""
-        self.new_id = new_id
-
-    def create(self, create):
-        """Rename the old container aside and call ``create(adopt)``, which returns the new ID
-        (and calls ``adopt(id)`` as soon as the container exists)."""
-        self.client.post('/containers/%s/rename' % self.old_id, {'name': self.temp}, what='renaming container %s' % self.name)
-        self.renamed = True
-        self.new_id = create(self.adopt)
-        return self.new_id
-
-    def stop_old(self, stop):
-        if self.was_running:
-            self.stopped = True  # set first: a stop that fails half-way is undone as well
-            stop()
-
-    def rollback(self, exc):
-        """Put things back as they were before the replacement; return the DockerError to
-        raise: the original cause, then what was done."""
-        cause = exc.msg if isinstance(exc, DockerError) else '%s: %s' % (type(exc).__name__, exc)
-        problems = []
-        removed = False
-        if self.new_id is not None:
-            try:
-                self.client.delete('/containers/%s' % self.new_id, {'force': True},
-                                   what='removing the new container %s' % self.new_id[:12])
-                removed = True
-            except NotFound:
-                removed = True
-            except DockerError as err:
-                problems.append(err.msg)
-        if self.renamed:
-            try:
-                self.client.post('/containers/%s/rename' % self.old_id, {'name': self.name},
-                                 what='renaming container %s back to %s' % (self.temp, self.name))
-                self.renamed = False
-            except DockerError as err:
-                problems.append(err.msg)
-        restarted = False
-        if self.was_running:
-            data = self.client.inspect('container', self.old_id) if not problems else None
-            if data is not None and not (data.get('State') or {}).get('Running'):
-                try:
-                    self.client.post('/containers/%s/start' % self.old_id,
-                                     what='starting the previous container %s' % self.name)
-                    restarted = True
-                except DockerError as err:
-                    problems.append(err.msg)
-        new = ' (the new container %s was removed)' % self.new_id[:12] if removed else ''
-        if problems:
-            steps = []
-            if self.new_id is not None and not removed:
-                steps.append('docker rm -f %s' % self.new_id[:12])
-            if self.renamed:
-                steps.append('docker rename %s %s' % (self.temp, self.name))
-            if self.was_running:
-                steps.append('docker start %s' % self.name)
-            return DockerError('%s. Putting the previous container %s (%s) back failed: %s. Finish by hand: %s'
-                               % (cause, self.name, self.old_id[:12], '; '.join(problems), ', then '.join(steps)))
-        if self.stopped or restarted:
-            return DockerError('%s; the previous container %s was put back and runs again (the same container, %s)%s'
-                               % (cause, self.name, self.old_id[:12], new))
-        return DockerError('%s. The previous container %s was left as it was%s' % (cause, self.name, new))
-
-    def finish(self):
-        """Remove the old container (the new one is in place)."""
-        try:
-            self.client.delete('/containers/%s' % self.old_id, {'force': True, 'v': bool(self.remove_volumes)},
-                               what='removing the previous container %s' % self.temp)
-        except NotFound:
-            pass
-
-
-def health_status(container):
-    health = (container.get('State') or {}).get('Health')
-    return health.get('Status') if health else None
-
-
-def health_log(container, lines=3):
-    health = (container.get('State') or {}).get('Health') or {}
-    entries = health.get('Log') or []
-    return ' | '.join('exit %s: %s' % (e.get('ExitCode'), (e.get('Output') or '').strip()) for e in entries[-lines:])
 
 
 class ContainerManager:
@@ -262,30 +42,14 @@ class ContainerManager:
     # -- engine steps -----------------------------------------------------------------
 
     def stop_timeout(self, container):
-        if self.p.get('stop_timeout') is not None:
-            return self.p['stop_timeout']
-        value = (container.get('Config') or {}).get('StopTimeout') if container else None
-        return value if value is not None else DEFAULT_STOP_TIMEOUT
-
-    def _long(self, seconds):
-        return max(self.client.config.timeout, seconds + 30)
+        return ops.stop_timeout(container, self.p.get('stop_timeout'))
 
     def do_stop(self, container):
-        t = self.stop_timeout(container)
-        self.client.post('/containers/%s/stop' % container['Id'], params={'t': t}, timeout=self._long(t),
-                         what='container %s' % self.name)
+        ops.stop(self.client, container['Id'], self.stop_timeout(container), what='container %s' % self.name)
 
     def do_remove(self, container):
-        try:
-            self.client.delete('/containers/%s' % container['Id'],
-                               params={'force': True, 'v': not self.p.get('keep_volumes', True)},
-                               what='container %s' % self.name)
-        except NotFound:
-            return
-        except Conflict as exc:
-            if 'already in progress' not in exc.msg:
-                raise
-        wait_removed(self.client, container['Id'], self.p.get('removal_wait_timeout'))
+        ops.remove(self.client, container['Id'], volumes=not self.p.get('keep_volumes', True),
+                   what='container %s' % self.name, wait=True, wait_timeout=self.p.get('removal_wait_timeout'))
 
     def do_create(self, options, image_info):
         body = cs.create_body(options, image_info, self.client.api_version)
@@ -313,7 +77,7 @@ class ContainerManager:
                               % (step['network'], exc.msg))
 
     def do_start(self, container_id):
-        self.client.post('/containers/%s/start' % container_id, what='container %s' % self.name)
+        ops.start(self.client, container_id, what='container %s' % self.name)
 
     # -- the run ----------------------------------------------------------------------
 
@@ -334,7 +98,7 @@ class ContainerManager:
     def run(self):
         p = self.p
         state = p['state']
-        container = inspect_container(self.client, self.name)
+        container = ops.inspect_container(self.client, self.name)
         if state == 'absent':
             return self.run_absent(container)
 
@@ -452,8 +216,7 @@ class ContainerManager:
             self.do_stop(current)
             return client.inspect('container', current['Id'])
         if action == 'restart':
-            t = self.stop_timeout(current)
-            client.post('/containers/%s/restart' % current['Id'], params={'t': t}, timeout=self._long(t))
+            ops.restart(client, current['Id'], self.stop_timeout(current))
             return self.after_start(current)
         if action == 'wait':
             return self.run_to_completion(current)
@@ -509,16 +272,10 @@ class ContainerManager:
 
     def run_to_completion(self, current):
         cid = current['Id']
-        answer = self.client.post('/containers/%s/wait' % cid, timeout=10 ** 6, what='container %s' % self.name) or {}
-        status = answer.get('StatusCode')
+        status = ops.wait_exit(self.client, cid, what='container %s' % self.name)
         tty = bool((current.get('Config') or {}).get('Tty'))
-        raw = self.client.get('/containers/%s/logs' % cid, params={'stdout': 1, 'stderr': 1}) or b''
-        if isinstance(raw, str):
-            raw = raw.encode()
-        out, err = (raw, b'') if tty else split_frames(raw)
         self.result['status'] = status
-        self.result['stdout'] = out.decode('utf-8', 'replace')
-        self.result['stderr'] = err.decode('utf-8', 'replace')
+        self.result['stdout'], self.result['stderr'] = ops.logs(self.client, cid, tty=tty)
         data = self.client.inspect('container', cid) or current
         data = dict(data, Output=self.result['stdout'])
         if status != 0:

@@ -4,8 +4,9 @@
 
 Orchestration only: pull, build, load, import or take a local image, then save it to an
 archive, tag it under another repository, push it; or remove it; and export a container's
-file system. Reference parsing lives in image_ref, the build context in build_context,
-credentials in registry. Every step computes what it would do first, acts only outside
+file system. Pull, build, references and platforms are image_ops (shared with the container
+and compose code), reference parsing is image_ref, the build context build_context,
+credentials registry. Every step computes what it would do first, acts only outside
 check mode, and says what it did in ``actions``.
 """
 
@@ -19,18 +20,24 @@ import zlib
 from urllib.parse import quote, urlencode
 
 from ansible_collections.berth.docker.plugins.module_utils import build_context, files
-from ansible_collections.berth.docker.plugins.module_utils.api import APIError, Conflict, DockerError, NotFound, StreamError
-from ansible_collections.berth.docker.plugins.module_utils.image_ref import is_image_id, parse, repo_digests_for, resolve
-from ansible_collections.berth.docker.plugins.module_utils.registry import (
-    RegistryUnreachable,
-    auth_header,
-    build_config_header,
-    registry_error,
+from ansible_collections.berth.docker.plugins.module_utils.errors import BuildFailed, Conflict, DockerError, NotFound
+from ansible_collections.berth.docker.plugins.module_utils.image_ops import (
+    PENDING,
+    STREAM_TIMEOUT,
+    IdRef,
+    build,
+    full_name,
+    platform_matches,  # noqa: F401 - compose_runner imports it from here until it uses image_ops
+    pull,
+    reference,
+    registry_digest,
+    stream,
+    summary,
 )
+from ansible_collections.berth.docker.plugins.module_utils.image_ref import is_image_id, parse, repo_digests_for
+from ansible_collections.berth.docker.plugins.module_utils.registry import RegistryUnreachable, auth_header, registry_error
 
 IMPORT_HASH_LABEL = 'berth.docker.import-hash'
-# pulls, pushes and builds may take long: the stream gets its own, longer timeout
-STREAM_TIMEOUT = 3600
 
 BUILD_SPEC = dict(
     path=dict(type='path'),
@@ -71,57 +78,6 @@ IMAGE_SPEC = dict(
         path=dict(type='path', required=True),
     )),
 )
-
-# a placeholder for an image that check mode predicts but that does not exist yet
-PENDING = {'Id': '(pending)', 'RepoTags': [], 'RepoDigests': [], 'Config': {}}
-
-
-def parse_size(value):
-    """'64m' / '1g' / '1024' -> bytes (docker's units, powers of 1024)."""
-    text = str(value).strip().lower()
-    units = {'b': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3}
-    if text and text[-1] == 'b' and len(text) > 1 and text[-2] in units:
-        text = text[:-1]
-    factor = 1
-    if text and text[-1] in units:
-        factor = units[text[-1]]
-        text = text[:-1]
-    try:
-        number = float(text)
-    except ValueError:
-        raise DockerError('shm_size %r is not a size like 64m, 1g or 1048576' % (value,))
-    if number <= 0:
-        raise DockerError('shm_size %r must be larger than 0' % (value,))
-    return int(number * factor)
-
-
-ARCH_ALIASES = {'x86_64': 'amd64', 'x86-64': 'amd64', 'aarch64': 'arm64', 'armhf': 'arm', 'armel': 'arm', 'i386': '386'}
-
-
-def platform_matches(image, platform):
-    """Whether an image (inspect data) is for ``platform`` (``os[/arch[/variant]]``); True
-    when no platform is asked for."""
-    if not platform or not image:
-        return True
-    parts = platform.lower().split('/')
-    if parts[0] and parts[0] != (image.get('Os') or '').lower():
-        return False
-    if len(parts) > 1:
-        wanted = ARCH_ALIASES.get(parts[1], parts[1])
-        have = (image.get('Architecture') or '').lower()
-        if wanted != ARCH_ALIASES.get(have, have):
-            return False
-    if len(parts) > 2 and image.get('Variant') and parts[2] != image['Variant'].lower():
-        return False
-    return True
-
-
-def summary(image):
-    """What the diff shows of an image."""
-    if not image:
-        return {}
-    return {'id': image.get('Id'), 'tags': sorted(image.get('RepoTags') or []),
-            'digests': sorted(image.get('RepoDigests') or [])}
 
 
 def archive_manifest(path):
@@ -199,198 +155,10 @@ def import_hash(path, changes):
     return 'sha256:' + digest.hexdigest()
 
 
-def full_name(reference):
-    """The canonical form of a reference, or the text itself when it does not parse."""
-    try:
-        return parse(reference).full
-    except ValueError:
-        return reference
-
-
 def query(path, pairs):
     """``path?k=v&k=v2`` with repeated keys (the client's params take one value per key)."""
     pairs = [(k, v) for k, v in pairs if v is not None]
     return path + ('?' + urlencode(pairs) if pairs else '')
-
-
-class IdRef:
-    """An image named by its ID (state=absent, source=local): no registry, no tag."""
-
-    def __init__(self, image_id):
-        self.name = image_id if image_id.startswith('sha256:') else 'sha256:' + image_id
-        self.full = self.name
-        self.repository = self.name
-        self.tag = None
-        self.digest = None
-        self.registry = None
-
-
-# -- pull and build: plain functions (ImageManager, the container module and compose use them) --
-
-def reference(value, tag=None, option='name'):
-    """The parsed reference ``value`` (``tag`` when it has none); DockerError naming ``option``."""
-    try:
-        return resolve(value, tag)
-    except ValueError as exc:
-        raise DockerError('%s: %s' % (option, exc))
-
-
-def _stream(client, method, path, params=None, body=None, headers=None, what=None):
-    return client.stream_json(method, path, params=params, body=body, headers=headers,
-                              timeout=max(client.config.timeout, STREAM_TIMEOUT), what=what)
-
-
-def registry_digest(client, ref):
-    """(digest, platforms): the manifest digest the registry has for ``ref`` (GET /distribution),
-    or None when the registry does not have it, and the platforms it offers. Registry errors fail clearly."""
-    try:
-        info = client.get('/distribution/%s/json' % quote(ref.name, safe=':/@'),
-                          headers=auth_header(ref.registry), what='registry lookup of %s' % ref.name)
-    except DockerError as exc:
-        low = exc.msg.lower()
-        if isinstance(exc, NotFound) or 'manifest unknown' in low or 'not found' in low or \
-                'name unknown' in low or 'does not exist' in low:
-            return None, []
-        raise registry_error(ref.registry, exc)
-    platforms = [p for p in (info or {}).get('Platforms') or [] if isinstance(p, dict)]
-    return ((info or {}).get('Descriptor') or {}).get('digest'), platforms
-
-
-def check_platform(ref, image, platform, offered=None):
-    """Fail clearly when the registry does not offer ``platform`` (``offered``: the
-    Platforms of GET /distribution) or the engine pulled another one (``image``)."""
-    if not platform:
-        return
-    if offered:
-        fake = [{'Os': p.get('os'), 'Architecture': p.get('architecture'), 'Variant': p.get('variant')} for p in offered]
-        if any(platform_matches(f, platform) for f in fake):
-            return
-        have = ', '.join('/'.join(x for x in (f['Os'], f['Architecture'], f['Variant']) if x) for f in fake)
-    elif image is not None and not platform_matches(image, platform):
-        have = '%s/%s' % (image.get('Os'), image.get('Architecture'))
-    else:
-        return
-    raise DockerError('pull %s: the registry %s offers it for %s, not for platform %s; set pull.platform to one of '
-                      'those or leave it out' % (ref.name, ref.registry, have, platform))
-
-
-def pull(client, ref, before=None, platform=None, force=False, check_mode=False):
-    """Pull ``ref`` (parsed, see reference()) with the credentials config.json holds for its registry.
-
-    ``before``: the image the engine has under that name now (or None); unless ``force`` it is
-    kept when it matches ``platform``. Check mode asks the registry for the digest instead.
-    Returns (image, message): the image (PENDING for a predicted pull) and what was done (None
-    when nothing changed)."""
-    if before is not None and not force and platform_matches(before, platform):
-        return before, None
-    if check_mode:
-        digest, offered = registry_digest(client, ref)
-        if digest is None:
-            raise DockerError('image %s is not in registry %s (or needs a login); check name and tag' % (ref.name, ref.registry))
-        check_platform(ref, None, platform, offered)
-        if before is not None and platform_matches(before, platform) and \
-                digest in repo_digests_for(before.get('RepoDigests'), ref.repository):
-            return before, None
-        return PENDING, 'Would pull %s (registry digest %s)' % (ref.name, digest)
-    try:
-        _stream(client, 'POST', '/images/create', headers=auth_header(ref.registry), what='pull %s' % ref.name,
-                params={'fromImage': ref.repository, 'tag': ref.digest or ref.tag, 'platform': platform})
-    except DockerError as exc:
-        low = exc.msg.lower()
-        if 'manifest unknown' in low or 'not found' in low or 'name unknown' in low:
-            raise DockerError('pull %s: the registry %s does not have it (%s); check name and tag'
-                              % (ref.name, ref.registry, exc.msg))
-        raise registry_error(ref.registry, exc)
-    after = client.inspect('image', ref.name)
-    if after is None:
-        raise DockerError('pulled %s but the engine does not show it (platform mismatch?)' % ref.name)
-    check_platform(ref, after, platform)
-    if before is None or before.get('Id') != after.get('Id'):
-        return after, 'Pulled %s (%s)' % (ref.name, after.get('Id'))
-    return after, None
-
-
-def build_options(build_spec):
-    args = dict((k, '' if v is None else str(v)) for k, v in (build_spec.get('args') or {}).items())
-    labels = dict((k, '' if v is None else str(v)) for k, v in (build_spec.get('labels') or {}).items())
-    return {'args': args, 'labels': labels, 'target': build_spec.get('target'), 'platform': build_spec.get('platform'),
-            'dockerfile': build_spec.get('dockerfile') or 'Dockerfile'}
-
-
-def build(client, ref, build_spec, before=None, force=False, check_mode=False):
-    """Build ``ref`` from ``build_spec`` (the image module's ``build`` option: path, dockerfile, args,
-    target, labels, pull, nocache, rm, network, platform, etc_hosts, shm_size, cache_from, rebuild).
-
-    ``before``: the image the engine has under that name now; it is kept when its build-hash
-    label matches the context (rebuild auto) or rebuild is never, unless ``force``.
-    Returns {'image' (PENDING for a predicted build), 'message' (None when nothing changed),
-    'build_hash', 'build_output' (None when nothing was built)}. A failed build raises BuildFailed."""
-    path = build_spec.get('path')
-    if check_mode and path and '://' not in str(path) and not os.path.exists(str(path)):
-        # An earlier task of the play writes the context, so it cannot be hashed yet: a missing image
-        # is predicted as a build, a present one as unchanged (its hash is compared by the real run).
-        # A real run still needs the context.
-        if before is not None and not force and (build_spec.get('rebuild') or 'auto') != 'always':
-            return {'image': before, 'build_hash': None, 'build_output': None, 'message': None}
-        return {'image': PENDING, 'build_hash': None, 'build_output': None,
-                'message': 'Would build %s from %s (the context does not exist yet; an earlier task is expected '
-                           'to create it)' % (ref.name, path)}
-    try:
-        context = build_context.scan(path, build_spec.get('dockerfile'))
-    except ValueError as exc:
-        raise DockerError(str(exc))
-    options = build_options(build_spec)
-    digest = build_context.content_hash(context, options)
-    outcome = {'image': before, 'message': None, 'build_hash': digest, 'build_output': None}
-    rebuild = build_spec.get('rebuild') or 'auto'
-    if force:
-        rebuild = 'always'
-    if before is not None and rebuild == 'never':
-        return outcome
-    stamped = ((before or {}).get('Config') or {}).get('Labels') or {}
-    if before is not None and rebuild == 'auto' and stamped.get(build_context.BUILD_HASH_LABEL) == digest:
-        return outcome
-    if check_mode:
-        outcome.update(image=PENDING, message='Would build %s from %s' % (ref.name, context.path))
-        return outcome
-    labels = dict(options['labels'])
-    labels[build_context.BUILD_HASH_LABEL] = digest
-    params = {
-        't': ref.name,
-        'dockerfile': context.dockerfile_name,
-        'buildargs': json.dumps(options['args']) if options['args'] else None,
-        'target': options['target'],
-        'labels': json.dumps(labels),
-        'pull': bool(build_spec.get('pull')),
-        'nocache': bool(build_spec.get('nocache')),
-        'rm': bool(build_spec.get('rm', True)),
-        'forcerm': bool(build_spec.get('rm', True)),
-        'networkmode': build_spec.get('network'),
-        'platform': options['platform'],
-        'extrahosts': ','.join('%s:%s' % (k, v) for k, v in (build_spec.get('etc_hosts') or {}).items()) or None,
-        'shmsize': parse_size(build_spec['shm_size']) if build_spec.get('shm_size') else None,
-        'cachefrom': json.dumps(build_spec['cache_from']) if build_spec.get('cache_from') else None,
-    }
-    headers = {'Content-Type': 'application/x-tar'}
-    headers.update(build_config_header())
-    messages = []
-    with build_context.write_tar(context) as body:
-        try:
-            client.stream_json('POST', '/build', params=params, body=body, headers=headers,
-                               timeout=max(client.config.timeout, STREAM_TIMEOUT), on_message=messages.append)
-        except StreamError as exc:
-            raise BuildFailed(build_context.build_failure_message(ref.name, build_context_error(exc), messages),
-                              build_context.bounded(build_context.output_lines(messages)))
-        except APIError as exc:
-            hint = build_context.virtualisation_hint(exc.msg)
-            raise DockerError('building %s failed: %s%s' % (ref.name, exc.msg, ('\n' + hint) if hint else ''))
-    outcome['build_output'] = build_context.bounded(build_context.output_lines(messages))
-    after = client.inspect('image', ref.name)
-    if after is None:
-        raise DockerError('the build of %s finished but the engine does not show the image; build output:\n%s'
-                          % (ref.name, '\n'.join(outcome['build_output'][-20:])))
-    outcome.update(image=after, message='Built %s (%s)' % (ref.name, after.get('Id')))
-    return outcome
 
 
 class ImageManager:
@@ -422,7 +190,7 @@ class ImageManager:
         return reference(value, tag, option)
 
     def stream(self, method, path, params=None, body=None, headers=None, what=None):
-        return _stream(self.client, method, path, params=params, body=body, headers=headers, what=what)
+        return stream(self.client, method, path, params=params, body=body, headers=headers, what=what)
 
     # -- entry ----------------------------------------------------------------------------
 
@@ -774,17 +542,6 @@ class ImageManager:
         if same:
             return
         self.act('%s container %s to %s' % ('Would export' if self.check_mode else 'Exported', name, path))
-
-
-class BuildFailed(DockerError):
-    def __init__(self, msg, output):
-        super(BuildFailed, self).__init__(msg)
-        self.output = output
-
-
-def build_context_error(exc):
-    """The error text of a failed build stream, without the ``what:`` prefix."""
-    return exc.msg
 
 
 def run_image(module, client):

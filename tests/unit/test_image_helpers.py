@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from ansible_collections.berth.docker.plugins.module_utils import image
+from ansible_collections.berth.docker.plugins.module_utils import image, image_ops
 from ansible_collections.berth.docker.plugins.module_utils.api import DockerError
 
 
@@ -84,13 +84,13 @@ def test_import_hash_covers_tarball_and_changes(tmp_path):
 
 @pytest.mark.parametrize('value,size', [('64m', 64 * 1024 ** 2), ('1g', 1024 ** 3), ('1024', 1024), ('2kb', 2048), ('1.5k', 1536)])
 def test_parse_size(value, size):
-    assert image.parse_size(value) == size
+    assert image_ops.parse_size(value) == size
 
 
 @pytest.mark.parametrize('value', ['lots', '-1m', '0'])
 def test_parse_size_rejects(value):
     with pytest.raises(DockerError):
-        image.parse_size(value)
+        image_ops.parse_size(value)
 
 
 def test_query_repeats_keys():
@@ -100,35 +100,35 @@ def test_query_repeats_keys():
 
 def test_platform_matches():
     amd64 = {'Os': 'linux', 'Architecture': 'amd64'}
-    assert image.platform_matches(amd64, None)
-    assert image.platform_matches(amd64, 'linux/amd64')
-    assert image.platform_matches(amd64, 'linux/x86_64')
-    assert image.platform_matches(amd64, 'linux')
-    assert not image.platform_matches(amd64, 'linux/arm64')
-    assert not image.platform_matches(amd64, 'windows/amd64')
-    assert image.platform_matches({'Os': 'linux', 'Architecture': 'arm64', 'Variant': 'v8'}, 'linux/aarch64/v8')
-    assert not image.platform_matches({'Os': 'linux', 'Architecture': 'arm', 'Variant': 'v6'}, 'linux/arm/v7')
+    assert image_ops.platform_matches(amd64, None)
+    assert image_ops.platform_matches(amd64, 'linux/amd64')
+    assert image_ops.platform_matches(amd64, 'linux/x86_64')
+    assert image_ops.platform_matches(amd64, 'linux')
+    assert not image_ops.platform_matches(amd64, 'linux/arm64')
+    assert not image_ops.platform_matches(amd64, 'windows/amd64')
+    assert image_ops.platform_matches({'Os': 'linux', 'Architecture': 'arm64', 'Variant': 'v8'}, 'linux/aarch64/v8')
+    assert not image_ops.platform_matches({'Os': 'linux', 'Architecture': 'arm', 'Variant': 'v6'}, 'linux/arm/v7')
 
 
 def test_build_decides_without_the_engine(tmp_path):
     """image.build (shared by the image module and compose): what it decides before talking to the
     engine. No client is passed: any engine call would fail the test."""
     (tmp_path / 'Dockerfile').write_text('FROM scratch\n')
-    ref = image.reference('berth-test/unit:1')
-    planned = image.build(None, ref, {'path': str(tmp_path)}, check_mode=True)
-    assert planned['image'] is image.PENDING and planned['message'].startswith('Would build berth-test/unit:1')
+    ref = image_ops.reference('berth-test/unit:1')
+    planned = image_ops.build(None, ref, {'path': str(tmp_path)}, check_mode=True)
+    assert planned['image'] is image_ops.PENDING and planned['message'].startswith('Would build berth-test/unit:1')
     assert planned['build_hash'].startswith('sha256:') and planned['build_output'] is None
-    stamped = {'Id': 'sha256:abc', 'Config': {'Labels': {image.build_context.BUILD_HASH_LABEL: planned['build_hash']}}}
-    kept = image.build(None, ref, {'path': str(tmp_path)}, before=stamped, check_mode=True)
+    stamped = {'Id': 'sha256:abc', 'Config': {'Labels': {image_ops.build_context.BUILD_HASH_LABEL: planned['build_hash']}}}
+    kept = image_ops.build(None, ref, {'path': str(tmp_path)}, before=stamped, check_mode=True)
     assert kept['image'] is stamped and kept['message'] is None
-    forced = image.build(None, ref, {'path': str(tmp_path)}, before=stamped, force=True, check_mode=True)
-    assert forced['image'] is image.PENDING
-    never = image.build(None, ref, {'path': str(tmp_path), 'rebuild': 'never'}, before={'Id': 'sha256:old'})
+    forced = image_ops.build(None, ref, {'path': str(tmp_path)}, before=stamped, force=True, check_mode=True)
+    assert forced['image'] is image_ops.PENDING
+    never = image_ops.build(None, ref, {'path': str(tmp_path), 'rebuild': 'never'}, before={'Id': 'sha256:old'})
     assert never['image'] == {'Id': 'sha256:old'} and never['message'] is None
 
 
 def test_pull_keeps_a_present_image_unless_forced():
     present = {'Id': 'sha256:abc', 'Os': 'linux', 'Architecture': 'amd64'}
-    assert image.pull(None, image.reference('busybox'), before=present) == (present, None)
+    assert image_ops.pull(None, image_ops.reference('busybox'), before=present) == (present, None)
     with pytest.raises(DockerError, match='name: '):
-        image.reference('not a reference!')
+        image_ops.reference('not a reference!')

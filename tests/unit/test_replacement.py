@@ -4,7 +4,7 @@ of a replacement, its undo after a late failure, and the message when the undo i
 import pytest
 
 from ansible_collections.berth.docker.plugins.module_utils import api
-from ansible_collections.berth.docker.plugins.module_utils.container import Replacement
+from ansible_collections.berth.docker.plugins.module_utils.container_ops import Replacement
 from tests.unit.fake_engine import FakeEngine
 
 OLD = 'a' * 64
