@@ -1,0 +1,265 @@
+# Copyright (c) berth.docker contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading a compose project's sources: the compose files (YAML), ``.env`` and env files, and
+``${VAR}`` interpolation, as compose-go's loader does before anything is merged or normalised.
+
+PyYAML is imported only when a file is read: an inline ``definition`` needs no PyYAML.
+Every error is a ComposeError whose message says what is wrong and where; a value of an env
+file is never shown in one (it may be a secret).
+"""
+
+import os
+import re
+
+from ansible_collections.berth.docker.plugins.module_utils.errors import ComposeError
+
+COMPOSE_FILE_NAMES = ('compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml')
+OVERRIDE_FILE_NAMES = ('compose.override.yaml', 'compose.override.yml',
+                       'docker-compose.override.yml', 'docker-compose.override.yaml')
+
+
+# --------------------------------------------------------------------------- files and paths
+
+def _yaml():
+    """PyYAML, imported here and only here: an inline definition must load without it (it is not
+    in the standard library), so the module does not ship or need it until a file is read."""
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        raise ComposeError(
+            'reading compose files needs the Python package PyYAML on the managed host: install '
+            'python3-yaml (apt/dnf) or run pip install pyyaml; or pass the project inline with the '
+            'definition option, which needs no PyYAML')
+    return yaml
+
+
+def parse_yaml(text, source='<definition>'):
+    """Parse one compose document; a syntax error names the file, line and column."""
+    yaml = _yaml()
+    loader = getattr(yaml, 'CSafeLoader', None) or yaml.SafeLoader
+    try:
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = ''
+        if mark is not None:
+            where = ', line %d, column %d' % (mark.line + 1, mark.column + 1)
+        raise ComposeError('invalid YAML in %s%s: %s%s' % (
+            source, where, exc.problem or exc.context or 'syntax error',
+            (' (%s)' % exc.context) if exc.context and exc.problem else ''))
+    except yaml.YAMLError as exc:
+        raise ComposeError('invalid YAML in %s: %s' % (source, exc))
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ComposeError('%s must be a mapping with a services key, not a %s' % (source, type(data).__name__))
+    return data
+
+
+def read_file(path, what='compose file'):
+    """The UTF-8 text of a compose or env file; an error names the file."""
+    try:
+        with open(path, 'rb') as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise ComposeError('cannot read %s %s: %s' % (what, path, exc.strerror or exc))
+    try:
+        return raw.decode('utf-8')
+    except UnicodeDecodeError:
+        raise ComposeError('%s %s is not UTF-8 text' % (what, path))
+
+
+def find_compose_files(project_dir):
+    """The compose file in a directory (and its override file, as compose reads it)."""
+    if not os.path.isdir(project_dir):
+        raise ComposeError('project_src %s is not a directory on the managed host' % project_dir)
+    for name in COMPOSE_FILE_NAMES:
+        path = os.path.join(project_dir, name)
+        if os.path.isfile(path):
+            files = [path]
+            for override in OVERRIDE_FILE_NAMES:
+                opath = os.path.join(project_dir, override)
+                if os.path.isfile(opath):
+                    files.append(opath)
+                    break
+            return files
+    raise ComposeError('no compose file in %s: expected one of %s (or pass files or definition)' % (
+        project_dir, ', '.join(COMPOSE_FILE_NAMES)))
+
+
+def abs_host_path(path, project_dir):
+    """A host path of the project (``./x``, ``../x``, ``~/x``, ``/x``) made absolute against the
+    project directory; a definition without project_src has none, so a relative path fails."""
+    if path.startswith('~'):
+        path = os.path.expanduser(path)
+    if not os.path.isabs(path) and project_dir is None:
+        raise ComposeError('the relative path %s in definition needs a project directory to be resolved against; '
+                           'set project_src (or write an absolute path)' % path)
+    if not os.path.isabs(path):
+        path = os.path.normpath(os.path.join(project_dir, path))
+    return path
+
+
+# --------------------------------------------------------------------------- env files
+
+_ENV_LINE = re.compile(r'^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=\s*(.*))?$')
+
+
+class EnvValues(dict):
+    """The values of an env file (KEY -> value or None), and where each came from:
+    ``origin[KEY]`` is ``'PATH line N'``, for error messages that never show a value."""
+
+    def __init__(self, *args, **kwargs):
+        dict.__init__(self, *args, **kwargs)
+        self.origin = {}
+
+
+def parse_env_file_text(text, source='env file'):
+    """KEY=VALUE lines (comments, blank lines, ``export``, single/double quotes) -> EnvValues.
+    A bare KEY (no ``=``) maps to None: the value comes from the environment, if any.
+    A line that does not parse is reported by file and line number only: its content may be a secret."""
+    result = EnvValues()
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith('#'):
+            continue
+        match = _ENV_LINE.match(line)
+        if not match:
+            raise ComposeError('%s line %d is not KEY=VALUE (a name of letters, digits, _ . and -, then =, then the '
+                               'value; comments start with #); the line is not shown here, it may hold a secret'
+                               % (source, lineno))
+        key = match.group(1)
+        result.origin[key] = '%s line %d' % (source, lineno)
+        if match.group(2) is None:
+            result[key] = None
+            continue
+        value = match.group(3)
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in '"\'':
+            quote = value[0]
+            value = value[1:-1]
+            if quote == '"':
+                value = value.replace('\\n', '\n').replace('\\"', '"').replace('\\\\', '\\')
+        elif ' #' in value:
+            value = value.split(' #', 1)[0].rstrip()
+        else:
+            value = value.rstrip()
+        result[key] = value
+    return result
+
+
+def read_env_file(path, required=True):
+    """The EnvValues of an env file; a missing one is empty unless ``required``."""
+    if not os.path.exists(path):
+        if required:
+            raise ComposeError('env file %s does not exist' % path)
+        return EnvValues()
+    return parse_env_file_text(read_file(path, 'env file'), 'env file %s' % path)
+
+
+# --------------------------------------------------------------------------- interpolation
+
+_VAR_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
+
+
+class _Interpolator:
+    """``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:+alt}``, ``${VAR+alt}``,
+    ``${VAR:?error}``, ``${VAR?error}`` (nested) and ``$$`` in one string, as compose expands them."""
+
+    def __init__(self, env, where, conceal=False):
+        self.env = env
+        self.where = where
+        self.conceal = conceal  # a value of an env file: errors name it, never show it
+
+    def _shown(self, text):
+        return 'the value (not shown: it may hold a secret)' if self.conceal else repr(text)
+
+    def _find_close(self, text, start):
+        depth = 1
+        i = start
+        while i < len(text):
+            if text[i] == '$' and text[i + 1:i + 2] == '{':
+                depth += 1
+                i += 2
+                continue
+            if text[i] == '}':
+                depth -= 1
+                if depth == 0:
+                    return i
+            i += 1
+        raise ComposeError('%s: unclosed ${ in %s' % (self.where, self._shown(text)))
+
+    def expand(self, text):
+        out = []
+        i = 0
+        n = len(text)
+        while i < n:
+            ch = text[i]
+            if ch != '$':
+                out.append(ch)
+                i += 1
+                continue
+            nxt = text[i + 1:i + 2]
+            if nxt == '$':
+                out.append('$')
+                i += 2
+                continue
+            if nxt == '{':
+                end = self._find_close(text, i + 2)
+                out.append(self._braced(text[i + 2:end], text))
+                i = end + 1
+                continue
+            match = _VAR_NAME.match(text, i + 1)
+            if match:
+                out.append(self.env.get(match.group(0)) or '')
+                i = match.end()
+                continue
+            raise ComposeError('%s: invalid interpolation format in %s: a lone $ must be written $$' % (
+                self.where, self._shown(text)))
+        return ''.join(out)
+
+    def _braced(self, body, whole):
+        match = _VAR_NAME.match(body)
+        if not match:
+            raise ComposeError('%s: invalid interpolation format in %s%s' % (
+                self.where, self._shown(whole), '' if self.conceal else ': ${%s}' % body))
+        name = match.group(0)
+        rest = body[match.end():]
+        value = self.env.get(name)
+        if not rest:
+            return value or ''
+        for op in (':-', ':?', ':+', '-', '?', '+'):
+            if rest.startswith(op):
+                arg = rest[len(op):]
+                break
+        else:
+            raise ComposeError('%s: invalid interpolation format in %s%s' % (
+                self.where, self._shown(whole), '' if self.conceal else ': ${%s}' % body))
+        unset_or_empty = value is None or value == ''
+        missing = unset_or_empty if op[0] == ':' else value is None
+        kind = op[-1]
+        if kind == '-':
+            return self.expand(arg) if missing else value
+        if kind == '+':
+            return '' if missing else self.expand(arg)
+        # '?': required
+        if missing:
+            message = self.expand(arg) if arg and not self.conceal else (
+                'variable %s is %s' % (name, 'unset or empty' if op[0] == ':' else 'unset'))
+            raise ComposeError('%s: required variable %s is missing a value: %s' % (self.where, name, message))
+        return value
+
+
+def interpolate(data, env, where='compose file', path=''):
+    """Interpolate every string value (not keys) of a parsed compose document."""
+    if isinstance(data, dict):
+        return dict((k, interpolate(v, env, where, '%s.%s' % (path, k) if path else str(k))) for k, v in data.items())
+    if isinstance(data, list):
+        return [interpolate(v, env, where, '%s[%d]' % (path, i)) for i, v in enumerate(data)]
+    if isinstance(data, str):
+        return _Interpolator(env, '%s, %s' % (where, path) if path else where).expand(data)
+    return data
+
+
+def interpolate_env_value(value, env, origin):
+    """Interpolate one value of an env file; an error names ``origin`` (file, line, variable), never the value."""
+    return _Interpolator(env, origin, conceal=True).expand(value)
