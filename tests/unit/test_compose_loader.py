@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from ansible_collections.berth.docker.plugins.module_utils import compose_loader as cl
 from ansible_collections.berth.docker.plugins.module_utils import units
-from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError, load_project
+from ansible_collections.berth.docker.plugins.module_utils.compose import graph, labels, merge, model, source, values
+from ansible_collections.berth.docker.plugins.module_utils.compose.model import load_project
+from ansible_collections.berth.docker.plugins.module_utils.errors import ComposeError
 
 
 def write(path, text):
@@ -54,7 +55,7 @@ def test_project_name_from_directory_normalised(tmp_path):
 
 @pytest.mark.parametrize('raw,expected', [('MyApp', 'myapp'), ('_x-Y z', 'x-yz'), ('a.b', 'ab'), ('123', '123')])
 def test_normalise_project_name(raw, expected):
-    assert cl.normalise_project_name(raw) == expected
+    assert labels.normalise_project_name(raw) == expected
 
 
 def test_project_name_precedence():
@@ -76,12 +77,13 @@ def test_definition_needs_no_pyyaml_simulation(tmp_path):
     code = (
         "import sys; sys.modules['yaml'] = None\n"
         "sys.path.insert(0, %r)\n"
-        "from ansible_collections.berth.docker.plugins.module_utils import compose_loader as cl\n"
-        "p = cl.load_project(definition={'services': {'web': {'image': 'a'}}}, project_src='/x', environ={})\n"
+        "from ansible_collections.berth.docker.plugins.module_utils.compose import model\n"
+        "from ansible_collections.berth.docker.plugins.module_utils.errors import ComposeError\n"
+        "p = model.load_project(definition={'services': {'web': {'image': 'a'}}}, project_src='/x', environ={})\n"
         "print(p.services['web']['image'])\n"
         "try:\n"
-        "    cl.load_project(project_src=%r, environ={})\n"
-        "except cl.ComposeError as exc:\n"
+        "    model.load_project(project_src=%r, environ={})\n"
+        "except ComposeError as exc:\n"
         "    print(exc.msg)\n"
     ) % (os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'collections'),
          str(tmp_path))
@@ -176,7 +178,7 @@ def test_relative_files_resolved_against_project_src(tmp_path):
 
 
 def test_merge_service_healthcheck_and_entrypoint():
-    merged = cl.merge_service({'entrypoint': ['a', 'b'], 'healthcheck': {'test': 'x', 'retries': 3}},
+    merged = merge.merge_service({'entrypoint': ['a', 'b'], 'healthcheck': {'test': 'x', 'retries': 3}},
                               {'entrypoint': ['c'], 'healthcheck': {'test': ['CMD', 'y']}})
     assert merged['entrypoint'] == ['c']
     assert merged['healthcheck'] == {'test': ['CMD', 'y'], 'retries': 3}
@@ -192,7 +194,7 @@ def test_merge_service_healthcheck_and_entrypoint():
 ])
 def test_interpolation(text, expected):
     env = {'SET': 'value', 'EMPTY': ''}
-    assert cl.interpolate(text, env) == expected
+    assert source.interpolate(text, env) == expected
 
 
 def test_required_variable_error_carries_message():
@@ -206,15 +208,15 @@ def test_required_variable_error_carries_message():
 
 def test_lone_dollar_and_bad_braces_fail():
     with pytest.raises(ComposeError, match='lone \\$'):
-        cl.interpolate('cost $5', {})
+        source.interpolate('cost $5', {})
     with pytest.raises(ComposeError, match='invalid interpolation'):
-        cl.interpolate('${1BAD}', {})
+        source.interpolate('${1BAD}', {})
     with pytest.raises(ComposeError, match='unclosed'):
-        cl.interpolate('${OPEN', {})
+        source.interpolate('${OPEN', {})
 
 
 def test_keys_are_not_interpolated():
-    assert cl.interpolate({'$KEY': '$V'}, {'KEY': 'k', 'V': 'v'}) == {'$KEY': 'v'}
+    assert source.interpolate({'$KEY': '$V'}, {'KEY': 'k', 'V': 'v'}) == {'$KEY': 'v'}
 
 
 def test_dot_env_and_process_environment(tmp_path):
@@ -250,7 +252,7 @@ def test_env_file_service_key_and_environment_precedence(tmp_path):
 
 def test_env_file_syntax_error():
     with pytest.raises(ComposeError, match='line 2'):
-        cl.parse_env_file_text('A=1\nnot valid line\n')
+        source.parse_env_file_text('A=1\nnot valid line\n')
 
 
 SECRET = 'Hunter2-s3cr3t-VALUE'
@@ -308,27 +310,27 @@ def test_compose_file_interpolation_errors_still_show_the_text():
 
 def test_mask_value_is_a_short_stable_digest():
     import hashlib
-    masked = cl.mask_value(SECRET)
+    masked = model.mask_value(SECRET)
     assert masked == '<masked sha256:%s>' % hashlib.sha256(SECRET.encode()).hexdigest()[:12]
-    assert SECRET not in masked and cl.mask_value(SECRET) == masked and cl.mask_value(SECRET + 'x') != masked
-    assert cl.mask_value('') == '<masked sha256:e3b0c44298fc>'
-    assert cl.mask_value(None) is None
-    assert cl.mask_value(8080) == cl.mask_value('8080')
-    assert cl.mask_value('pässwörd').startswith('<masked sha256:')
+    assert SECRET not in masked and model.mask_value(SECRET) == masked and model.mask_value(SECRET + 'x') != masked
+    assert model.mask_value('') == '<masked sha256:e3b0c44298fc>'
+    assert model.mask_value(None) is None
+    assert model.mask_value(8080) == model.mask_value('8080')
+    assert model.mask_value('pässwörd').startswith('<masked sha256:')
     # the digest is the one secrets and configs show (in full there), not a second implementation
-    assert masked[len('<masked sha256:'):-1] == cl.value_digest(SECRET)[:cl.MASK_DIGEST_CHARS]
+    assert masked[len('<masked sha256:'):-1] == model.value_digest(SECRET)[:model.MASK_DIGEST_CHARS]
 
 
 def test_mask_service_masks_environment_and_build_args_only():
     svc = {'name': 'web', 'image': 'a', 'environment': {'PW': SECRET, 'EMPTY': ''},
            'build': {'context': '/srv', 'args': {'TOKEN': SECRET}, 'target': None}, 'labels': {'l': 'v'}}
-    masked = cl.mask_service(svc)
-    assert masked['environment'] == {'PW': cl.mask_value(SECRET), 'EMPTY': cl.mask_value('')}
-    assert masked['build'] == {'context': '/srv', 'args': {'TOKEN': cl.mask_value(SECRET)}, 'target': None}
+    masked = model.mask_service(svc)
+    assert masked['environment'] == {'PW': model.mask_value(SECRET), 'EMPTY': model.mask_value('')}
+    assert masked['build'] == {'context': '/srv', 'args': {'TOKEN': model.mask_value(SECRET)}, 'target': None}
     assert masked['labels'] == {'l': 'v'} and masked['image'] == 'a'
     assert SECRET not in repr(masked)
     assert svc['environment']['PW'] == SECRET and svc['build']['args']['TOKEN'] == SECRET  # the original is untouched
-    assert cl.mask_service({'name': 'x', 'environment': {}}) == {'name': 'x', 'environment': {}}
+    assert model.mask_service({'name': 'x', 'environment': {}}) == {'name': 'x', 'environment': {}}
 
 
 def test_project_config_masks_env_file_values_unless_asked(tmp_path):
@@ -343,14 +345,14 @@ def test_project_config_masks_env_file_values_unless_asked(tmp_path):
           '    build:\n      context: .\n      args:\n        PW: ${DB_PASSWORD}\n')
     project = load_project(project_src=str(tmp_path), environ={})
     hash_before = cp.config_hash(project.services['web'], 'sha256:x')
-    config = cl.project_config(project)
+    config = model.project_config(project)
     assert SECRET not in repr(config)
     web = config['services']['web']
     assert web['image'] == 'web:7'
-    assert web['environment'] == {'API_TOKEN': cl.mask_value(SECRET + '-token'), 'PASSWORD': cl.mask_value(SECRET),
-                                  'TZ': cl.mask_value('UTC')}
-    assert web['build']['args'] == {'PW': cl.mask_value(SECRET)}
-    plain = cl.project_config(project, mask=False)['services']['web']
+    assert web['environment'] == {'API_TOKEN': model.mask_value(SECRET + '-token'), 'PASSWORD': model.mask_value(SECRET),
+                                  'TZ': model.mask_value('UTC')}
+    assert web['build']['args'] == {'PW': model.mask_value(SECRET)}
+    plain = model.project_config(project, mask=False)['services']['web']
     assert plain['environment']['PASSWORD'] == SECRET and plain['build']['args'] == {'PW': SECRET}
     assert cp.config_hash(project.services['web'], 'sha256:x') == hash_before
 
@@ -411,7 +413,7 @@ def test_reference_stack_normalised():
     ({'target': 80}, [{'target': 80, 'published': None, 'host_ip': '', 'protocol': 'tcp'}]),
 ])
 def test_ports(item, expected):
-    assert cl.parse_port(item, 'ports') == expected
+    assert values.parse_port(item, 'ports') == expected
 
 
 @pytest.mark.parametrize('item,msg', [
@@ -420,7 +422,7 @@ def test_ports(item, expected):
 ])
 def test_bad_ports(item, msg):
     with pytest.raises(ComposeError, match=msg):
-        cl.parse_port(item, 'ports')
+        values.parse_port(item, 'ports')
 
 
 @pytest.mark.parametrize('item,expected', [
@@ -438,18 +440,18 @@ def test_bad_ports(item, msg):
      {'type': 'tmpfs', 'source': None, 'target': '/t', 'read_only': False, 'size': 64 * 1024 * 1024}),
 ])
 def test_volumes(item, expected):
-    assert cl.parse_volume(item, '/p', 'volumes') == expected
+    assert values.parse_volume(item, '/p', 'volumes') == expected
 
 
 def test_home_relative_volume():
-    assert cl.parse_volume('~/x:/x', '/p', 'v')['source'] == os.path.expanduser('~/x')
+    assert values.parse_volume('~/x:/x', '/p', 'v')['source'] == os.path.expanduser('~/x')
 
 
 @pytest.mark.parametrize('item,msg', [('a:b', 'must be absolute'), ('a:/b:xx', 'unknown volume mode'),
                                       ({'type': 'nfs', 'target': '/x'}, 'must be bind'), ({'type': 'bind', 'target': '/x'}, 'needs source')])
 def test_bad_volumes(item, msg):
     with pytest.raises(ComposeError, match=msg):
-        cl.parse_volume(item, '/p', 'volumes')
+        values.parse_volume(item, '/p', 'volumes')
 
 
 def test_undeclared_named_volume_fails():
@@ -506,24 +508,45 @@ def test_build_without_image_gets_project_image_name():
     assert project.services['web']['build']['context'] == '/srv/app'
 
 
+def test_build_keeps_shm_size_extra_hosts_and_cache_from():
+    """The build keys shm_size (bytes), extra_hosts (HOST:IP, sorted, like the service's) and cache_from
+    (a list) reach the normalised build; they are there only when given, so every other build stays as it was."""
+    project = load({'services': {
+        'web': {'build': {'context': '.', 'shm_size': '256m', 'extra_hosts': ['db.local:10.0.0.1', 'api=10.0.0.2'],
+                          'cache_from': 'web:cache'}},
+        'api': {'build': {'context': '.', 'shm_size': 1024, 'extra_hosts': {'b': '10.0.0.3', 'a': '::1'},
+                          'cache_from': ['x:1', 'y:2']}},
+        'db': {'build': '.'}}})
+    web, api, db = (project.services[name]['build'] for name in ('web', 'api', 'db'))
+    assert (web['shm_size'], web['extra_hosts'], web['cache_from']) == (
+        256 * 1024 ** 2, ['api:10.0.0.2', 'db.local:10.0.0.1'], ['web:cache'])
+    assert (api['shm_size'], api['extra_hosts'], api['cache_from']) == (1024, ['a:::1', 'b:10.0.0.3'], ['x:1', 'y:2'])
+    assert not set(db) & {'shm_size', 'extra_hosts', 'cache_from'}
+    assert project.warnings == []
+    with pytest.raises(ComposeError, match=r'services\.web\.build\.shm_size: .*not a size'):
+        load({'services': {'web': {'build': {'context': '.', 'shm_size': 'lots'}}}})
+    with pytest.raises(ComposeError, match=r'services\.web\.build\.extra_hosts: .*needs an address'):
+        load({'services': {'web': {'build': {'context': '.', 'extra_hosts': ['nohost']}}}})
+
+
 def test_healthcheck_disable_and_list():
-    assert cl.parse_healthcheck({'disable': True}, 'h') == {'test': ['NONE']}
-    assert cl.parse_healthcheck({'test': ['CMD', 'true']}, 'h') == {'test': ['CMD', 'true']}
+    assert values.parse_healthcheck({'disable': True}, 'h') == {'test': ['NONE']}
+    assert values.parse_healthcheck({'test': ['CMD', 'true']}, 'h') == {'test': ['CMD', 'true']}
     with pytest.raises(ComposeError, match='must start with CMD'):
-        cl.parse_healthcheck({'test': ['true']}, 'h')
+        values.parse_healthcheck({'test': ['true']}, 'h')
 
 
 @pytest.mark.parametrize('value,seconds', [('10s', 10), ('1m30s', 90), ('1h', 3600), ('250ms', 0.25), (5, 5), ('2', 2)])
 def test_durations(value, seconds):
-    assert cl.parse_duration(value, 'd') == seconds
+    assert values.parse_duration(value, 'd') == seconds
 
 
 def test_bad_duration_and_size():
     with pytest.raises(ComposeError, match='not a duration'):
-        cl.parse_duration('10 parsecs', 'd')
+        values.parse_duration('10 parsecs', 'd')
     with pytest.raises(ComposeError, match='not a size'):
-        cl.parse_size('lots', 's')
-    assert cl.parse_size('1g', 's') == 1024 ** 3 and cl.parse_size('512', 's') == 512
+        values.parse_size('lots', 's')
+    assert values.parse_size('1g', 's') == 1024 ** 3 and values.parse_size('512', 's') == 512
 
 
 def test_runtime_and_resource_keys_reach_the_container_options():
@@ -600,12 +623,12 @@ def test_self_dependency_and_unknown_dependency():
 def test_with_dependencies():
     project = load({'services': {'web': {'image': 'a', 'depends_on': ['php']}, 'php': {'image': 'a', 'depends_on': ['db']},
                                  'db': {'image': 'a'}, 'other': {'image': 'a'}}})
-    assert sorted(cl.with_dependencies(project.services, ['web'])) == ['db', 'php', 'web']
+    assert sorted(graph.with_dependencies(project.services, ['web'])) == ['db', 'php', 'web']
 
 
 def test_project_config_like_compose_config():
     project = load({'services': {'web': {'image': 'a:${T:-1}'}}})
-    config = cl.project_config(project)
+    config = model.project_config(project)
     assert config['name'] == 'app' and config['services']['web']['image'] == 'a:1'
     assert config['networks']['default']['name'] == 'app_default'
 
@@ -621,12 +644,12 @@ def test_definition_without_project_src():
 
 @pytest.mark.parametrize('text', ['10s', '1m30s', '250ms', '1h', '2', '1.5s', '3µs', '1h2m3s4ms'])
 def test_durations_use_the_container_grammar(text):
-    assert cl.parse_duration(text, 'd') == units.parse_duration(text, 'd') / 1e9
+    assert values.parse_duration(text, 'd') == units.parse_duration(text, 'd') / 1e9
 
 
 @pytest.mark.parametrize('text', ['512m', '1g', '1.5GB', '100b', '2k', '1048576'])
 def test_sizes_use_the_container_grammar(text):
-    assert cl.parse_size(text, 's') == units.parse_size(text, 's')
+    assert values.parse_size(text, 's') == units.parse_size(text, 's')
 
 
 def test_secrets_and_configs_file_environment_content():
@@ -652,7 +675,7 @@ def test_secrets_and_configs_file_environment_content():
     assert [c['target'] for c in web['configs']] == ['/etc/nginx/conf.d/site.conf', '/motd']
     assert 'secrets' not in project.services['plain']  # its config hash is what it was
     # the content is nowhere in the normalised service or compose config, only its digest
-    assert 's3cret' not in repr(cl.project_config(project)) and 's3cret' not in repr(web)
+    assert 's3cret' not in repr(model.project_config(project)) and 's3cret' not in repr(web)
     # files: read-only binds; environment / content: an archive copied in before the start
     opts = cp.container_options(project, web, 1, 'h')
     assert '/srv/app/secrets/db_pw:/run/secrets/db_pw:ro' in opts['volumes'] and '/etc/motd:/motd:ro' in opts['volumes']
