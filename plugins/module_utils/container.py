@@ -1,7 +1,7 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Container orchestration for berth.docker.container: look the container up (one
-``GET /containers/{name}/json``), plan with the pure helpers of container_spec, then act
+``GET /containers/{name}/json``), plan with the pure helpers of container_compare, then act
 (create / recreate / update / connect / start / stop / restart / remove), unless in check
 mode. The engine operations themselves are container_ops and image_ops."""
 
@@ -9,15 +9,17 @@ import contextlib
 import time
 from urllib.parse import quote
 
+from ansible_collections.berth.docker.plugins.module_utils import container_compare as compare
 from ansible_collections.berth.docker.plugins.module_utils import container_ops as ops
-from ansible_collections.berth.docker.plugins.module_utils import container_spec as cs
 from ansible_collections.berth.docker.plugins.module_utils.compose.labels import LABEL_PROJECT
+from ansible_collections.berth.docker.plugins.module_utils.container_body import create_body, update_body
 from ansible_collections.berth.docker.plugins.module_utils.container_ops import Replacement, exit_explanation, health_log, health_status
+from ansible_collections.berth.docker.plugins.module_utils.container_options import OPTIONS, normalize_options
 from ansible_collections.berth.docker.plugins.module_utils.errors import APIError, Conflict, DockerError, NotFound, SpecError
 from ansible_collections.berth.docker.plugins.module_utils.image_ops import resolve_image
 
-# the module options that describe the container (passed to container_spec)
-CONTAINER_OPTIONS = tuple(sorted(set(cs.OPTIONS) | set(['env_file'])))
+# the module options that describe the container (container_options)
+CONTAINER_OPTIONS = tuple(sorted(set(OPTIONS) | set(['env_file'])))
 START_GRACE = 0.5  # seconds to watch a freshly started container for an immediate exit
 
 
@@ -52,7 +54,7 @@ class ContainerManager:
                    what='container %s' % self.name, wait=True, wait_timeout=self.p.get('removal_wait_timeout'))
 
     def do_create(self, options, image_info):
-        body = cs.create_body(options, image_info, self.client.api_version)
+        body = create_body(options, image_info, self.client.api_version)
         try:
             created = self.client.post('/containers/create', params={'name': self.name}, body=body,
                                        what='container %s' % self.name)
@@ -83,7 +85,7 @@ class ContainerManager:
 
     def options(self):
         raw = dict((k, self.p.get(k)) for k in CONTAINER_OPTIONS if k in self.p)
-        return cs.normalize_options(raw)
+        return normalize_options(raw)
 
     def resolve_network_mode(self, options):
         """``container:NAME`` in network_mode, ipc_mode and pid_mode -> ``container:ID``."""
@@ -107,7 +109,7 @@ class ContainerManager:
         if pull not in ('never', 'missing', 'always'):
             raise SpecError('pull', '%r is not one of never, missing, always' % (pull,))
         options = self.options()
-        modes = cs.resolve_comparisons(p.get('comparisons'), p.get('purge_networks'))
+        modes = compare.resolve_comparisons(p.get('comparisons'), p.get('purge_networks'))
         self.resolve_network_mode(options)
         image = options.get('image')
         if image is None:
@@ -124,12 +126,12 @@ class ContainerManager:
         differences = []
         net_steps = []
         if container is not None:
-            differences = cs.compare(options, container, image_info, comparisons=comparisons)
+            differences = compare.compare(options, container, image_info, comparisons=comparisons)
             if image_info is None and self.check and modes['image'] != 'ignore':
                 differences.append({'option': 'image', 'before': container.get('Image'), 'after': image + ' (to be pulled)',
                                     'update': False})
-            net_steps = cs.network_actions(options, container, comparisons=comparisons)
-        actions = cs.plan(state, container, differences, net_steps, recreate=p.get('recreate'),
+            net_steps = compare.network_actions(options, container, comparisons=comparisons)
+        actions = compare.plan(state, container, differences, net_steps, recreate=p.get('recreate'),
                           restart=p.get('restart'), options=options)
         detach = p.get('detach', True)
         if not detach and state in ('started', 'healthy') and 'start' not in actions and 'restart' not in actions:
@@ -177,7 +179,7 @@ class ContainerManager:
         if on_created is not None:
             on_created(cid)
         try:
-            for step in cs.initial_network_actions(options):
+            for step in compare.initial_network_actions(options):
                 self.do_network(cid, step)
         except DockerError:
             self.client.delete('/containers/%s' % cid, params={'force': True}, what='container %s' % self.name)
@@ -194,7 +196,7 @@ class ContainerManager:
             self.replacement.stop_old(lambda: self.do_stop(old))
             return client.inspect('container', cid)
         if action == 'update':
-            body = cs.update_body(differences, options, current)
+            body = update_body(differences, options, current)
             try:
                 client.post('/containers/%s/update' % current['Id'], body=body, what='container %s' % self.name)
             except APIError as exc:
@@ -203,7 +205,7 @@ class ContainerManager:
             return client.inspect('container', current['Id'])
         if action.startswith('connect:') or action.startswith('disconnect:'):
             kind, net = action.split(':', 1)
-            step = [s for s in net_steps + cs.initial_network_actions(options) if s['action'] == kind and s['network'] == net]
+            step = [s for s in net_steps + compare.initial_network_actions(options) if s['action'] == kind and s['network'] == net]
             if kind == 'connect' and step:
                 self.do_network(current['Id'], step[0])
             elif kind == 'disconnect':
@@ -231,44 +233,33 @@ class ContainerManager:
             return self.run_to_completion(current)
         if self.p['state'] == 'healthy':
             return self.wait_healthy(cid)
-        deadline = time.time() + START_GRACE
-        while True:
-            data = self.client.inspect('container', cid)
-            if data is None:
-                return current
-            st = data.get('State') or {}
-            if not st.get('Running') and not st.get('Restarting'):
-                why = exit_explanation(self.client, data)
-                self.module.warn(why)
-                self.result['exited'] = {'exit_code': st.get('ExitCode'), 'message': why}
-                return data
-            if time.time() >= deadline:
-                return data
-            time.sleep(0.1)
+        # watch it briefly: a container that exits at once is reported, not taken for a success
+        outcome, data = ops.wait_for(self.client, cid, 'exited', time.time() + START_GRACE, poll=0.1)
+        if outcome == 'gone':
+            return current
+        if outcome == 'exited':
+            why = exit_explanation(self.client, data)
+            self.module.warn(why)
+            self.result['exited'] = {'exit_code': (data.get('State') or {}).get('ExitCode'), 'message': why}
+        return data
 
     def wait_healthy(self, cid):
         timeout = self.p.get('healthy_wait_timeout') or 300
-        deadline = time.time() + timeout
-        while True:
-            data = self.client.inspect('container', cid)
-            st = (data or {}).get('State') or {}
-            if data is None:
-                raise DockerError('container %s disappeared while waiting for it to become healthy' % self.name)
-            status = health_status(data)
-            if status is None and st.get('Running'):
-                self.module.warn('container %s has no healthcheck, so state healthy only waits for it to run; '
-                                 'add a healthcheck' % self.name)
-                return data
-            if status == 'healthy':
-                return data
-            if not st.get('Running') and not st.get('Restarting'):
-                raise DockerError('container %s stopped before it became healthy: %s; health checks: %s'
-                                  % (self.name, exit_explanation(self.client, data), health_log(data) or 'none ran'))
-            if time.time() > deadline:
-                raise DockerError('container %s is not healthy after %s s (status %s); last health checks: %s. '
-                                  'Fix the service or the healthcheck, or raise healthy_wait_timeout'
-                                  % (self.name, timeout, status, health_log(data) or 'none ran yet'))
-            time.sleep(0.5)
+        outcome, data = ops.wait_for(self.client, cid, 'healthy', time.time() + timeout)
+        if outcome == 'healthy':
+            return data
+        if outcome == 'running':
+            self.module.warn('container %s has no healthcheck, so state healthy only waits for it to run; '
+                             'add a healthcheck' % self.name)
+            return data
+        if outcome == 'gone':
+            raise DockerError('container %s disappeared while waiting for it to become healthy' % self.name)
+        if outcome == 'exited':
+            raise DockerError('container %s stopped before it became healthy: %s; health checks: %s'
+                              % (self.name, exit_explanation(self.client, data), health_log(data) or 'none ran'))
+        raise DockerError('container %s is not healthy after %s s (status %s); last health checks: %s. '
+                          'Fix the service or the healthcheck, or raise healthy_wait_timeout'
+                          % (self.name, timeout, health_status(data), health_log(data) or 'none ran yet'))
 
     def run_to_completion(self, current):
         cid = current['Id']

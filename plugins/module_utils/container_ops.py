@@ -25,6 +25,7 @@ error's message, as the caller wants it worded):
   loop that watches a container's state; see its docstring for the conditions and outcomes.
 - ``logs(client, container_id, tail=None, since=None, tty=False)`` -> (stdout, stderr) text:
   the one decoder of the logs stream. Engine errors propagate.
+- ``decode_output(raw, tty=False)`` -> (stdout, stderr) text of an attach, logs or exec stream.
 - ``logs_tail(client, container_id, lines=20, tty=False)`` -> the last lines of stdout and
   stderr as one text; '' when the engine cannot give them.
 - ``exit_explanation(client, container)`` -> a sentence on why a container is not running.
@@ -179,7 +180,14 @@ def logs(client, container_id, tail=None, since=None, tty=False):
         params['tail'] = tail
     if since:
         params['since'] = since
-    raw = client.get('/containers/%s/logs' % container_id, params=params) or b''
+    return decode_output(client.get('/containers/%s/logs' % container_id, params=params), tty)
+
+
+def decode_output(raw, tty=False):
+    """(stdout, stderr) text of an attach, logs or exec stream: one stream as is with ``tty``,
+    else the engine's multiplexed frames split apart."""
+    if not raw or isinstance(raw, (dict, list)):
+        return '', ''
     if isinstance(raw, str):
         raw = raw.encode()
     out, err = (raw, b'') if tty else split_frames(raw)

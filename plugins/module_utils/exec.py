@@ -5,12 +5,13 @@
 
 import shlex
 
-from ansible_collections.berth.docker.plugins.module_utils.api import DockerError, close_write, split_frames
-from ansible_collections.berth.docker.plugins.module_utils.container_spec import SpecError
+from ansible_collections.berth.docker.plugins.module_utils.api import close_write
+from ansible_collections.berth.docker.plugins.module_utils.container_ops import UNBOUNDED, decode_output
+from ansible_collections.berth.docker.plugins.module_utils.errors import DockerError, SpecError
 
 # a command in a container runs as long as it runs (as with `docker exec`): the module's `timeout`
 # bounds each Engine API call, not the command, with or without stdin
-COMMAND_TIMEOUT = 10 ** 6
+COMMAND_TIMEOUT = UNBOUNDED
 
 
 def exec_argv(command=None, argv=None):
@@ -60,7 +61,7 @@ def run_exec(module, client):
     argv = exec_argv(p.get('command'), p.get('argv'))
     name = p.get('container')
     if not name:
-        from ansible_collections.berth.docker.plugins.module_utils.compose_runner import service_container  # pylint: disable=import-outside-toplevel
+        from ansible_collections.berth.docker.plugins.module_utils.compose.labels import service_container  # pylint: disable=import-outside-toplevel
         name = service_container(client, p['project'], p['service'], p.get('index') or 1)
     container = client.inspect('container', name)
     if container is None:
@@ -93,13 +94,9 @@ def run_exec(module, client):
         finally:
             sock.close()
     else:
-        raw = client.post('/exec/%s/start' % exec_id, body={'Detach': False, 'Tty': tty}, timeout=COMMAND_TIMEOUT) or b''
-        if isinstance(raw, (dict, list)):
-            raw = b''
-    out, err = (raw, b'') if tty else split_frames(raw)
+        raw = client.post('/exec/%s/start' % exec_id, body={'Detach': False, 'Tty': tty}, timeout=COMMAND_TIMEOUT)
+    stdout, stderr = decode_output(raw, tty)
     info = client.get('/exec/%s/json' % exec_id) or {}
-    stdout = out.decode('utf-8', 'replace')
-    stderr = err.decode('utf-8', 'replace')
     if p.get('strip_empty_ends'):
         stdout = stdout.rstrip('\r\n')
         stderr = stderr.rstrip('\r\n')
