@@ -130,9 +130,6 @@ class Project:
         self.configs = {}
         self.contents = {}  # ('secrets'|'configs', name) -> the content of an environment/content one
 
-    def service(self, name):
-        return self.services[name]
-
 
 def _normalise_file_objects(kind, raw, project, environment):
     """Top-level ``secrets`` / ``configs``: {name: {file: PATH} | {environment: VAR} | {content: TEXT}
@@ -170,6 +167,8 @@ def _normalise_file_objects(kind, raw, project, environment):
 
 
 def _normalise_networks_decl(raw, project_name, warnings):
+    """Top-level ``networks`` -> {name: {name (<project>_<name> unless external or named), external,
+    driver, driver_opts, ipam, internal, attachable, enable_ipv6, labels}}."""
     result = {}
     declared = dict(raw or {})
     for name, spec in declared.items():
@@ -197,6 +196,8 @@ def _normalise_networks_decl(raw, project_name, warnings):
 
 
 def _normalise_volumes_decl(raw, project_name, warnings):
+    """Top-level ``volumes`` -> {name: {name (<project>_<name> unless external or named), external,
+    driver, driver_opts, labels}}."""
     result = {}
     for name, spec in dict(raw or {}).items():
         spec = spec or {}
