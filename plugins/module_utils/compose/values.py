@@ -1,8 +1,9 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Compose's value syntaxes, each parsed to one structured value: KEY=VALUE lists and maps,
-strings or lists, commands, durations and sizes (through units.py), ports, volumes, ulimits,
-healthchecks, extra hosts and env_file entries. Short and long syntaxes give the same result.
+strings or lists, commands, env_file entries, extra hosts, durations and sizes (through
+units.py), ports, volumes, a service's secrets and configs, ipam, ulimits and healthchecks.
+Short and long syntaxes give the same result.
 
 Every error is a ComposeError naming the key (``what``) and the value.
 """
