@@ -13,7 +13,7 @@
     The ``POST /containers/{id}/update`` body for in-place differences.
 """
 
-from ansible_collections.berth.docker.plugins.module_utils.container_options import normalize_options
+from ansible_collections.berth.docker.plugins.module_utils.container_options import OPTIONS, normalize_options
 from ansible_collections.berth.docker.plugins.module_utils.container_values import format_bind
 from ansible_collections.berth.docker.plugins.module_utils.errors import SpecError
 
@@ -46,35 +46,17 @@ def effective_network_mode(options):
     return None
 
 
-def create_body(options, image_info=None, api_version='1.41'):
-    """The POST /containers/create body (see the module docstring)."""
-    o = normalize_options(options)
-    if not o.get('image'):
-        raise SpecError('image', 'is required to create a container; name an image such as nginx:1.25')
-    image_cfg = (image_info or {}).get('Config') or {}
-    if o.get('healthcheck') and 'Test' not in o['healthcheck'] and not (image_cfg.get('Healthcheck') or {}).get('Test'):
-        raise SpecError('healthcheck', 'the image %s has no HEALTHCHECK, so healthcheck.test is required' % o['image'])
-    body = {'Image': o['image']}
-    host = {}
-    if 'command' in o:
-        body['Cmd'] = o['command']
-    if 'entrypoint' in o:
-        body['Entrypoint'] = o['entrypoint']
-    if 'env' in o:
-        body['Env'] = ['%s=%s' % (k, v) for k, v in sorted(o['env'].items())]
-    if 'labels' in o:
-        body['Labels'] = dict(o['labels'])
-    for key, api in (('user', 'User'), ('working_dir', 'WorkingDir'), ('hostname', 'Hostname'),
-                     ('domainname', 'Domainname'), ('stop_signal', 'StopSignal'), ('stop_timeout', 'StopTimeout')):
-        if key in o:
-            body[api] = o[key]
-    if 'tty' in o:
-        body['Tty'] = o['tty']
-    if 'interactive' in o:
-        body['OpenStdin'] = o['interactive']
-        body['AttachStdin'] = False
-    if 'healthcheck' in o:
-        body['Healthcheck'] = o['healthcheck']
+def _write_env(o, body, host):
+    body['Env'] = ['%s=%s' % (k, v) for k, v in sorted(o['env'].items())]
+
+
+def _write_interactive(o, body, host):
+    body['OpenStdin'] = o['interactive']
+    body['AttachStdin'] = False
+
+
+def _write_ports(o, body, host):
+    """exposed_ports and published_ports: every published port is exposed too."""
     exposed = set(o.get('exposed_ports') or [])
     bindings = {}
     for cport, ip, hport in o.get('published_ports') or []:
@@ -84,15 +66,20 @@ def create_body(options, image_info=None, api_version='1.41'):
         body['ExposedPorts'] = dict((p, {}) for p in sorted(exposed))
     if 'published_ports' in o:
         host['PortBindings'] = bindings
-    if 'volumes' in o:
-        binds = [format_bind(v) for v in o['volumes'] if v[0]]
-        anon = [v[1] for v in o['volumes'] if not v[0]]
-        if binds:
-            host['Binds'] = binds
-        if anon:
-            body['Volumes'] = dict((t, {}) for t in anon)
-    if 'mounts' in o:
-        host['Mounts'] = o['mounts']
+
+
+def _write_volumes(o, body, host):
+    """Binds for host paths and named volumes; anonymous volumes are the body's Volumes."""
+    binds = [format_bind(v) for v in o['volumes'] if v[0]]
+    anon = [v[1] for v in o['volumes'] if not v[0]]
+    if binds:
+        host['Binds'] = binds
+    if anon:
+        body['Volumes'] = dict((t, {}) for t in anon)
+
+
+def _write_network(o, body, host):
+    """network_mode and networks: the mode, and the first network's endpoint when it is the mode."""
     mode = effective_network_mode(o)
     if mode:
         host['NetworkMode'] = mode
@@ -100,32 +87,71 @@ def create_body(options, image_info=None, api_version='1.41'):
         first = o['networks'][0]
         if first['name'] == mode:
             body['NetworkingConfig'] = {'EndpointsConfig': {first['name']: endpoint_config(first)}}
+
+
+def _write_restart_policy(o, body, host):
     if 'restart_policy' in o:
         policy = {'Name': o['restart_policy']}
         if o['restart_policy'] == 'on-failure' and 'restart_retries' in o:
             policy['MaximumRetryCount'] = o['restart_retries']
         host['RestartPolicy'] = policy
-    if 'etc_hosts' in o:
-        host['ExtraHosts'] = o['etc_hosts']
-    if 'dns_servers' in o:
-        host['Dns'] = o['dns_servers']
-    for key, api in (('memory', 'Memory'), ('memory_reservation', 'MemoryReservation'), ('memory_swap', 'MemorySwap'),
-                     ('cpu_shares', 'CpuShares'), ('cpuset_cpus', 'CpusetCpus'), ('pids_limit', 'PidsLimit'),
-                     ('shm_size', 'ShmSize'), ('init', 'Init'), ('read_only', 'ReadonlyRootfs'),
-                     ('auto_remove', 'AutoRemove'), ('sysctls', 'Sysctls'), ('tmpfs', 'Tmpfs'),
-                     ('devices', 'Devices'), ('ulimits', 'Ulimits'), ('security_opts', 'SecurityOpt'),
-                     ('capabilities', 'CapAdd'), ('cap_drop', 'CapDrop'), ('privileged', 'Privileged'),
-                     ('publish_all_ports', 'PublishAllPorts'), ('ipc_mode', 'IpcMode'), ('pid_mode', 'PidMode'),
-                     ('userns_mode', 'UsernsMode'), ('cgroupns_mode', 'CgroupnsMode'), ('runtime', 'Runtime'),
-                     ('groups', 'GroupAdd'), ('oom_score_adj', 'OomScoreAdj'), ('dns_search_domains', 'DnsSearch'),
-                     ('dns_opts', 'DnsOptions'), ('volumes_from', 'VolumesFrom'), ('uts', 'UTSMode'),
-                     ('cgroup_parent', 'CgroupParent'), ('device_requests', 'DeviceRequests')):
-        if key in o:
-            host[api] = o[key]
-    if 'cpus' in o:
-        host['NanoCpus'] = int(round(o['cpus'] * 1e9))
-    if 'log_driver' in o or 'log_options' in o:
-        host['LogConfig'] = {'Type': o.get('log_driver') or '', 'Config': dict(o.get('log_options') or {})}
+
+
+def _nano_cpus(cpus):
+    return int(round(cpus * 1e9))
+
+
+def _write_nano_cpus(o, body, host):
+    host['NanoCpus'] = _nano_cpus(o['cpus'])
+
+
+def _write_log_config(o, body, host):
+    host['LogConfig'] = {'Type': o.get('log_driver') or '', 'Config': dict(o.get('log_options') or {})}
+
+
+# the writers the option table names (ContainerOption.write): each writes its options into the
+# create body (top level) or its HostConfig, called once when any of its options is set
+BODY_WRITERS = {
+    'env': _write_env,
+    'interactive': _write_interactive,
+    'ports': _write_ports,
+    'volumes': _write_volumes,
+    'network': _write_network,
+    'restart_policy': _write_restart_policy,
+    'nano_cpus': _write_nano_cpus,
+    'log_config': _write_log_config,
+}
+
+
+def _copy(value):
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def create_body(options, image_info=None, api_version='1.41'):
+    """The POST /containers/create body (see the module docstring)."""
+    o = normalize_options(options)
+    if not o.get('image'):
+        raise SpecError('image', 'is required to create a container; name an image such as nginx:1.25')
+    image_cfg = (image_info or {}).get('Config') or {}
+    if o.get('healthcheck') and 'Test' not in o['healthcheck'] and not (image_cfg.get('Healthcheck') or {}).get('Test'):
+        raise SpecError('healthcheck', 'the image %s has no HEALTHCHECK, so healthcheck.test is required' % o['image'])
+    body = {}
+    host = {}
+    written = set()
+    for name, option in OPTIONS.items():
+        if name not in o:
+            continue
+        if option.write:
+            if option.write not in written:
+                written.add(option.write)
+                BODY_WRITERS[option.write](o, body, host)
+        elif option.field:
+            section, api = option.field
+            (host if section == 'HostConfig' else body)[api] = _copy(o[name])
     body['HostConfig'] = host
     return body
 
@@ -136,12 +162,12 @@ def update_body(differences, options, container):
     host = container.get('HostConfig') or {}
     body = {}
     names = set(d['option'] for d in differences if d['update'])
-    for key, api in (('memory', 'Memory'), ('memory_reservation', 'MemoryReservation'), ('memory_swap', 'MemorySwap'),
-                     ('cpu_shares', 'CpuShares'), ('cpuset_cpus', 'CpusetCpus'), ('pids_limit', 'PidsLimit')):
-        if key in names:
-            body[api] = o[key]
+    for name in sorted(names):
+        option = OPTIONS[name]
+        if not option.write:  # the limits: the same HostConfig field as at create
+            body[option.field[1]] = o[name]
     if 'cpus' in names:
-        body['NanoCpus'] = int(round(o['cpus'] * 1e9))
+        body['NanoCpus'] = _nano_cpus(o['cpus'])
     if 'Memory' in body and 'memory_swap' not in o:
         # the engine set MemorySwap to twice Memory at create (or the user set it): keep that relation,
         # otherwise a larger memory limit is refused as bigger than the old swap limit

@@ -47,83 +47,132 @@ def _norm_bind(text):
     return (source, target.rstrip('/') or '/', ','.join(sorted(modes)))
 
 
-def actual_options(container):
-    """A container's inspect data as normalised option values (keys: option names)."""
-    cfg = container.get('Config') or {}
-    host = container.get('HostConfig') or {}
-    out = {
-        'image': container.get('Image'),
-        'command': cfg.get('Cmd') or [],
-        'entrypoint': cfg.get('Entrypoint') or [],
-        'env': _env_dict(cfg.get('Env')),
-        'labels': dict(cfg.get('Labels') or {}),
-        'user': cfg.get('User') or '',
-        'working_dir': cfg.get('WorkingDir') or '',
-        'hostname': cfg.get('Hostname') or '',
-        'domainname': cfg.get('Domainname') or '',
-        'tty': bool(cfg.get('Tty')),
-        'interactive': bool(cfg.get('OpenStdin')),
-        'stop_signal': cfg.get('StopSignal') or 'SIGTERM',
-        'stop_timeout': cfg.get('StopTimeout'),
-        'healthcheck': cfg.get('Healthcheck') or None,
-        'network_mode': normalize_network_mode(host.get('NetworkMode') or 'default'),
-        'restart_policy': ((host.get('RestartPolicy') or {}).get('Name') or 'no'),
-        'restart_retries': (host.get('RestartPolicy') or {}).get('MaximumRetryCount') or 0,
-        'etc_hosts': sorted(host.get('ExtraHosts') or []),
-        'dns_servers': list(host.get('Dns') or []),
-        'memory': host.get('Memory') or 0,
-        'memory_reservation': host.get('MemoryReservation') or 0,
-        'memory_swap': host.get('MemorySwap') or 0,
-        'cpus': (host.get('NanoCpus') or 0) / 1e9,
-        'cpu_shares': host.get('CpuShares') or 0,
-        'cpuset_cpus': host.get('CpusetCpus') or '',
-        'pids_limit': host.get('PidsLimit') or 0,
-        'shm_size': host.get('ShmSize') or 0,
-        'init': bool(host.get('Init')),
-        'read_only': bool(host.get('ReadonlyRootfs')),
-        'auto_remove': bool(host.get('AutoRemove')),
-        'sysctls': dict(host.get('Sysctls') or {}),
-        'tmpfs': dict(host.get('Tmpfs') or {}),
-        'devices': list(host.get('Devices') or []),
-        'ulimits': list(host.get('Ulimits') or []),
-        'security_opts': sorted(host.get('SecurityOpt') or []),
-        'capabilities': sorted(normalize_capability(c) for c in host.get('CapAdd') or []),
-        'cap_drop': sorted(normalize_capability(c) for c in host.get('CapDrop') or []),
-        'log_driver': (host.get('LogConfig') or {}).get('Type') or '',
-        'log_options': dict((host.get('LogConfig') or {}).get('Config') or {}),
-        'mounts': list(host.get('Mounts') or []),
-        'privileged': bool(host.get('Privileged')),
-        'publish_all_ports': bool(host.get('PublishAllPorts')),
-        'ipc_mode': host.get('IpcMode') or '',
-        'pid_mode': host.get('PidMode') or '',
-        'userns_mode': host.get('UsernsMode') or '',
-        'cgroupns_mode': host.get('CgroupnsMode') or '',
-        'runtime': host.get('Runtime') or 'runc',
-        'groups': sorted(host.get('GroupAdd') or []),
-        'oom_score_adj': host.get('OomScoreAdj') or 0,
-        'dns_search_domains': list(host.get('DnsSearch') or []),
-        'dns_opts': sorted(host.get('DnsOptions') or []),
-        'volumes_from': sorted(host.get('VolumesFrom') or []),
-        'uts': host.get('UTSMode') or '',
-        'cgroup_parent': host.get('CgroupParent') or '',
-        'device_requests': [dict(Driver=r.get('Driver') or '', Count=r.get('Count') or 0, DeviceIDs=r.get('DeviceIDs') or None,
-                                 Capabilities=r.get('Capabilities') or None, Options=r.get('Options') or None)
-                            for r in host.get('DeviceRequests') or []],
-    }
-    out['pids_limit'] = max(out['pids_limit'], 0)
+def _read_image(container, option):
+    return container.get('Image')
+
+
+def _read_env(container, option):
+    return _env_dict((container.get('Config') or {}).get('Env'))
+
+
+def _read_stop_timeout(container, option):
+    return (container.get('Config') or {}).get('StopTimeout')
+
+
+def _read_network_mode(container, option):
+    return normalize_network_mode((container.get('HostConfig') or {}).get('NetworkMode') or 'default')
+
+
+def _restart(container):
+    return (container.get('HostConfig') or {}).get('RestartPolicy') or {}
+
+
+def _read_restart_policy(container, option):
+    return _restart(container).get('Name') or 'no'
+
+
+def _read_restart_retries(container, option):
+    return _restart(container).get('MaximumRetryCount') or 0
+
+
+def _read_cpus(container, option):
+    return ((container.get('HostConfig') or {}).get('NanoCpus') or 0) / 1e9
+
+
+def _read_pids_limit(container, option):
+    return max((container.get('HostConfig') or {}).get('PidsLimit') or 0, 0)
+
+
+def _read_capabilities(container, option):
+    """capabilities and cap_drop: CAP_ names, sorted."""
+    return sorted(normalize_capability(c) for c in (container.get('HostConfig') or {}).get(option.field[1]) or [])
+
+
+def _log_config(container):
+    return (container.get('HostConfig') or {}).get('LogConfig') or {}
+
+
+def _read_log_driver(container, option):
+    return _log_config(container).get('Type') or ''
+
+
+def _read_log_options(container, option):
+    return dict(_log_config(container).get('Config') or {})
+
+
+def _read_device_requests(container, option):
+    return [dict(Driver=r.get('Driver') or '', Count=r.get('Count') or 0, DeviceIDs=r.get('DeviceIDs') or None,
+                 Capabilities=r.get('Capabilities') or None, Options=r.get('Options') or None)
+            for r in (container.get('HostConfig') or {}).get('DeviceRequests') or []]
+
+
+def _read_published_ports(container, option):
     ports = set()
-    for cport, binds in (host.get('PortBindings') or {}).items():
+    for cport, binds in ((container.get('HostConfig') or {}).get('PortBindings') or {}).items():
         for bind in binds or []:
             ip = (bind.get('HostIp') or '').strip('[]')
             ports.add((cport, '' if ip == '0.0.0.0' else ip, bind.get('HostPort') or ''))
-    out['published_ports'] = sorted(ports)
-    out['exposed_ports'] = sorted((cfg.get('ExposedPorts') or {}).keys())
+    return sorted(ports)
+
+
+def _read_exposed_ports(container, option):
+    return sorted(((container.get('Config') or {}).get('ExposedPorts') or {}).keys())
+
+
+def _read_volumes(container, option):
+    """Binds and anonymous volumes (Config.Volumes not covered by a bind or a mount)."""
+    cfg = container.get('Config') or {}
+    host = container.get('HostConfig') or {}
     binds = [_norm_bind(b) for b in host.get('Binds') or []]
-    mount_targets = set(m.get('Target') for m in out['mounts'])
+    mount_targets = set(m.get('Target') for m in host.get('Mounts') or [])
     bind_targets = set(b[1] for b in binds)
     anon = [('', t.rstrip('/') or '/', '') for t in (cfg.get('Volumes') or {})
             if (t.rstrip('/') or '/') not in bind_targets and t not in mount_targets]
-    out['volumes'] = sorted(set(binds + anon))
+    return sorted(set(binds + anon))
+
+
+# the readers the option table names (ContainerOption.read), for options that do not come back
+# from one inspect field as they are
+READERS = {
+    'image': _read_image,
+    'env': _read_env,
+    'stop_timeout': _read_stop_timeout,
+    'network_mode': _read_network_mode,
+    'restart_policy': _read_restart_policy,
+    'restart_retries': _read_restart_retries,
+    'cpus': _read_cpus,
+    'pids_limit': _read_pids_limit,
+    'capabilities': _read_capabilities,
+    'log_driver': _read_log_driver,
+    'log_options': _read_log_options,
+    'device_requests': _read_device_requests,
+    'published_ports': _read_published_ports,
+    'exposed_ports': _read_exposed_ports,
+    'volumes': _read_volumes,
+}
+
+
+def _read_field(container, option):
+    """An option that comes back from one inspect field; ``option.empty`` says what unset means."""
+    section, api = option.field
+    value = (container.get(section) or {}).get(api)
+    if option.empty is False:
+        return bool(value)
+    if isinstance(option.empty, list):
+        return sorted(value or []) if option.kind == 'set' else list(value or [])
+    if isinstance(option.empty, dict):
+        return dict(value or {})
+    return value or option.empty
+
+
+def actual_options(container):
+    """A container's inspect data as normalised option values (keys: option names)."""
+    out = {}
+    for name, option in OPTIONS.items():
+        if option.read:
+            out[name] = READERS[option.read](container, option)
+        elif option.field:
+            out[name] = _read_field(container, option)
     return out
 
 
@@ -197,7 +246,7 @@ def values_differ(kind, mode, desired, actual):
 def resolve_comparisons(comparisons=None, purge_networks=False):
     """The comparison mode of every option: defaults (like community.docker), then '*', then
     the user's per-option modes. Raises SpecError on an unknown option or mode."""
-    modes = dict((name, spec[1]) for name, spec in OPTIONS.items())
+    modes = dict((name, option.comparison) for name, option in OPTIONS.items())
     if purge_networks:
         modes['networks'] = 'strict'
     comparisons = comparisons or {}
@@ -214,7 +263,7 @@ def resolve_comparisons(comparisons=None, purge_networks=False):
             raise SpecError('comparisons', 'unknown option %r; comparable options are: %s' % (name, ', '.join(sorted(OPTIONS))))
         if mode not in COMPARISON_MODES:
             raise SpecError('comparisons', 'mode %r for %s is not one of %s' % (mode, name, ', '.join(COMPARISON_MODES)))
-        if mode == 'allow_more_present' and OPTIONS[name][0] in ('value', 'list'):
+        if mode == 'allow_more_present' and OPTIONS[name].kind in ('value', 'list'):
             raise SpecError('comparisons', 'allow_more_present works only for lists of items and dictionaries, not %s; '
                             'use strict or ignore' % name)
         modes[name] = mode
@@ -241,7 +290,7 @@ def compare(options, container, image_info=None, comparisons=None, purge_network
     for name in sorted(desired):
         if name not in OPTIONS or name == 'networks':
             continue
-        kind, _default, updatable = OPTIONS[name]
+        option = OPTIONS[name]
         mode = modes[name]
         want, have = desired[name], actual.get(name)
         if name == 'image':
@@ -250,8 +299,9 @@ def compare(options, container, image_info=None, comparisons=None, purge_network
             want = image_info.get('Id')
         elif name == 'restart_retries' and desired.get('restart_policy', actual['restart_policy']) != 'on-failure':
             continue
-        if values_differ(kind, mode, want, have):
-            diffs.append({'option': name, 'before': _display(name, have), 'after': _display(name, want), 'update': updatable})
+        if values_differ(option.kind, mode, want, have):
+            diffs.append({'option': name, 'before': _display(name, have), 'after': _display(name, want),
+                          'update': option.updatable})
     return diffs
 
 

@@ -1,14 +1,33 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The container options: what each one is and how it is normalised.
+"""The options of ``berth.docker.container``: one table, each option once.
 
+Each :class:`ContainerOption` says what the option is for Ansible (its argument spec), how it
+is normalised, how it is compared with an existing container and whether the engine can change
+it in place, where it goes in the ``POST /containers/create`` body and where it comes back in
+``GET /containers/{id}/json``, and which compose key means the same. Derived from the table:
+
+``argument_spec()``
+    The module's own options (``modules/container.py`` passes them to ``docker_argument_spec``).
+``OPTIONS`` / ``NOT_COMPARED``
+    The options that are properties of the container (compared with it), by name; and the
+    others, which say what to do (state, pull, recreate, ...).
+``compose_key_map()``
+    ``{compose key: option name}`` for the compose keys that map one to one onto an option.
 ``normalize_options(options, base_dir=None) -> NormalizedOptions``
     Parse and check a dict of container options (raw strings as a user writes them, e.g.
     ``memory: 512m``, ``published_ports: ['127.0.0.1:8080:80']``, ``healthcheck.interval: 30s``)
     into canonical values (bytes, nanoseconds, port tuples, ...). Only options that are set
     (not None) are kept. Raises :class:`SpecError` naming the field and the fix. Passing an
     already normalised dict returns it unchanged.
+
+A new option is one entry in the table (plus its documentation in ``modules/container.py``);
+an option that does not map onto one field of the create body names its writer in
+``container_body.BODY_WRITERS``, one that does not come back from one inspect field names its
+reader in ``container_compare.READERS``.
 """
+
+import copy
 
 from ansible_collections.berth.docker.plugins.module_utils.container_values import (
     RESTART_POLICIES, argument_list, normalize_capability, normalize_network_mode, parse_device, parse_device_request,
@@ -17,81 +36,371 @@ from ansible_collections.berth.docker.plugins.module_utils.container_values impo
 from ansible_collections.berth.docker.plugins.module_utils.errors import SpecError
 from ansible_collections.berth.docker.plugins.module_utils.units import parse_size
 
+COMPARISON_MODES = ('strict', 'allow_more_present', 'ignore')
+
 
 class NormalizedOptions(dict):
     """A dict of options already passed through :func:`normalize_options`."""
 
 
-# -- option table ---------------------------------------------------------------------------
-# name -> (kind, default comparison, can be updated in place)
-# kinds: value, list (ordered), set, set(dict), dict
-OPTIONS = {
-    'image': ('value', 'strict', False),
-    'command': ('list', 'strict', False),
-    'entrypoint': ('list', 'strict', False),
-    'env': ('set', 'allow_more_present', False),
-    'labels': ('dict', 'allow_more_present', False),
-    'published_ports': ('set', 'strict', False),
-    'exposed_ports': ('set', 'allow_more_present', False),
-    'volumes': ('set', 'allow_more_present', False),
-    'mounts': ('set(dict)', 'allow_more_present', False),
-    'network_mode': ('value', 'strict', False),
-    'restart_policy': ('value', 'strict', True),
-    'restart_retries': ('value', 'strict', True),
-    'healthcheck': ('dict', 'strict', False),
-    'user': ('value', 'strict', False),
-    'working_dir': ('value', 'strict', False),
-    'hostname': ('value', 'strict', False),
-    'domainname': ('value', 'strict', False),
-    'etc_hosts': ('set', 'allow_more_present', False),
-    'dns_servers': ('list', 'strict', False),
-    'memory': ('value', 'strict', True),
-    'memory_reservation': ('value', 'strict', True),
-    'memory_swap': ('value', 'strict', True),
-    'cpus': ('value', 'strict', True),
-    'cpu_shares': ('value', 'strict', True),
-    'cpuset_cpus': ('value', 'strict', True),
-    'pids_limit': ('value', 'strict', True),
-    'ulimits': ('set(dict)', 'allow_more_present', False),
-    'log_driver': ('value', 'strict', False),
-    'log_options': ('dict', 'allow_more_present', False),
-    'init': ('value', 'strict', False),
-    'tty': ('value', 'strict', False),
-    'interactive': ('value', 'strict', False),
-    'stop_signal': ('value', 'strict', False),
-    'stop_timeout': ('value', 'ignore', False),
-    'capabilities': ('set', 'allow_more_present', False),
-    'cap_drop': ('set', 'allow_more_present', False),
-    'security_opts': ('set', 'allow_more_present', False),
-    'read_only': ('value', 'strict', False),
-    'tmpfs': ('dict', 'allow_more_present', False),
-    'devices': ('set(dict)', 'allow_more_present', False),
-    'sysctls': ('dict', 'allow_more_present', False),
-    'shm_size': ('value', 'strict', False),
-    'auto_remove': ('value', 'strict', False),
-    'privileged': ('value', 'strict', False),
-    'publish_all_ports': ('value', 'strict', False),
-    'ipc_mode': ('value', 'strict', False),
-    'pid_mode': ('value', 'strict', False),
-    'userns_mode': ('value', 'strict', False),
-    'cgroupns_mode': ('value', 'strict', False),
-    'runtime': ('value', 'strict', False),
-    'groups': ('set', 'strict', False),
-    'oom_score_adj': ('value', 'strict', False),
-    'dns_search_domains': ('list', 'strict', False),
-    'dns_opts': ('set', 'strict', False),
-    'volumes_from': ('set', 'strict', False),
-    'uts': ('value', 'strict', False),
-    'cgroup_parent': ('value', 'strict', False),
-    'device_requests': ('set(dict)', 'strict', False),
-    'networks': ('set(dict)', 'allow_more_present', False),
-}
-COMPARISON_MODES = ('strict', 'allow_more_present', 'ignore')
-# options that are not properties of the container (never compared)
-NOT_COMPARED = ('name', 'state', 'pull', 'recreate', 'restart', 'detach', 'cleanup', 'keep_volumes',
-                'removal_wait_timeout', 'comparisons', 'env_file', 'purge_networks', 'healthy_wait_timeout')
+class ContainerOption:
+    """One option of ``berth.docker.container``.
+
+    ``spec``: its Ansible argument spec (type, elements, aliases, choices, default, options).
+    ``kind``: how it is compared: value, list (ordered), set, set(dict) or dict; None for an option that is not a
+    property of the container (never compared). ``comparison``: the default comparison mode.
+    ``updatable``: the engine changes it in place (``POST /containers/{id}/update``).
+    ``parse(value, name)``: the raw value -> the normalised one.
+    ``field``: ('Config' or 'HostConfig', the Engine API name) where it goes in the create body
+    (Config fields at the body's top level) and comes back from inspect, where it maps one to one.
+    ``empty``: what inspect's field means when unset (False: a flag; [] / {}: a list / dict).
+    ``write``: the name of its writer in container_body (instead of ``field``).
+    ``read``: the name of its reader in container_compare (instead of ``field``).
+    ``compose``: the compose key that means the same, where one maps one to one.
+    """
+
+    __slots__ = ('name', 'spec', 'kind', 'comparison', 'updatable', 'parse', 'field', 'empty', 'write', 'read',
+                 'compose')
+
+    def __init__(self, name, spec, kind=None, comparison='strict', updatable=False, parse=None, field=None,
+                 empty=None, write=None, read=None, compose=None):
+        self.name = name
+        self.spec = spec
+        self.kind = kind
+        self.comparison = comparison
+        self.updatable = updatable
+        self.parse = parse
+        self.field = field
+        self.empty = empty
+        self.write = write
+        self.read = read
+        self.compose = compose
 
 
+# -- how values are normalised --------------------------------------------------------------
+
+def _text(value, name):
+    return str(value)
+
+
+def _flag(value, name):
+    return bool(value)
+
+
+def _whole_number(value, name):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SpecError(name, 'expected a whole number, got %r' % (value,))
+
+
+def _oom_score_adj(value, name):
+    score = _whole_number(value, name)
+    if not -1000 <= score <= 1000:
+        raise SpecError(name, 'must be between -1000 and 1000, got %d' % score)
+    return score
+
+
+def _cpus(value, name):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SpecError(name, 'expected a number of CPUs such as 0.5 or 2, got %r' % (value,))
+
+
+def _size(value, name):
+    return parse_size(value, name)
+
+
+def _size_or_unlimited(value, name):
+    return parse_size(value, name, allow_unlimited=True)
+
+
+def _text_list(value, name):
+    return [str(item) for item in value]
+
+
+def _text_set(value, name):
+    return sorted(set(str(item) for item in value))
+
+
+def _argument_set(value, name):
+    return sorted(set(str(item) for item in argument_list(value, name)))
+
+
+def _capabilities(value, name):
+    return sorted(set(normalize_capability(cap) for cap in value))
+
+
+def _cgroupns_mode(value, name):
+    mode = str(value)
+    if mode not in ('host', 'private'):
+        raise SpecError(name, 'expected host or private, got %r' % (mode,))
+    return mode
+
+
+def _restart_policy(value, name):
+    policy = str(value)
+    if policy not in RESTART_POLICIES:
+        raise SpecError(name, '%r is not one of %s' % (policy, ', '.join(RESTART_POLICIES)))
+    return policy
+
+
+def _network_mode(value, name):
+    return normalize_network_mode(str(value))
+
+
+def _each(parse_item):
+    """A list option whose items ``parse_item(item, name)`` normalises, order kept."""
+    def parse(value, name):
+        return [parse_item(item, name) for item in value]
+    return parse
+
+
+def _published_ports(value, name):
+    ports = []
+    for spec in value:
+        if isinstance(spec, tuple) and len(spec) == 3:
+            ports.append(spec)  # already a (container port/proto, host IP, host port) tuple
+        else:
+            ports.extend(parse_port(spec, name))
+    return sorted(set(ports))
+
+
+def _exposed_ports(value, name):
+    exposed = []
+    for spec in value:
+        exposed.extend(parse_exposed(spec, name))
+    return sorted(set(exposed))
+
+
+def _volumes(value, name):
+    volumes = [parse_volume(v, name) if not isinstance(v, tuple) else v for v in value]
+    targets = [v[1] for v in volumes]
+    dup = sorted(set(t for t in targets if targets.count(t) > 1))
+    if dup:
+        raise SpecError(name, 'container path %s is mounted more than once; keep one entry per path' % ', '.join(dup))
+    return sorted(set(volumes))
+
+
+def _networks(value, name):
+    networks = [parse_network(n, name) for n in value]
+    names = [n['name'] for n in networks]
+    if len(set(names)) != len(names):
+        raise SpecError(name, 'a network is listed twice; list each network once')
+    return networks
+
+
+def _etc_hosts(value, name):
+    if not isinstance(value, dict):
+        raise SpecError(name, 'expected a dictionary of host name: IP address')
+    return sorted('%s:%s' % (host, address) for host, address in value.items())
+
+
+def _tmpfs(value, name):
+    tmpfs = {}
+    for item in value:
+        path, _sep, mount_opts = str(item).partition(':')
+        if not path.startswith('/'):
+            raise SpecError(name, 'invalid tmpfs %r; write /PATH[:OPTIONS], for example /run:rw,size=64m' % (item,))
+        tmpfs[path] = mount_opts
+    return tmpfs
+
+
+# -- the table ------------------------------------------------------------------------------
+
+def _setting(name, **spec):
+    """An option that says what to do rather than what the container is: never compared."""
+    return ContainerOption(name, spec)
+
+
+def _t(type_name, **more):
+    """A suboption's argument spec."""
+    return dict(type=type_name, **more)
+
+
+TABLE = (
+    _setting('name', type='str', required=True),
+    _setting('state', type='str', default='started', choices=['absent', 'present', 'started', 'stopped', 'healthy']),
+    ContainerOption('image', dict(type='str'), 'value', parse=_text, field=('Config', 'Image'), read='image',
+                    compose='image'),
+    _setting('pull', type='raw', default='missing'),
+    ContainerOption('command', dict(type='raw'), 'list', parse=argument_list, field=('Config', 'Cmd'), empty=[],
+                    compose='command'),
+    ContainerOption('entrypoint', dict(type='list', elements='str'), 'list', parse=argument_list,
+                    field=('Config', 'Entrypoint'), empty=[], compose='entrypoint'),
+    ContainerOption('env', dict(type='dict'), 'set', 'allow_more_present', parse=string_dict, write='env', read='env',
+                    compose='environment'),
+    _setting('env_file', type='path'),
+    ContainerOption('labels', dict(type='dict'), 'dict', 'allow_more_present', parse=string_dict,
+                    field=('Config', 'Labels'), empty={}),
+    ContainerOption('published_ports', dict(type='list', elements='str', aliases=['ports']), 'set',
+                    parse=_published_ports, write='ports', read='published_ports'),
+    ContainerOption('exposed_ports', dict(type='list', elements='str', aliases=['exposed', 'expose']), 'set',
+                    'allow_more_present', parse=_exposed_ports, write='ports', read='exposed_ports', compose='expose'),
+    ContainerOption('volumes', dict(type='list', elements='str'), 'set', 'allow_more_present', parse=_volumes,
+                    write='volumes', read='volumes'),
+    ContainerOption('mounts', dict(type='list', elements='dict', options=dict(
+        target=_t('str', required=True),
+        source=_t('str'),
+        type=_t('str', choices=['bind', 'volume', 'tmpfs'], default='volume'),
+        read_only=_t('bool'),
+        consistency=_t('str', choices=['cached', 'consistent', 'default', 'delegated']),
+        propagation=_t('str', choices=['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']),
+        no_copy=_t('bool'),
+        labels=_t('dict'),
+        volume_driver=_t('str'),
+        volume_options=_t('dict'),
+        tmpfs_size=_t('str'),
+        tmpfs_mode=_t('str'),
+    )), 'set(dict)', 'allow_more_present', parse=_each(parse_mount), field=('HostConfig', 'Mounts'), empty=[]),
+    # networks are connected and disconnected, not compared (container_compare.network_actions)
+    ContainerOption('networks', dict(type='list', elements='dict', options=dict(
+        name=_t('str', required=True),
+        aliases=_t('list', elements='str'),
+        ipv4_address=_t('str'),
+        ipv6_address=_t('str'),
+        links=_t('list', elements='str'),
+    )), 'set(dict)', 'allow_more_present', parse=_networks, write='network'),
+    ContainerOption('network_mode', dict(type='str'), 'value', parse=_network_mode, write='network',
+                    read='network_mode'),
+    _setting('purge_networks', type='bool', default=False),
+    ContainerOption('restart_policy', dict(type='str', choices=list(RESTART_POLICIES)), 'value', updatable=True,
+                    parse=_restart_policy, write='restart_policy', read='restart_policy'),
+    ContainerOption('restart_retries', dict(type='int'), 'value', updatable=True, parse=_whole_number,
+                    write='restart_policy', read='restart_retries'),
+    ContainerOption('healthcheck', dict(type='dict', options=dict(
+        test=_t('raw'),
+        interval=_t('str'),
+        timeout=_t('str'),
+        retries=_t('int'),
+        start_period=_t('str'),
+        disable=_t('bool'),
+    )), 'dict', parse=parse_healthcheck, field=('Config', 'Healthcheck')),
+    _setting('healthy_wait_timeout', type='float', default=300),
+    ContainerOption('user', dict(type='str'), 'value', parse=_text, field=('Config', 'User'), empty='',
+                    compose='user'),
+    ContainerOption('working_dir', dict(type='str'), 'value', parse=_text, field=('Config', 'WorkingDir'), empty='',
+                    compose='working_dir'),
+    ContainerOption('hostname', dict(type='str'), 'value', parse=_text, field=('Config', 'Hostname'), empty='',
+                    compose='hostname'),
+    ContainerOption('domainname', dict(type='str'), 'value', parse=_text, field=('Config', 'Domainname'), empty='',
+                    compose='domainname'),
+    ContainerOption('etc_hosts', dict(type='dict'), 'set', 'allow_more_present', parse=_etc_hosts,
+                    field=('HostConfig', 'ExtraHosts'), empty=[]),
+    ContainerOption('dns_servers', dict(type='list', elements='str'), 'list', parse=_text_list,
+                    field=('HostConfig', 'Dns'), empty=[], compose='dns'),
+    ContainerOption('memory', dict(type='str'), 'value', updatable=True, parse=_size, field=('HostConfig', 'Memory'),
+                    empty=0),
+    ContainerOption('memory_reservation', dict(type='str'), 'value', updatable=True, parse=_size,
+                    field=('HostConfig', 'MemoryReservation'), empty=0),
+    ContainerOption('memory_swap', dict(type='str'), 'value', updatable=True, parse=_size_or_unlimited,
+                    field=('HostConfig', 'MemorySwap'), empty=0),
+    ContainerOption('cpus', dict(type='float'), 'value', updatable=True, parse=_cpus, write='nano_cpus', read='cpus'),
+    ContainerOption('cpu_shares', dict(type='int'), 'value', updatable=True, parse=_whole_number,
+                    field=('HostConfig', 'CpuShares'), empty=0, compose='cpu_shares'),
+    ContainerOption('cpuset_cpus', dict(type='str'), 'value', updatable=True, parse=_text,
+                    field=('HostConfig', 'CpusetCpus'), empty='', compose='cpuset'),
+    ContainerOption('pids_limit', dict(type='int'), 'value', updatable=True, parse=_whole_number,
+                    field=('HostConfig', 'PidsLimit'), read='pids_limit', compose='pids_limit'),
+    ContainerOption('ulimits', dict(type='list', elements='str'), 'set(dict)', 'allow_more_present',
+                    parse=_each(parse_ulimit), field=('HostConfig', 'Ulimits'), empty=[]),
+    ContainerOption('log_driver', dict(type='str'), 'value', parse=_text, write='log_config', read='log_driver'),
+    ContainerOption('log_options', dict(type='dict', aliases=['log_opt']), 'dict', 'allow_more_present',
+                    parse=string_dict, write='log_config', read='log_options'),
+    ContainerOption('init', dict(type='bool'), 'value', parse=_flag, field=('HostConfig', 'Init'), empty=False,
+                    compose='init'),
+    ContainerOption('tty', dict(type='bool'), 'value', parse=_flag, field=('Config', 'Tty'), empty=False,
+                    compose='tty'),
+    ContainerOption('interactive', dict(type='bool'), 'value', parse=_flag, field=('Config', 'OpenStdin'),
+                    empty=False, write='interactive', compose='stdin_open'),
+    ContainerOption('stop_signal', dict(type='str'), 'value', parse=_text, field=('Config', 'StopSignal'),
+                    empty='SIGTERM', compose='stop_signal'),
+    ContainerOption('stop_timeout', dict(type='int'), 'value', 'ignore', parse=_whole_number,
+                    field=('Config', 'StopTimeout'), read='stop_timeout'),
+    ContainerOption('capabilities', dict(type='list', elements='str'), 'set', 'allow_more_present',
+                    parse=_capabilities, field=('HostConfig', 'CapAdd'), read='capabilities', compose='cap_add'),
+    ContainerOption('cap_drop', dict(type='list', elements='str'), 'set', 'allow_more_present', parse=_capabilities,
+                    field=('HostConfig', 'CapDrop'), read='capabilities', compose='cap_drop'),
+    ContainerOption('security_opts', dict(type='list', elements='str'), 'set', 'allow_more_present',
+                    parse=_text_set, field=('HostConfig', 'SecurityOpt'), empty=[], compose='security_opt'),
+    ContainerOption('read_only', dict(type='bool'), 'value', parse=_flag, field=('HostConfig', 'ReadonlyRootfs'),
+                    empty=False, compose='read_only'),
+    ContainerOption('tmpfs', dict(type='list', elements='str'), 'dict', 'allow_more_present', parse=_tmpfs,
+                    field=('HostConfig', 'Tmpfs'), empty={}, compose='tmpfs'),
+    ContainerOption('devices', dict(type='list', elements='str'), 'set(dict)', 'allow_more_present',
+                    parse=_each(parse_device), field=('HostConfig', 'Devices'), empty=[], compose='devices'),
+    ContainerOption('sysctls', dict(type='dict'), 'dict', 'allow_more_present', parse=string_dict,
+                    field=('HostConfig', 'Sysctls'), empty={}, compose='sysctls'),
+    ContainerOption('shm_size', dict(type='str'), 'value', parse=_size, field=('HostConfig', 'ShmSize'), empty=0,
+                    compose='shm_size'),
+    ContainerOption('auto_remove', dict(type='bool'), 'value', parse=_flag, field=('HostConfig', 'AutoRemove'),
+                    empty=False),
+    ContainerOption('privileged', dict(type='bool'), 'value', parse=_flag, field=('HostConfig', 'Privileged'),
+                    empty=False, compose='privileged'),
+    ContainerOption('publish_all_ports', dict(type='bool'), 'value', parse=_flag,
+                    field=('HostConfig', 'PublishAllPorts'), empty=False),
+    ContainerOption('ipc_mode', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'IpcMode'), empty='',
+                    compose='ipc'),
+    ContainerOption('pid_mode', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'PidMode'), empty='',
+                    compose='pid'),
+    ContainerOption('userns_mode', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'UsernsMode'),
+                    empty='', compose='userns_mode'),
+    ContainerOption('cgroupns_mode', dict(type='str', choices=['host', 'private']), 'value', parse=_cgroupns_mode,
+                    field=('HostConfig', 'CgroupnsMode'), empty='', compose='cgroup'),
+    ContainerOption('runtime', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'Runtime'), empty='runc',
+                    compose='runtime'),
+    ContainerOption('groups', dict(type='list', elements='str'), 'set', parse=_argument_set,
+                    field=('HostConfig', 'GroupAdd'), empty=[], compose='group_add'),
+    ContainerOption('oom_score_adj', dict(type='int'), 'value', parse=_oom_score_adj,
+                    field=('HostConfig', 'OomScoreAdj'), empty=0, compose='oom_score_adj'),
+    ContainerOption('dns_search_domains', dict(type='list', elements='str'), 'list', parse=_text_list,
+                    field=('HostConfig', 'DnsSearch'), empty=[], compose='dns_search'),
+    ContainerOption('dns_opts', dict(type='list', elements='str'), 'set', parse=_text_set,
+                    field=('HostConfig', 'DnsOptions'), empty=[]),
+    ContainerOption('volumes_from', dict(type='list', elements='str'), 'set', parse=_text_set,
+                    field=('HostConfig', 'VolumesFrom'), empty=[]),
+    ContainerOption('uts', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'UTSMode'), empty=''),
+    ContainerOption('cgroup_parent', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'CgroupParent'),
+                    empty=''),
+    ContainerOption('device_requests', dict(type='list', elements='dict', options=dict(
+        driver=_t('str'),
+        count=_t('int'),
+        device_ids=_t('list', elements='str'),
+        capabilities=_t('list', elements='list'),
+        options=_t('dict'),
+    )), 'set(dict)', parse=_each(parse_device_request), field=('HostConfig', 'DeviceRequests'),
+        read='device_requests'),
+    _setting('detach', type='bool', default=True),
+    _setting('cleanup', type='bool', default=False),
+    _setting('keep_volumes', type='bool', default=True),
+    _setting('removal_wait_timeout', type='float'),
+    _setting('recreate', type='bool', default=False),
+    _setting('restart', type='bool', default=False),
+    _setting('comparisons', type='dict'),
+)
+
+# the options that are properties of the container (compared with it), by name
+OPTIONS = dict((option.name, option) for option in TABLE if option.kind)
+# the options that say what to do (never compared)
+NOT_COMPARED = tuple(option.name for option in TABLE if not option.kind)
+
+
+def argument_spec():
+    """The module's own options (a fresh copy: AnsibleModule may change it)."""
+    return dict((option.name, copy.deepcopy(option.spec)) for option in TABLE)
+
+
+def compose_key_map():
+    """``{compose key: option name}`` for the compose keys that map one to one onto an option.
+
+    The other compose keys need more than a rename: ports, volumes, networks, network_mode
+    (service:NAME), restart, healthcheck, extra_hosts, logging, stop_grace_period, ulimits,
+    labels (compose adds its own), mem_limit and cpus (deploy limits win), volumes_from."""
+    return dict((option.compose, option.name) for option in TABLE if option.compose)
+
+
+# -- normalize ------------------------------------------------------------------------------
 
 def normalize_options(options, base_dir=None):
     """Raw container options -> NormalizedOptions (see the module docstring)."""
@@ -99,124 +408,15 @@ def normalize_options(options, base_dir=None):
         return options
     opts = dict((k, v) for k, v in (options or {}).items() if v is not None)
     out = NormalizedOptions()
-
-    for key in ('image', 'user', 'working_dir', 'hostname', 'domainname', 'cpuset_cpus', 'log_driver', 'stop_signal',
-                'ipc_mode', 'pid_mode', 'userns_mode', 'cgroupns_mode', 'runtime', 'uts', 'cgroup_parent'):
-        if key in opts:
-            out[key] = str(opts[key])
-    for key in ('init', 'tty', 'interactive', 'read_only', 'auto_remove', 'privileged', 'publish_all_ports'):
-        if key in opts:
-            out[key] = bool(opts[key])
-    if 'groups' in opts:
-        out['groups'] = sorted(set(str(g) for g in argument_list(opts['groups'], 'groups')))
-    if out.get('cgroupns_mode') not in (None, 'host', 'private'):
-        raise SpecError('cgroupns_mode', 'expected host or private, got %r' % (out['cgroupns_mode'],))
-    for key in ('cpu_shares', 'pids_limit', 'stop_timeout', 'restart_retries', 'oom_score_adj'):
-        if key in opts:
-            try:
-                out[key] = int(opts[key])
-            except (TypeError, ValueError):
-                raise SpecError(key, 'expected a whole number, got %r' % (opts[key],))
-    if not -1000 <= out.get('oom_score_adj', 0) <= 1000:
-        raise SpecError('oom_score_adj', 'must be between -1000 and 1000, got %d' % out['oom_score_adj'])
-    if 'cpus' in opts:
-        try:
-            out['cpus'] = float(opts['cpus'])
-        except (TypeError, ValueError):
-            raise SpecError('cpus', 'expected a number of CPUs such as 0.5 or 2, got %r' % (opts['cpus'],))
-    if 'command' in opts:
-        out['command'] = argument_list(opts['command'], 'command')
-    if 'entrypoint' in opts:
-        out['entrypoint'] = argument_list(opts['entrypoint'], 'entrypoint')
-
-    env = {}
+    for name, option in OPTIONS.items():
+        if name in opts:
+            out[name] = option.parse(opts[name], name)
     if opts.get('env_file'):
+        # env_file's variables first, env's own win
         path = opts['env_file']
         if base_dir and not path.startswith('/'):
             path = base_dir.rstrip('/') + '/' + path
-        env.update(parse_env_file(path))
-    if 'env' in opts:
-        env.update(string_dict(opts['env'], 'env'))
-    if 'env' in opts or opts.get('env_file'):
+        env = parse_env_file(path)
+        env.update(out.get('env') or {})
         out['env'] = env
-    if 'labels' in opts:
-        out['labels'] = string_dict(opts['labels'], 'labels')
-    for key in ('log_options', 'sysctls'):
-        if key in opts:
-            out[key] = string_dict(opts[key], key)
-
-    if 'published_ports' in opts:
-        ports = []
-        for spec in opts['published_ports']:
-            if isinstance(spec, tuple) and len(spec) == 3:
-                ports.append(spec)
-            else:
-                ports.extend(parse_port(spec))
-        out['published_ports'] = sorted(set(ports))
-    if 'exposed_ports' in opts:
-        exposed = []
-        for spec in opts['exposed_ports']:
-            exposed.extend(parse_exposed(spec))
-        out['exposed_ports'] = sorted(set(exposed))
-    if 'volumes' in opts:
-        vols = [parse_volume(v) if not isinstance(v, tuple) else v for v in opts['volumes']]
-        targets = [v[1] for v in vols]
-        dup = sorted(set(t for t in targets if targets.count(t) > 1))
-        if dup:
-            raise SpecError('volumes', 'container path %s is mounted more than once; keep one entry per path' % ', '.join(dup))
-        out['volumes'] = sorted(set(vols))
-    if 'mounts' in opts:
-        out['mounts'] = [parse_mount(m) for m in opts['mounts']]
-    if 'networks' in opts:
-        nets = [parse_network(n) for n in opts['networks']]
-        names = [n['name'] for n in nets]
-        if len(set(names)) != len(names):
-            raise SpecError('networks', 'a network is listed twice; list each network once')
-        out['networks'] = nets
-    if 'network_mode' in opts:
-        out['network_mode'] = normalize_network_mode(str(opts['network_mode']))
-
-    if 'restart_policy' in opts:
-        policy = str(opts['restart_policy'])
-        if policy not in RESTART_POLICIES:
-            raise SpecError('restart_policy', '%r is not one of %s' % (policy, ', '.join(RESTART_POLICIES)))
-        out['restart_policy'] = policy
-    if 'healthcheck' in opts:
-        out['healthcheck'] = parse_healthcheck(opts['healthcheck'])
-    if 'etc_hosts' in opts:
-        hosts = opts['etc_hosts']
-        if not isinstance(hosts, dict):
-            raise SpecError('etc_hosts', 'expected a dictionary of host name: IP address')
-        out['etc_hosts'] = sorted('%s:%s' % (k, v) for k, v in hosts.items())
-    if 'dns_servers' in opts:
-        out['dns_servers'] = [str(s) for s in opts['dns_servers']]
-    if 'dns_search_domains' in opts:
-        out['dns_search_domains'] = [str(s) for s in opts['dns_search_domains']]
-    for key in ('dns_opts', 'volumes_from'):
-        if key in opts:
-            out[key] = sorted(set(str(s) for s in opts[key]))
-    if 'device_requests' in opts:
-        out['device_requests'] = [parse_device_request(r) for r in opts['device_requests']]
-
-    for key, unlimited in (('memory', False), ('memory_reservation', False), ('memory_swap', True), ('shm_size', False)):
-        if key in opts:
-            out[key] = parse_size(opts[key], key, allow_unlimited=unlimited)
-    if 'ulimits' in opts:
-        out['ulimits'] = [parse_ulimit(u) for u in opts['ulimits']]
-    if 'devices' in opts:
-        out['devices'] = [parse_device(d) for d in opts['devices']]
-    if 'capabilities' in opts:
-        out['capabilities'] = sorted(set(normalize_capability(c) for c in opts['capabilities']))
-    if 'cap_drop' in opts:
-        out['cap_drop'] = sorted(set(normalize_capability(c) for c in opts['cap_drop']))
-    if 'security_opts' in opts:
-        out['security_opts'] = sorted(set(str(s) for s in opts['security_opts']))
-    if 'tmpfs' in opts:
-        tmpfs = {}
-        for item in opts['tmpfs']:
-            path, _sep, mount_opts = str(item).partition(':')
-            if not path.startswith('/'):
-                raise SpecError('tmpfs', 'invalid tmpfs %r; write /PATH[:OPTIONS], for example /run:rw,size=64m' % (item,))
-            tmpfs[path] = mount_opts
-        out['tmpfs'] = tmpfs
     return out

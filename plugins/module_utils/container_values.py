@@ -245,15 +245,15 @@ def parse_ulimit(spec, field='ulimits'):
     raise SpecError(field, 'invalid ulimit %r; write NAME:SOFT[:HARD], for example nofile:1024:2048' % (spec,))
 
 
-def parse_device_request(spec):
+def parse_device_request(spec, field='device_requests'):
     """A ``device_requests`` entry (driver, count, device_ids, capabilities, options), for
     example GPUs: {driver: nvidia, count: -1, capabilities: [[gpu]]} -> the engine's DeviceRequest."""
     if not isinstance(spec, dict):
-        raise SpecError('device_requests', 'each entry is a dictionary such as {driver: nvidia, count: -1, '
+        raise SpecError(field, 'each entry is a dictionary such as {driver: nvidia, count: -1, '
                         'capabilities: [[gpu]]}, not %r' % (spec,))
     caps = spec.get('capabilities') or []
     if caps and not all(isinstance(c, list) for c in caps):
-        raise SpecError('device_requests', 'capabilities is a list of lists (OR of ANDs), for example [[gpu]]')
+        raise SpecError(field, 'capabilities is a list of lists (OR of ANDs), for example [[gpu]]')
     count = spec.get('count')
     if count is None:
         count = 0 if spec.get('device_ids') else -1
