@@ -84,6 +84,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.berth.docker.plugins.module_utils.compose.labels import LABEL_PROJECT, LABEL_SERVICE, container_number
+
 WILDCARDS = ('', '0.0.0.0', '::')
 
 
@@ -91,14 +93,6 @@ def _containers(value):
     if isinstance(value, dict):
         value = value.get('containers')
     return list(value or [])
-
-
-def _number(container):
-    labels = container.get('Labels') or {}
-    try:
-        return int(labels.get('com.docker.compose.container-number') or 0)
-    except ValueError:
-        return 0
 
 
 def haproxy_servers(hosts, hostvars, service, project=None, private_port=80, containers_var='docker_host_info',
@@ -120,14 +114,14 @@ def haproxy_servers(hosts, hostvars, service, project=None, private_port=80, con
         found = []
         for container in _containers(hv[containers_var]):
             labels = container.get('Labels') or {}
-            if labels.get('com.docker.compose.service') != service:
+            if labels.get(LABEL_SERVICE) != service:
                 continue
-            if project and labels.get('com.docker.compose.project') != project:
+            if project and labels.get(LABEL_PROJECT) != project:
                 continue
             if container.get('State') not in (None, 'running'):
                 continue
             found.append(container)
-        for container in sorted(found, key=lambda c: (_number(c), (c.get('Names') or [''])[0])):
+        for container in sorted(found, key=lambda c: (container_number(c), (c.get('Names') or [''])[0])):
             ports = [p for p in container.get('Ports') or []
                      if int(p.get('PrivatePort') or 0) == int(private_port) and p.get('PublicPort')
                      and p.get('Type', 'tcp') == 'tcp']
@@ -137,10 +131,10 @@ def haproxy_servers(hosts, hostvars, service, project=None, private_port=80, con
             ports.sort(key=lambda p: (':' in (p.get('IP') or ''), p.get('IP') or ''))
             port = ports[0]
             ip = port.get('IP') or ''
-            number = _number(container) or len([o for o in out if o.get('_host') == host]) + 1
+            number = container_number(container) or len([o for o in out if o.get('_host') == host]) + 1
             labels = container.get('Labels') or {}
             name = name_format.format(host=host, service=service, number=number,
-                                      project=labels.get('com.docker.compose.project', ''))
+                                      project=labels.get(LABEL_PROJECT, ''))
             if multi_host and '{host}' not in name_format:
                 name = '%s_%s' % (host, name)
             name = re.sub(r'[^A-Za-z0-9_.:-]', '_', name)

@@ -261,7 +261,8 @@ images:
   elements: dict
 '''
 
-from ansible_collections.berth.docker.plugins.module_utils.compose_runner import COMPOSE_SPEC, compose_main, run_compose
+from ansible_collections.berth.docker.plugins.module_utils.compose.options import COMPOSE_SPEC, compose_main
+from ansible_collections.berth.docker.plugins.module_utils.compose.run import run_compose
 
 
 def main():

@@ -133,7 +133,8 @@ logs:
   type: dict
 '''
 
-from ansible_collections.berth.docker.plugins.module_utils.compose_runner import INFO_SPEC, compose_main, run_compose_info
+from ansible_collections.berth.docker.plugins.module_utils.compose.info import run_compose_info
+from ansible_collections.berth.docker.plugins.module_utils.compose.options import INFO_SPEC, compose_main
 
 
 def main():

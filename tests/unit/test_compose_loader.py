@@ -337,7 +337,7 @@ def test_project_config_masks_env_file_values_unless_asked(tmp_path):
     """Values from .env, env_file and build args (also interpolated into environment:) are masked in the
     config; mask=False gives them in clear like docker compose config; the config hash is the same
     either way (masking is display only)."""
-    from ansible_collections.berth.docker.plugins.module_utils import compose_plan as cp
+    from ansible_collections.berth.docker.plugins.module_utils.compose import convert as cp
     write(tmp_path / '.env', 'DB_PASSWORD=%s\nTAG=7\n' % SECRET)
     write(tmp_path / 'web.env', 'API_TOKEN=%s-token\n' % SECRET)
     write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: "web:${TAG}"\n    env_file: web.env\n'
@@ -550,7 +550,7 @@ def test_bad_duration_and_size():
 
 
 def test_runtime_and_resource_keys_reach_the_container_options():
-    from ansible_collections.berth.docker.plugins.module_utils import compose_plan as cp
+    from ansible_collections.berth.docker.plugins.module_utils.compose import convert as cp
     raw = {'image': 'a', 'runtime': 'runc', 'userns_mode': 'host', 'cgroup': 'private', 'oom_score_adj': 100,
            'cpu_shares': 512, 'cpuset': '0', 'pids_limit': 64}
     project = load({'services': {'web': raw}})
@@ -653,7 +653,7 @@ def test_sizes_use_the_container_grammar(text):
 
 
 def test_secrets_and_configs_file_environment_content():
-    from ansible_collections.berth.docker.plugins.module_utils import compose_plan as cp
+    from ansible_collections.berth.docker.plugins.module_utils.compose import convert as cp
     import hashlib
     import io
     import tarfile

@@ -2,8 +2,11 @@
 
 import pytest
 
-from ansible_collections.berth.docker.plugins.module_utils import compose_plan as cp
-from ansible_collections.berth.docker.plugins.module_utils.compose_loader import ComposeError, load_project
+from ansible_collections.berth.docker.plugins.module_utils.compose import convert
+from ansible_collections.berth.docker.plugins.module_utils.compose import plan as planner
+from ansible_collections.berth.docker.plugins.module_utils.compose import labels as names
+from ansible_collections.berth.docker.plugins.module_utils.compose.model import load_project
+from ansible_collections.berth.docker.plugins.module_utils.errors import ComposeError
 
 IMAGES = {'web': 'sha256:web1', 'db': 'sha256:db1', 'php': 'sha256:php1', 'side': 'sha256:side1'}
 
@@ -28,9 +31,9 @@ def stack(**overrides):
 def container(project, service, number, state='running', chash=None, image_id=None, cid=None, name=None, labels=None):
     svc = project.services.get(service)
     if chash is None and svc is not None:
-        chash = cp.config_hash(svc, image_id or IMAGES[service])
-    lab = {cp.LABEL_PROJECT: project.name, cp.LABEL_SERVICE: service, cp.LABEL_NUMBER: str(number),
-           cp.LABEL_ONEOFF: 'False', cp.LABEL_CONFIG_HASH: chash}
+        chash = convert.config_hash(svc, image_id or IMAGES[service])
+    lab = {names.LABEL_PROJECT: project.name, names.LABEL_SERVICE: service, names.LABEL_NUMBER: str(number),
+           names.LABEL_ONEOFF: 'False', names.LABEL_CONFIG_HASH: chash}
     lab.update(labels or {})
     return {'Id': cid or '%s%d' % (service, number), 'Names': ['/' + (name or '%s-%s-%d' % (project.name, service, number))],
             'State': state, 'Labels': lab, 'Created': number}
@@ -45,11 +48,11 @@ def up_to_date(project, scale=None):
 
 
 def nets(project):
-    return [{'Name': n['name'], 'Driver': 'bridge', 'Labels': {cp.LABEL_PROJECT: project.name}} for n in project.networks.values()]
+    return [{'Name': n['name'], 'Driver': 'bridge', 'Labels': {names.LABEL_PROJECT: project.name}} for n in project.networks.values()]
 
 
 def vols(project):
-    return [{'Name': v['name'], 'Driver': 'local', 'Labels': {cp.LABEL_PROJECT: project.name}} for v in project.volumes.values()]
+    return [{'Name': v['name'], 'Driver': 'local', 'Labels': {names.LABEL_PROJECT: project.name}} for v in project.volumes.values()]
 
 
 def summary(plan):
@@ -57,7 +60,7 @@ def summary(plan):
 
 
 def plan(project, containers=(), networks=None, volumes=None, images=None, **kwargs):
-    return cp.plan_project(project, list(containers), nets(project) if networks is None else networks,
+    return planner.plan_project(project, list(containers), nets(project) if networks is None else networks,
                            vols(project) if volumes is None else volumes, IMAGES if images is None else images, **kwargs)
 
 
@@ -66,28 +69,28 @@ def plan(project, containers=(), networks=None, volumes=None, images=None, **kwa
 def test_config_hash_stable_and_sensitive():
     project = stack()
     web = project.services['web']
-    assert cp.config_hash(web, 'sha256:a') == cp.config_hash(dict(reversed(list(web.items()))), 'sha256:a')
-    assert cp.config_hash(web, 'sha256:a') != cp.config_hash(web, 'sha256:b')
+    assert convert.config_hash(web, 'sha256:a') == convert.config_hash(dict(reversed(list(web.items()))), 'sha256:a')
+    assert convert.config_hash(web, 'sha256:a') != convert.config_hash(web, 'sha256:b')
     changed = stack(web={'environment': ['A=1']}).services['web']
-    assert cp.config_hash(changed, 'sha256:a') != cp.config_hash(web, 'sha256:a')
+    assert convert.config_hash(changed, 'sha256:a') != convert.config_hash(web, 'sha256:a')
     # scale, profiles, depends_on and pull policy do not change the container
     for key, value in (('scale', 5), ('depends_on', {}), ('pull_policy', 'always'), ('profiles', ['x'])):
-        assert cp.config_hash(dict(web, **{key: value}), 'sha256:a') == cp.config_hash(web, 'sha256:a')
-    assert len(cp.config_hash(web, 'x')) == 64
+        assert convert.config_hash(dict(web, **{key: value}), 'sha256:a') == convert.config_hash(web, 'sha256:a')
+    assert len(convert.config_hash(web, 'x')) == 64
 
 
 def test_container_names():
     project = stack(db={'container_name': 'mariadb'})
-    assert cp.container_name('demo', project.services['web'], 3) == 'demo-web-3'
-    assert cp.container_name('demo', project.services['db'], 1) == 'mariadb'
-    assert cp.legacy_container_name('demo', 'web', 3) == 'demo_web_3'
+    assert names.container_name('demo', project.services['web'], 3) == 'demo-web-3'
+    assert names.container_name('demo', project.services['db'], 1) == 'mariadb'
+    assert names.legacy_container_name('demo', 'web', 3) == 'demo_web_3'
 
 
 def test_labels_as_compose_sets_them():
     project = load_project(definition={'services': {'web': {'image': 'w', 'labels': {'app': 'x'}, 'depends_on': ['db']},
                                                     'db': {'image': 'd'}}},
                            project_src='/srv/demo', environ={})
-    labels = cp.container_labels(project, project.services['web'], 2, 'h' * 64, 'sha256:abc')
+    labels = convert.container_labels(project, project.services['web'], 2, 'h' * 64, 'sha256:abc')
     assert labels == {
         'app': 'x',
         'com.docker.compose.project': 'demo',
@@ -97,23 +100,23 @@ def test_labels_as_compose_sets_them():
         'com.docker.compose.config-hash': 'h' * 64,
         'com.docker.compose.project.working_dir': '/srv/demo',
         'com.docker.compose.project.config_files': '',
-        'com.docker.compose.version': cp.COMPOSE_VERSION,
+        'com.docker.compose.version': convert.COMPOSE_VERSION,
         'com.docker.compose.depends_on': 'db:service_started:false',
         'com.docker.compose.image': 'sha256:abc',
     }
     net = project.networks['default']
-    assert cp.network_labels(project, 'default', net) == {
-        'com.docker.compose.project': 'demo', 'com.docker.compose.network': 'default', 'com.docker.compose.version': cp.COMPOSE_VERSION}
-    body = cp.network_create_body(project, 'default', net)
+    assert convert.network_labels(project, 'default', net) == {
+        'com.docker.compose.project': 'demo', 'com.docker.compose.network': 'default', 'com.docker.compose.version': convert.COMPOSE_VERSION}
+    body = convert.network_create_body(project, 'default', net)
     assert body['Name'] == 'demo_default' and body['Driver'] == 'bridge'
 
 
 def test_volume_labels_and_body():
     project = stack()
-    body = cp.volume_create_body(project, 'data', project.volumes['data'])
+    body = convert.volume_create_body(project, 'data', project.volumes['data'])
     assert body['Name'] == 'demo_data'
     assert body['Labels'] == {'com.docker.compose.project': 'demo', 'com.docker.compose.volume': 'data',
-                              'com.docker.compose.version': cp.COMPOSE_VERSION}
+                              'com.docker.compose.version': convert.COMPOSE_VERSION}
 
 
 # ---------------------------------------------------------------- create body
@@ -132,7 +135,7 @@ def test_create_body_maps_every_key():
         'ulimits': {'nofile': 1024}, 'cap_add': ['NET_ADMIN'], 'cap_drop': ['ALL'],
         'deploy': {'resources': {'limits': {'memory': '64m', 'cpus': 0.5}}},
     }}, extra={'volumes': {'data': {}}, 'networks': {'front': {}, 'back': {}}})
-    body = cp.create_body(project, project.services['web'], 1, 'hash', 'sha256:img')
+    body = convert.create_body(project, project.services['web'], 1, 'hash', 'sha256:img')
     host = body['HostConfig']
     assert body['Image'] == 'web:1' and body['Cmd'] == ['httpd', '-f'] and body['Entrypoint'] == ['tini', '--']
     assert body['Env'] == ['A=1', 'B=2']
@@ -146,13 +149,13 @@ def test_create_body_maps_every_key():
     assert host['NetworkMode'] == 'demo_front'
     assert body['NetworkingConfig'] == {'EndpointsConfig': {'demo_front': {
         'Aliases': ['web', 'www'], 'IPAMConfig': {'IPv4Address': '172.31.0.9'}}}}
-    assert [k for k, _v in cp.sorted_networks(project.services['web'])] == ['front', 'back']
+    assert [k for k, _v in convert.sorted_networks(project.services['web'])] == ['front', 'back']
     assert body['Healthcheck'] == {'Test': ['CMD-SHELL', 'true'], 'Interval': 2 * 10 ** 9, 'Timeout': 10 ** 9,
                                    'StartPeriod': 10 ** 9, 'Retries': 4}
     assert host['RestartPolicy'] == {'Name': 'on-failure', 'MaximumRetryCount': 2}
     assert (body['Hostname'], body['User'], body['WorkingDir'], body['StopSignal'], body['StopTimeout']) == (
         'h', '1000:1000', '/w', 'SIGINT', 3)
-    assert body['Labels']['l'] == 'v' and body['Labels'][cp.LABEL_CONFIG_HASH] == 'hash'
+    assert body['Labels']['l'] == 'v' and body['Labels'][names.LABEL_CONFIG_HASH] == 'hash'
     assert host['ExtraHosts'] == ['db:10.0.0.1'] and host['Dns'] == ['1.1.1.1']
     assert host['LogConfig'] == {'Type': 'json-file', 'Config': {'max-size': '1m'}}
     assert host['Init'] is True and host['ReadonlyRootfs'] is True and host['Tmpfs'] == {'/run': 'size=1m'}
@@ -163,11 +166,11 @@ def test_create_body_maps_every_key():
 
 def test_create_body_restart_no_and_network_mode_service():
     project = project_of({'web': {'image': 'w', 'restart': 'no'}, 'side': {'image': 's', 'network_mode': 'service:web'}})
-    assert cp.create_body(project, project.services['web'], 1, 'h')['HostConfig']['RestartPolicy'] == {'Name': 'no'}
-    body = cp.create_body(project, project.services['side'], 1, 'h', resolve_container=lambda s: 'abc123')
+    assert convert.create_body(project, project.services['web'], 1, 'h')['HostConfig']['RestartPolicy'] == {'Name': 'no'}
+    body = convert.create_body(project, project.services['side'], 1, 'h', resolve_container=lambda s: 'abc123')
     assert body['HostConfig']['NetworkMode'] == 'container:abc123' and 'NetworkingConfig' not in body
     with pytest.raises(ComposeError, match='has no container'):
-        cp.create_body(project, project.services['side'], 1, 'h', resolve_container=lambda s: None)
+        convert.create_body(project, project.services['side'], 1, 'h', resolve_container=lambda s: None)
 
 
 # ---------------------------------------------------------------- plan: present
@@ -230,9 +233,9 @@ def test_stopped_containers_are_started():
 def test_container_without_hash_is_adopted_by_recreation():
     project = stack()
     current = up_to_date(project)
-    current[2]['Labels'].pop(cp.LABEL_CONFIG_HASH)
+    current[2]['Labels'].pop(names.LABEL_CONFIG_HASH)
     result = plan(project, current)
-    assert summary(result) == [('recreate', current[2]['Labels'][cp.LABEL_SERVICE], 1)]
+    assert summary(result) == [('recreate', current[2]['Labels'][names.LABEL_SERVICE], 1)]
     assert result.containers[0]['reason'] == 'it was not created with a config hash'
 
 
@@ -268,7 +271,7 @@ def test_scale_from_deploy_replicas_and_zero():
 def test_scale_fills_gaps_and_fixes_duplicate_numbers():
     project = stack(php={'scale': 3})
     current = [c for c in up_to_date(project, scale={'php': 3})
-               if not (c['Labels'][cp.LABEL_SERVICE] == 'php' and c['Labels'][cp.LABEL_NUMBER] == '2')]
+               if not (c['Labels'][names.LABEL_SERVICE] == 'php' and c['Labels'][names.LABEL_NUMBER] == '2')]
     assert summary(plan(project, current)) == [('create', 'php', 2)]
     dup = up_to_date(stack()) + [container(stack(), 'web', 1, cid='webdup')]
     result = plan(stack(), dup)
@@ -310,13 +313,13 @@ def test_orphans_warn_or_are_removed():
 def test_profile_disabled_service_is_not_an_orphan():
     project = project_of({'web': {'image': 'w'}, 'dbg': {'image': 'd', 'profiles': ['dev']}})
     current = [container(project, 'web', 1, image_id='sha256:web1'), container(project, 'dbg', 1, chash='x')]
-    result = cp.plan_project(project, current, nets(project), [], {'web': 'sha256:web1'}, remove_orphans=True)
+    result = planner.plan_project(project, current, nets(project), [], {'web': 'sha256:web1'}, remove_orphans=True)
     assert summary(result) == [] and result.warnings == []
 
 
 def test_other_projects_containers_ignored():
     project = stack()
-    other = container(project, 'web', 1, cid='foreign', labels={cp.LABEL_PROJECT: 'other'})
+    other = container(project, 'web', 1, cid='foreign', labels={names.LABEL_PROJECT: 'other'})
     assert summary(plan(project, up_to_date(project) + [other])) == []
 
 
@@ -358,7 +361,7 @@ def test_state_absent_subset_keeps_networks():
 def test_absent_leaves_external_and_foreign_networks():
     project = project_of({'web': {'image': 'w', 'networks': ['ext', 'default']}},
                          extra={'networks': {'ext': {'external': True, 'name': 'shared'}}})
-    networks = [{'Name': 'shared'}, {'Name': 'demo_default', 'Labels': {cp.LABEL_PROJECT: 'someone-else'}}]
+    networks = [{'Name': 'shared'}, {'Name': 'demo_default', 'Labels': {names.LABEL_PROJECT: 'someone-else'}}]
     assert plan(project, [], networks=networks, volumes=[], state='absent').networks == []
 
 
@@ -381,7 +384,7 @@ def test_dependency_recreate_for_shared_network_namespace():
     project = project_of({'web': {'image': 'w'}, 'side': {'image': 's', 'network_mode': 'service:web'}})
     images = {'web': 'sha256:web1', 'side': 'sha256:side1'}
     current = [container(project, 'web', 1), container(project, 'side', 1)]
-    result = cp.plan_project(project, current, nets(project), [], dict(images, web='sha256:web2'))
+    result = planner.plan_project(project, current, nets(project), [], dict(images, web='sha256:web2'))
     assert summary(result) == [('recreate', 'web', 1), ('recreate', 'side', 1)]
 
 
@@ -400,7 +403,7 @@ def test_dependency_recreate_for_shared_network_namespace():
 ])
 def test_image_action(svc, present, pull, build, expected):
     svc = dict({'name': 's', 'image': 'i', 'pull_policy': None, 'build': None}, **svc)
-    assert cp.image_action(svc, present, pull, build) == expected
+    assert planner.image_action(svc, present, pull, build) == expected
 
 
 @pytest.mark.parametrize('svc,pull,build,msg', [
@@ -412,7 +415,7 @@ def test_image_action(svc, present, pull, build, expected):
 def test_image_action_errors(svc, pull, build, msg):
     svc = dict({'name': 's', 'image': 'i', 'pull_policy': None, 'build': None}, **svc)
     with pytest.raises(ComposeError, match=msg):
-        cp.image_action(svc, False, pull, build)
+        planner.image_action(svc, False, pull, build)
 
 
 # ---------------------------------------------------------------- port clashes
@@ -421,18 +424,18 @@ def test_port_conflicts():
     running = [{'Id': 'a', 'Names': ['/other'], 'State': 'running',
                 'Ports': [{'IP': '0.0.0.0', 'PrivatePort': 80, 'PublicPort': 8001, 'Type': 'tcp'}]},
                {'Id': 'b', 'Names': ['/stopped'], 'State': 'exited', 'Ports': []}]
-    assert cp.port_conflicts([('demo-web-1', '', 8001, 'tcp')], running) == [
+    assert planner.port_conflicts([('demo-web-1', '', 8001, 'tcp')], running) == [
         'demo-web-1 wants host port 0.0.0.0/8001/tcp, which container other already publishes']
-    assert cp.port_conflicts([('demo-web-1', '', 8001, 'udp')], running) == []
-    assert cp.port_conflicts([('demo-web-1', '', 8001, 'tcp')], running, ignore_ids={'a'}) == []
-    assert cp.port_conflicts([('x', '127.0.0.1', 9000, 'tcp'), ('y', '', 9000, 'tcp')], []) == ['x and y both want host port 9000/tcp']
-    assert cp.port_conflicts([('x', '127.0.0.1', 9000, 'tcp'), ('y', '127.0.0.2', 9000, 'tcp')], []) == []
+    assert planner.port_conflicts([('demo-web-1', '', 8001, 'udp')], running) == []
+    assert planner.port_conflicts([('demo-web-1', '', 8001, 'tcp')], running, ignore_ids={'a'}) == []
+    assert planner.port_conflicts([('x', '127.0.0.1', 9000, 'tcp'), ('y', '', 9000, 'tcp')], []) == ['x and y both want host port 9000/tcp']
+    assert planner.port_conflicts([('x', '127.0.0.1', 9000, 'tcp'), ('y', '127.0.0.2', 9000, 'tcp')], []) == []
 
 
 def test_published_ports_of_body():
     project = stack()
-    body = cp.create_body(project, project.services['web'], 1, 'h')
-    assert cp.published_ports(body) == [('', 8001, 'tcp')]
+    body = convert.create_body(project, project.services['web'], 1, 'h')
+    assert planner.published_ports(body) == [('', 8001, 'tcp')]
 
 
 def test_run_once_service_that_completed_is_left_alone():
@@ -442,11 +445,11 @@ def test_run_once_service_that_completed_is_left_alone():
     done = container(project, 'migrate', 1, state='exited', image_id='sha256:m')
     done['Status'] = 'Exited (0) 3 seconds ago'
     current = [done, container(project, 'web', 1, image_id='sha256:w')]
-    assert summary(cp.plan_project(project, current, nets(project), [], images, run_once={'migrate'})) == []
+    assert summary(planner.plan_project(project, current, nets(project), [], images, run_once={'migrate'})) == []
     done['Status'] = 'Exited (1) 3 seconds ago'
-    assert summary(cp.plan_project(project, current, nets(project), [], images, run_once={'migrate'})) == [('start', 'migrate', 1)]
+    assert summary(planner.plan_project(project, current, nets(project), [], images, run_once={'migrate'})) == [('start', 'migrate', 1)]
     done['Status'] = 'Exited (0) 3 seconds ago'
-    assert summary(cp.plan_project(project, current, nets(project), [], images)) == [('start', 'migrate', 1)]
+    assert summary(planner.plan_project(project, current, nets(project), [], images)) == [('start', 'migrate', 1)]
 
 
 def test_depends_on_restart_true_restarts_dependants_of_a_recreated_service():
@@ -480,7 +483,7 @@ def test_recreate_inherits_anonymous_volumes_only_where_still_anonymous():
         {'Type': 'bind', 'Source': '/srv', 'Destination': '/srv', 'RW': False},
     ]}
     body = {'Volumes': {'/data': {}}, 'HostConfig': {'Binds': ['/host/cache:/cache:rw', 'shop_db:/named:rw']}}
-    inherited = cp.inherit_anonymous_volumes(body, old, image_volumes=['/var/lib/db/', '/gone'])
+    inherited = convert.inherit_anonymous_volumes(body, old, image_volumes=['/var/lib/db/', '/gone'])
     assert sorted(inherited) == [(ANON_A, '/data'), (ANON_B, '/var/lib/db')]
     assert body['Volumes'] == {}
     assert sorted((m['Source'], m['Target']) for m in body['HostConfig']['Mounts']) == sorted(inherited)
@@ -489,4 +492,4 @@ def test_recreate_inherits_anonymous_volumes_only_where_still_anonymous():
 
 def test_inheriting_nothing_leaves_the_body_alone():
     body = {'HostConfig': {}}
-    assert cp.inherit_anonymous_volumes(body, {'Mounts': []}) == [] and body == {'HostConfig': {}}
+    assert convert.inherit_anonymous_volumes(body, {'Mounts': []}) == [] and body == {'HostConfig': {}}
