@@ -179,7 +179,7 @@ def test_relative_files_resolved_against_project_src(tmp_path):
 
 def test_merge_service_healthcheck_and_entrypoint():
     merged = merge.merge_service({'entrypoint': ['a', 'b'], 'healthcheck': {'test': 'x', 'retries': 3}},
-                              {'entrypoint': ['c'], 'healthcheck': {'test': ['CMD', 'y']}})
+                                 {'entrypoint': ['c'], 'healthcheck': {'test': ['CMD', 'y']}})
     assert merged['entrypoint'] == ['c']
     assert merged['healthcheck'] == {'test': ['CMD', 'y'], 'retries': 3}
 
