@@ -212,6 +212,26 @@ def test_check_mode_never_builds_and_build_is_idempotent(engine, prefix, busybox
 
 
 @pytest.mark.slow
+def test_build_shm_size_extra_hosts_and_cache_from_reach_the_build(engine, prefix, busybox_image, tmp_path):
+    """build.shm_size, build.extra_hosts and build.cache_from are passed to the engine's build: a RUN
+    step sees the extra host in /etc/hosts and a /dev/shm of the declared size."""
+    project = prefix + 'buildopts'
+    image = prefix + 'buildopts:1'
+    cs.write_project(tmp_path, {'services': {'app': {
+        'image': image, 'init': True, 'command': ['sh', '-c', 'cat /build-facts; exec sleep 3600'],
+        'build': {'context': './app', 'shm_size': '96m', 'extra_hosts': ['buildhost.test:10.11.12.13'],
+                  'cache_from': [busybox_image]}}}},
+        extra_files={'app/Dockerfile': 'FROM %s\nRUN (grep buildhost.test /etc/hosts; df -k /dev/shm | tail -n 1) '
+                                       '> /build-facts\n' % busybox_image})
+    result = run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project)]).assert_ok()
+    assert [i['action'] for i in result.task('compose')['images']] == ['build']
+    hosts, shm = docker('logs', project + '-app-1').stdout.strip().splitlines()
+    assert hosts.split() == ['10.11.12.13', 'buildhost.test']
+    assert shm.split()[1] == str(96 * 1024), shm  # 1K blocks
+    run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent', remove_images='all')]).assert_ok()
+
+
+@pytest.mark.slow
 def test_docker_compose_v1_interoperability(engine, prefix, busybox_image, web_image, tmp_path):
     project = prefix + 'v1'
     port = free_port()
