@@ -29,6 +29,7 @@ from ansible_collections.berth.docker.plugins.module_utils.errors import SpecErr
 
 
 def _env_dict(env_list):
+    """['KEY=VALUE', ...] (the engine's Env) -> {KEY: VALUE}."""
     result = {}
     for item in env_list or []:
         key, _sep, value = item.partition('=')
@@ -37,6 +38,7 @@ def _env_dict(env_list):
 
 
 def _norm_bind(text):
+    """A Binds entry from inspect -> the (source, target, mode) tuple parse_volume makes."""
     parts = text.split(':')
     if len(parts) == 2:
         return (parts[0], parts[1].rstrip('/') or '/', 'rw')
@@ -210,6 +212,7 @@ def desired_with_image_defaults(options, image_info):
 
 
 def _freeze(value):
+    """A hashable form of a list / dict value, for set comparisons."""
     if isinstance(value, dict):
         return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
@@ -218,6 +221,7 @@ def _freeze(value):
 
 
 def _as_set(value):
+    """A list (or a dict, as KEY=VALUE items) as a set of hashable items."""
     if isinstance(value, dict):
         return set('%s=%s' % (k, v) for k, v in value.items())
     return set(_freeze(v) for v in value or [])
@@ -271,6 +275,7 @@ def resolve_comparisons(comparisons=None, purge_networks=False):
 
 
 def _display(name, value):
+    """A value as the difference report shows it (ports and volumes in the docker CLI's syntax)."""
     if name == 'published_ports':
         return ['%s%s:%s' % ('[%s]:' % ip if ':' in ip else (ip + ':' if ip else ''), hp, cp) for cp, ip, hp in value or []]
     if name == 'volumes':
@@ -306,6 +311,7 @@ def compare(options, container, image_info=None, comparisons=None, purge_network
 
 
 def needs_recreate(differences):
+    """Whether any of ``differences`` can only be applied by recreating the container."""
     return any(not d['update'] for d in differences)
 
 

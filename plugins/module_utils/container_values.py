@@ -53,6 +53,7 @@ def string_dict(value, field, allow_none=False):
 # -- structured parsers ---------------------------------------------------------------------
 
 def _port_range(text, field, spec):
+    """'80' / '8000-8002' -> the list of ports; ``spec`` is the whole entry, for the message."""
     match = re.match(r'^(\d+)(?:-(\d+))?$', text)
     if not match:
         raise SpecError(field, 'invalid port %r in %r; write [IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/tcp|udp|sctp], '
@@ -123,6 +124,7 @@ def parse_port(spec, field='published_ports'):
 
 
 def parse_exposed(spec, field='exposed_ports'):
+    """'8080' / '53/udp' / '8000-8002' -> ['8080/tcp'] / ['53/udp'] / one entry per port of the range."""
     text, proto = _split_protocol(spec, field)
     return ['%d/%s' % (p, proto) for p in _port_range(text, field, spec)]
 
@@ -167,6 +169,7 @@ def parse_volume(spec, field='volumes'):
 
 
 def format_bind(volume):
+    """A (source, target, mode) volume tuple -> the Binds entry 'source:target[:mode]'."""
     source, target, mode = volume
     return '%s:%s:%s' % (source, target, mode) if mode else '%s:%s' % (source, target)
 
@@ -336,6 +339,8 @@ def parse_healthcheck(value, field='healthcheck'):
 
 
 def parse_network(item, field='networks'):
+    """A ``networks`` entry (a name, or a dict with name, aliases, ipv4_address, ipv6_address,
+    links) -> {'name', ...} with sorted aliases and links written CONTAINER:ALIAS."""
     if isinstance(item, str):
         item = {'name': item}
     if not isinstance(item, dict) or not item.get('name'):
@@ -356,6 +361,7 @@ def parse_network(item, field='networks'):
 
 
 def normalize_capability(cap):
+    """'net_admin' / 'CAP_NET_ADMIN' -> 'CAP_NET_ADMIN' (ALL stays ALL)."""
     cap = str(cap).strip().upper()
     if cap == 'ALL':
         return cap
@@ -363,6 +369,7 @@ def normalize_capability(cap):
 
 
 def normalize_network_mode(mode):
+    """'default' and '' -> 'bridge' (what the engine means by them); None stays None."""
     if mode in (None, '', 'default'):
         return 'bridge' if mode is not None else None
     return mode
