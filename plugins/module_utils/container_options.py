@@ -47,13 +47,15 @@ class ContainerOption:
     """One option of ``berth.docker.container``.
 
     ``spec``: its Ansible argument spec (type, elements, aliases, choices, default, options).
-    ``kind``: how it is compared: value, list (ordered), set, set(dict) or dict; None for an option that is not a
-    property of the container (never compared). ``comparison``: the default comparison mode.
+    ``kind``: how it is compared: value, list (ordered), set, set(dict) or dict; None for an
+    option that is not a property of the container (never compared).
+    ``comparison``: the default comparison mode (one of COMPARISON_MODES).
     ``updatable``: the engine changes it in place (``POST /containers/{id}/update``).
     ``parse(value, name)``: the raw value -> the normalised one.
     ``field``: ('Config' or 'HostConfig', the Engine API name) where it goes in the create body
     (Config fields at the body's top level) and comes back from inspect, where it maps one to one.
-    ``empty``: what inspect's field means when unset (False: a flag; [] / {}: a list / dict).
+    ``empty``: what inspect's field means when unset (False: a flag; [] / {}: a list / dict;
+    a set kind comes back sorted).
     ``write``: the name of its writer in container_body (instead of ``field``).
     ``read``: the name of its reader in container_compare (instead of ``field``).
     ``compose``: the compose key that means the same, where one maps one to one.
