@@ -15,7 +15,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.labels import
 from ansible_collections.berth.docker.plugins.module_utils.container_body import create_body, update_body
 from ansible_collections.berth.docker.plugins.module_utils.container_ops import Replacement, exit_explanation, health_log, health_status
 from ansible_collections.berth.docker.plugins.module_utils.container_options import OPTIONS, normalize_options
-from ansible_collections.berth.docker.plugins.module_utils.errors import APIError, Conflict, DockerError, NotFound, SpecError
+from ansible_collections.berth.docker.plugins.module_utils.errors import APIError, BerthError, Conflict, DockerError, NotFound, SpecError
 from ansible_collections.berth.docker.plugins.module_utils.image_ops import resolve_image
 
 # the module options that describe the container (container_options)
@@ -181,7 +181,7 @@ class ContainerManager:
         try:
             for step in compare.initial_network_actions(options):
                 self.do_network(cid, step)
-        except DockerError:
+        except BerthError:
             self.client.delete('/containers/%s' % cid, params={'force': True}, what='container %s' % self.name)
             raise
         return cid

@@ -1,4 +1,4 @@
-"""Pure helpers of the image room: archive manifests, sizes, import hashes."""
+"""Pure helpers of the image module: archive manifests, sizes, import hashes."""
 
 import hashlib
 import io

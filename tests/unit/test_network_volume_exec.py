@@ -1,4 +1,4 @@
-"""Unit tests of the pure helpers of the network, volume and exec rooms (no engine)."""
+"""Unit tests of the pure helpers of the network, volume and exec modules (no engine)."""
 
 import pytest
 
