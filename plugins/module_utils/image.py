@@ -27,7 +27,6 @@ from ansible_collections.berth.docker.plugins.module_utils.image_ops import (
     IdRef,
     build,
     full_name,
-    platform_matches,  # noqa: F401 - compose_runner imports it from here until it uses image_ops
     pull,
     reference,
     registry_digest,
