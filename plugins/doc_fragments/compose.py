@@ -4,7 +4,7 @@
 
 class ModuleDocFragment:
 
-    # The options that choose a compose project (compose_loader / compose.PROJECT_SPEC).
+    # The options that choose a compose project (module_utils/compose/options.py PROJECT_SPEC).
     DOCUMENTATION = r'''
 options:
   project_src:
