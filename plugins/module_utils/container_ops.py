@@ -13,7 +13,6 @@ error's message, as the caller wants it worded):
 - ``stop(client, container_id, timeout, what=None)``: stop (its stop signal, then SIGKILL after
   ``timeout`` seconds); the HTTP call waits long enough for that.
 - ``restart(client, container_id, timeout, what=None)``: the same for a restart.
-- ``kill(client, container_id, signal=None, what=None)``: send a signal (default SIGKILL).
 - ``start(client, container_id, what=None)``: start.
 - ``remove(client, container_id, volumes=False, what=None, wait=False, wait_timeout=None)``:
   force-remove; a container already gone is fine, and so is a removal already in progress; with
@@ -21,11 +20,14 @@ error's message, as the caller wants it worded):
 - ``wait_removed(client, name, timeout)``: poll until no container answers to ``name``;
   DockerError after ``timeout`` seconds (None: 60).
 - ``wait_exit(client, container_id, what=None)`` -> exit code: block until the container exits.
+- ``stopped(data)`` -> whether inspect data shows a container stopped for good (not running,
+  not restarting, not merely created).
 - ``wait_for(client, container_id, condition, deadline, poll=0.5)`` -> (outcome, data): the one
   loop that watches a container's state; see its docstring for the conditions and outcomes.
-- ``logs(client, container_id, tail=None, since=None, tty=False)`` -> (stdout, stderr) text:
-  the one decoder of the logs stream. Engine errors propagate.
-- ``decode_output(raw, tty=False)`` -> (stdout, stderr) text of an attach, logs or exec stream.
+- ``logs(client, container_id, tail=None, since=None, tty=False)`` -> (stdout, stderr) text of
+  the container's log (all, or the last ``tail`` lines, since a unix time). Engine errors propagate.
+- ``decode_output(raw, tty=False)`` -> (stdout, stderr) text of a logs, attach or exec stream:
+  the one decoder of the engine's output streams.
 - ``logs_tail(client, container_id, lines=20, tty=False)`` -> the last lines of stdout and
   stderr as one text; '' when the engine cannot give them.
 - ``exit_explanation(client, container)`` -> a sentence on why a container is not running.
@@ -81,11 +83,6 @@ def restart(client, container_id, timeout, what=None):
     """Restart the container (a stop with ``timeout``, then a start)."""
     client.post('/containers/%s/restart' % container_id, params={'t': timeout},
                 timeout=_stop_call_timeout(client, timeout), what=what)
-
-
-def kill(client, container_id, signal=None, what=None):
-    """Send ``signal`` (the engine's default: SIGKILL) to the container's main process."""
-    client.post('/containers/%s/kill' % container_id, params={'signal': signal} if signal else None, what=what)
 
 
 def start(client, container_id, what=None):
@@ -173,8 +170,8 @@ def wait_for(client, container_id, condition, deadline, poll=0.5):
 
 def logs(client, container_id, tail=None, since=None, tty=False):
     """(stdout, stderr) of the container's log as text: all of it, or the last ``tail`` lines,
-    since the unix time ``since``. With ``tty`` the log is one stream (stderr is ''). The one
-    decoder of the engine's log stream; engine errors propagate."""
+    since the unix time ``since``. With ``tty`` the log is one stream (stderr is ''). Engine
+    errors propagate."""
     params = {'stdout': 1, 'stderr': 1}
     if tail is not None and tail >= 0:
         params['tail'] = tail
