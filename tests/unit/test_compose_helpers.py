@@ -22,8 +22,8 @@ def test_ps_entry_from_list_and_inspect():
               'Labels': {'com.docker.compose.project': 'demo', 'com.docker.compose.service': 'web',
                          'com.docker.compose.container-number': '1', 'com.docker.compose.config-hash': 'h'}}
     assert info.ps_entry(listed) == {'Name': 'demo-web-1', 'ID': 'abc', 'Service': 'web', 'Number': 1, 'Project': 'demo',
-                                   'Image': 'web:1', 'State': 'running', 'Status': 'Up 3 minutes (healthy)', 'Health': 'healthy',
-                                   'Ports': ['127.0.0.1:8001->80/tcp', '443/tcp'], 'ConfigHash': 'h'}
+                                     'Image': 'web:1', 'State': 'running', 'Status': 'Up 3 minutes (healthy)', 'Health': 'healthy',
+                                     'Ports': ['127.0.0.1:8001->80/tcp', '443/tcp'], 'ConfigHash': 'h'}
     starting = dict(listed, Status='Up 1 second (health: starting)')
     assert info.ps_entry(starting)['Health'] == 'starting'
     assert info.ps_entry(dict(listed, Status='Exited (0) 2 seconds ago (something)'))['Health'] is None

@@ -61,7 +61,7 @@ def summary(plan):
 
 def plan(project, containers=(), networks=None, volumes=None, images=None, **kwargs):
     return planner.plan_project(project, list(containers), nets(project) if networks is None else networks,
-                           vols(project) if volumes is None else volumes, IMAGES if images is None else images, **kwargs)
+                                vols(project) if volumes is None else volumes, IMAGES if images is None else images, **kwargs)
 
 
 # ---------------------------------------------------------------- hash, names, labels
