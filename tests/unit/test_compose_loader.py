@@ -677,8 +677,9 @@ def test_secrets_and_configs_file_environment_content():
     # the content is nowhere in the normalised service or compose config, only its digest
     assert 's3cret' not in repr(model.project_config(project)) and 's3cret' not in repr(web)
     # files: read-only binds; environment / content: an archive copied in before the start
-    opts = cp.container_options(project, web, 1, 'h')
-    assert '/srv/app/secrets/db_pw:/run/secrets/db_pw:ro' in opts['volumes'] and '/etc/motd:/motd:ro' in opts['volumes']
+    # (asserted on the create body: compose no longer writes CLI strings in between, issue 11)
+    binds = cp.create_body(project, web, 1, 'h')['HostConfig']['Binds']
+    assert '/srv/app/secrets/db_pw:/run/secrets/db_pw:ro' in binds and '/etc/motd:/motd:ro' in binds
     with tarfile.open(fileobj=io.BytesIO(cp.file_objects_archive(project, web))) as tar:
         key = tar.getmember('run/secrets/key')
         assert (key.mode, key.uid, tar.extractfile(key).read()) == (0o400, 33, b's3cret')
