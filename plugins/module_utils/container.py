@@ -132,7 +132,7 @@ class ContainerManager:
                                     'update': False})
             net_steps = compare.network_actions(options, container, comparisons=comparisons)
         actions = compare.plan(state, container, differences, net_steps, recreate=p.get('recreate'),
-                          restart=p.get('restart'), options=options)
+                               restart=p.get('restart'), options=options)
         detach = p.get('detach', True)
         if not detach and state in ('started', 'healthy') and 'start' not in actions and 'restart' not in actions:
             # run to completion: the command runs again on every run, like docker run

@@ -178,7 +178,7 @@ def pull(client, ref, before=None, platform=None, force=False, check_mode=False)
         return PENDING, 'Would pull %s (registry digest %s)' % (ref.name, digest)
     try:
         stream(client, 'POST', '/images/create', headers=auth_header(ref.registry), what='pull %s' % ref.name,
-                params={'fromImage': ref.repository, 'tag': ref.digest or ref.tag, 'platform': platform})
+               params={'fromImage': ref.repository, 'tag': ref.digest or ref.tag, 'platform': platform})
     except DockerError as exc:
         low = exc.msg.lower()
         if 'manifest unknown' in low or 'not found' in low or 'name unknown' in low:
@@ -315,4 +315,3 @@ def build(client, ref, build_spec, before=None, force=False, check_mode=False):
                           % (ref.name, '\n'.join(outcome['build_output'][-20:])))
     outcome.update(image=after, message='Built %s (%s)' % (ref.name, after.get('Id')))
     return outcome
-
