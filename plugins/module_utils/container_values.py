@@ -29,7 +29,6 @@ def argument_list(value, field):
         raise SpecError(field, 'cannot split %r into arguments (%s); give a list instead' % (value, exc))
 
 
-
 def string_dict(value, field, allow_none=False):
     """A dictionary of strings (env, labels, options); a boolean value is refused (quote it)."""
     if value is None:
