@@ -6,6 +6,7 @@
 import shlex
 
 from ansible_collections.berth.docker.plugins.module_utils.api import close_write
+from ansible_collections.berth.docker.plugins.module_utils.compose.labels import service_container
 from ansible_collections.berth.docker.plugins.module_utils.container_ops import UNBOUNDED, decode_output
 from ansible_collections.berth.docker.plugins.module_utils.errors import DockerError, SpecError
 
@@ -61,7 +62,6 @@ def run_exec(module, client):
     argv = exec_argv(p.get('command'), p.get('argv'))
     name = p.get('container')
     if not name:
-        from ansible_collections.berth.docker.plugins.module_utils.compose.labels import service_container  # pylint: disable=import-outside-toplevel
         name = service_container(client, p['project'], p['service'], p.get('index') or 1)
     container = client.inspect('container', name)
     if container is None:
