@@ -180,7 +180,7 @@ def check_bind_address(where, address, host_addresses):
         ip = ipaddress.ip_address(addr)
     except ValueError:
         raise HAProxyConfigError('bind address %r of %r is not an IP address: use an address of this host, "*" for all, '
-                          'or leave address empty' % (address, where))
+                                 'or leave address empty' % (address, where))
     if ip.is_unspecified:
         return
     known = set()

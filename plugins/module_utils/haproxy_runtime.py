@@ -64,7 +64,7 @@ class RuntimeSocket:
             sock = self._connect()
         except OSError as exc:
             raise HAProxyRuntimeError('cannot connect to the HAProxy socket %s: %s. Is HAProxy running with '
-                                '"stats socket %s level admin" in its global section?' % (self.path, exc, self.path))
+                                      '"stats socket %s level admin" in its global section?' % (self.path, exc, self.path))
         try:
             payload = line + (';quit' if close_with_quit else '') + '\n'
             sock.sendall(payload.encode('utf-8'))

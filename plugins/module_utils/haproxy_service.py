@@ -187,7 +187,7 @@ def await_reload(pid, before, old_workers, show, timeout):
             if set(_children(pid)) - old_workers:
                 return
     raise HAProxyServiceError('HAProxy did not start a new worker within %ss after the reload signal; the new configuration '
-                       'was most likely refused (bind failure)' % timeout)
+                              'was most likely refused (bind failure)' % timeout)
 
 
 class Manager:

@@ -102,7 +102,7 @@ def host(where, value):
     if inner == text and HOSTNAME_RE.match(text) and not text.replace('.', '').isdigit():
         return text
     raise HAProxyConfigError('%s %r is not an IP address or a host name (letters, digits, "-", "_" and dots); '
-                      'give the port in the port option' % (where, text))
+                             'give the port in the port option' % (where, text))
 
 
 def tokenize(line):
@@ -177,16 +177,16 @@ def raw(where, value, line=False):
         raise HAProxyConfigError('%s %r cannot be read by HAProxy: %s' % (where, text, exc))
     if comment is not None:
         raise HAProxyConfigError('%s %r contains "#" outside quotes: HAProxy would read the rest of the line as a comment and '
-                          'drop it silently. Write \\# or put the word in quotes' % (where, text))
+                                 'drop it silently. Write \\# or put the word in quotes' % (where, text))
     if line and words:
         first = words[0].lower()
         if first in SECTION_KEYWORDS:
             raise HAProxyConfigError('%s %r would open a new "%s" section: an extra line stays inside its section; use the '
-                              'module options (frontends, backends, listens, resolvers) for new sections' % (
-                                  where, text, first))
+                                     'module options (frontends, backends, listens, resolvers) for new sections'
+                                     % (where, text, first))
         if first.startswith('.'):
             raise HAProxyConfigError('%s %r is a %s directive, which would change how the lines after it are read: '
-                              'it is not allowed in an extra line' % (where, text, words[0]))
+                                     'it is not allowed in an extra line' % (where, text, words[0]))
     return text
 
 
@@ -202,7 +202,7 @@ def stats_user(where, value):
     text = check_text(where, '' if value is None else value)
     if not text or ':' in text:
         raise HAProxyConfigError('%s %r is not a valid user name: it must be non-empty and without ":" (HTTP basic '
-                          'authentication splits user and password at the first ":")' % (where, text))
+                                 'authentication splits user and password at the first ":")' % (where, text))
     return quote(text)
 
 
