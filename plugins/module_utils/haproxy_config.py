@@ -14,7 +14,7 @@ import os
 import re
 
 from ansible_collections.berth.docker.plugins.module_utils import crypt_sha512
-from ansible_collections.berth.docker.plugins.module_utils.haproxy_syntax import (  # noqa: F401 - mask: haproxy_service masks through here
+from ansible_collections.berth.docker.plugins.module_utils.haproxy_syntax import (
     HTTP_TOKEN_RE,
     NAME_RE,
     SECTION_KEYWORDS,
@@ -22,7 +22,6 @@ from ansible_collections.berth.docker.plugins.module_utils.haproxy_syntax import
     check_model_text,
     check_text,
     host,
-    mask,
     name,
     password_text,
     quote,

@@ -26,6 +26,7 @@ from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import host_network
 from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
+from ansible_collections.berth.docker.plugins.module_utils.haproxy_syntax import mask
 from ansible_collections.berth.docker.plugins.module_utils.haproxy_runtime import HAProxyRuntimeError, RuntimeSocket
 
 
@@ -70,8 +71,8 @@ def check_config(haproxy_bin, text, path):
     finally:
         os.unlink(tmp)
     if rc != 0:
-        raise HAProxyServiceError('haproxy -c rejected the configuration (nothing was changed):\n%s' % cfg.mask(_clean(out, tmp, path)))
-    return cfg.mask(_clean(out, tmp, path))
+        raise HAProxyServiceError('haproxy -c rejected the configuration (nothing was changed):\n%s' % mask(_clean(out, tmp, path)))
+    return mask(_clean(out, tmp, path))
 
 
 def read_text(path):
@@ -91,7 +92,7 @@ def file_mode(path):
 
 def unified_diff(before, after, path):
     """A unified diff of two haproxy.cfg texts, passwords masked (cfg.mask) on both sides."""
-    before, after = cfg.mask(before), cfg.mask(after)
+    before, after = mask(before), mask(after)
     return ''.join(difflib.unified_diff((before or '').splitlines(True), (after or '').splitlines(True),
                                         fromfile='%s (before)' % path, tofile='%s (after)' % path))
 
@@ -272,7 +273,7 @@ class Systemd(Manager):
             await_reload(pid, before, old_workers, lambda: show_proc(sock), self.timeout)
         except HAProxyServiceError as exc:
             raise HAProxyServiceError('%s\nsystemctl reload %s exited 0, but HAProxy said:\n%s' % (
-                exc, self.unit, cfg.mask(self._alerts(since))))
+                exc, self.unit, mask(self._alerts(since))))
 
     def stop(self):
         _run(['systemctl', 'stop', self.unit])
@@ -409,7 +410,7 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
         if before is not None:
             result['changed'] = True
             if diff_mode:
-                result['diff'] = {'before': cfg.mask(before), 'after': '', 'before_header': path, 'after_header': path}
+                result['diff'] = {'before': mask(before), 'after': '', 'before_header': path, 'after_header': path}
             if not check_mode:
                 if params.get('backup'):
                     result['backup_file'] = files.backup_copy(path, '.%d~' % os.getpid())
@@ -445,7 +446,7 @@ def apply(params, check_mode, diff_mode=False, addresses=None):
     result['changed'] = content_changed or mode_changed or need_start or need_enable
     result['enabled'] = need_enable
     if diff_mode and content_changed:
-        result['diff'] = {'before': cfg.mask(before or ''), 'after': cfg.mask(text),
+        result['diff'] = {'before': mask(before or ''), 'after': mask(text),
                           'before_header': '%s (before)' % path, 'after_header': '%s (after)' % path}
         result['unified_diff'] = unified_diff(before, text, path)
     if check_mode:

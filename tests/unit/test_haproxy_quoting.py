@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.berth.docker.plugins.module_utils import crypt_sha512
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_config as cfg
 from ansible_collections.berth.docker.plugins.module_utils import haproxy_runtime as rt
+from ansible_collections.berth.docker.plugins.module_utils import haproxy_syntax as syntax
 from ansible_collections.berth.docker.plugins.module_utils.haproxy_service import unified_diff
 
 from tests.unit.test_haproxy_config import model
@@ -299,7 +300,7 @@ def test_mask_hides_every_password_form():
     old = 'listen stats\n    stats auth admin:old pass#wOrD9\n    stats auth b:x\n'
     new = cfg.render(model())
     hashed = cfg.existing_hashes(new)['admin']
-    text = cfg.mask(old + new + "userlist u\n    user x insecure-password 'clear'\n    # user y password 'commented'\n")
+    text = syntax.mask(old + new + "userlist u\n    user x insecure-password 'clear'\n    # user y password 'commented'\n")
     for secret in ('old pass', 'wOrD9', 'b:x', hashed, 'clear', 'commented', hashed[3:19]):
         assert secret not in text
     assert 'stats auth admin:********' in text and 'user admin password ********' in text
