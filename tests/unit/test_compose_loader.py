@@ -803,3 +803,66 @@ def test_include_conflicts_and_loops_are_refused(tmp_path):
     write(tmp_path / 'compose.yaml', 'include: [missing.yaml]\nservices:\n  web:\n    image: web\n')
     with pytest.raises(ComposeError, match='missing.yaml does not exist'):
         load_project(project_src=str(tmp_path), environ={})
+
+
+# The env-file rules of the compose specification ("Syntax for environment files"), one case each:
+# (line, the value compose gives, whether it is interpolated). Values with $ show the interpolation.
+ENV_FILE_RULES = [
+    ('VAR=VAL', 'VAL'),
+    ('VAR="VAL"', 'VAL'),
+    ("VAR='VAL'", 'VAL'),
+    ('VAR=VAL # comment', 'VAL'),                            # an inline comment after a blank
+    ('VAR=VAL# not a comment', 'VAL# not a comment'),        # no blank: part of the value
+    ('VAR="VAL # not a comment"', 'VAL # not a comment'),    # inside quotes: part of the value
+    ('VAR="VAL" # comment', 'VAL'),                          # after the closing quote: a comment
+    ("VAR='$OTHER'", '$OTHER'),                              # single quotes: literal
+    ("VAR='${OTHER}'", '${OTHER}'),
+    ("VAR='Let\\'s go!'", "Let's go!"),                      # an escaped quote
+    ('VAR="{\\"hello\\": \\"json\\"}"', '{"hello": "json"}'),
+    ('VAR="some\\tvalue"', 'some\tvalue'),                   # escapes in double quotes
+    ("VAR='some\\tvalue'", 'some\\tvalue'),                  # not in single quotes
+    ('VAR=some\\tvalue', 'some\\tvalue'),                    # nor unquoted
+    ('VAR="a\\nb\\rc\\\\d"', 'a\nb\rc\\d'),
+    ('VAR="a\\\\nb"', 'a\\nb'),                              # processed once: \\n is a backslash and n
+    ('VAR=$OTHER', 'other'),                                 # unquoted: interpolated
+    ('VAR="$OTHER-x"', 'other-x'),                           # double quotes: interpolated
+    ('export VAR=VAL', 'VAL'),
+    ('VAR=', ''),
+    ('VAR= # only a comment', ''),
+    ('VAR=  spaced  ', 'spaced'),
+    ('VAR="first\nsecond"', 'first\nsecond'),                # a quoted value may span lines
+    ("PW='pa$word'", 'pa$word'),                             # the cases issue 12 names
+    ('GREETING="hello" # comment', 'hello'),
+]
+
+
+@pytest.mark.parametrize('line,expected', ENV_FILE_RULES, ids=[r[0] for r in ENV_FILE_RULES])
+def test_env_file_rules_of_the_compose_spec(tmp_path, line, expected):
+    """Each rule, through a service's env_file and through .env (the project's interpolation)."""
+    key = line.split('=', 1)[0].replace('export ', '')
+    write(tmp_path / 'web.env', 'OTHER=other\n%s\n' % line)
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n    env_file: web.env\n')
+    assert load_project(project_src=str(tmp_path), environ={'OTHER': 'other'}).services['web']['environment'][key] == expected
+    write(tmp_path / '.env', 'OTHER=other\n%s\n' % line)
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n    environment:\n      X: "${%s}"\n' % key)
+    assert load_project(project_src=str(tmp_path), environ={}).services['web']['environment']['X'] == expected
+
+
+@pytest.mark.parametrize('text', ['VAR="never closed\nOTHER=1\n', "VAR='a' b\n", 'VAR="a"b\n'])
+def test_env_file_broken_quotes_are_named_never_shown(text):
+    with pytest.raises(ComposeError) as info:
+        source.parse_env_file_text(text + 'SECRET_MARK=1\n', 'env file x.env')
+    assert 'env file x.env line 1' in info.value.msg and 'VAR' in info.value.msg
+    assert 'never closed' in info.value.msg or 'more than a comment' in info.value.msg
+    assert 'closed\n' not in info.value.msg and "'a'" not in info.value.msg
+
+
+def test_later_env_file_value_decides_whether_it_is_literal(tmp_path):
+    """env_files in order: the value of the last file that sets a key counts, quoting included."""
+    write(tmp_path / 'a.env', "V='$X'\n")
+    write(tmp_path / 'b.env', 'V=$X\n')
+    write(tmp_path / 'compose.yml', 'services:\n  web:\n    image: a\n    environment:\n      E: "${V}"\n')
+    env = load_project(project_src=str(tmp_path), env_files=['a.env'], environ={'X': '1'}).services['web']['environment']
+    assert env['E'] == '$X'
+    env = load_project(project_src=str(tmp_path), env_files=['a.env', 'b.env'], environ={'X': '1'}).services['web']['environment']
+    assert env['E'] == '1'

@@ -297,9 +297,10 @@ def _environment(svc, raw, where, project, environment):
         for key, val in values.items():
             if val is None:
                 val = environment.get(key)
+            if val is not None and key not in values.literal and isinstance(val, str):
+                val = interpolate_env_value(val, environment, '%s (%s)' % (values.origin.get(key, path), key))
             if val is not None:
-                env[key] = interpolate_env_value(val, environment, '%s (%s)' % (
-                    values.origin.get(key, path), key)) if isinstance(val, str) else val
+                env[key] = val
     for key, val in to_map(raw.get('environment'), '%s.environment' % where).items():
         if val is None:
             val = environment.get(key)
@@ -600,11 +601,13 @@ def _interpolation_environment(project, env_files, environ):
         values = read_env_file(path, required=bool(env_files))
         file_env.update(values)
         file_env.origin.update(values.origin)
+        file_env.literal = (file_env.literal - set(values)) | values.literal
     env = {}
     for key, value in file_env.items():
+        if value is not None and '$' in value and key not in file_env.literal:
+            value = interpolate_env_value(value, dict(env, **environ), '%s (%s)' % (file_env.origin.get(key, 'env file'), key))
         if value is not None:
-            env[key] = interpolate_env_value(value, dict(env, **environ), '%s (%s)' % (
-                file_env.origin.get(key, 'env file'), key)) if '$' in value else value
+            env[key] = value
     env.update(environ)
     return env
 

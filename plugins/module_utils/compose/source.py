@@ -102,48 +102,95 @@ def abs_host_path(path, project_dir):
 
 # --------------------------------------------------------------------------- env files
 
-_ENV_LINE = re.compile(r'^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=\s*(.*))?$')
+_ENV_KEY = re.compile(r'^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*(=[ \t]*)?')
+# escapes in a double-quoted value, each processed once (\\n stays a backslash and an n)
+_DOUBLE_QUOTED_ESCAPES = {'n': '\n', 'r': '\r', 't': '\t', '\\': '\\', '"': '"'}
 
 
 class EnvValues(dict):
     """The values of an env file (KEY -> value or None), and where each came from:
-    ``origin[KEY]`` is ``'PATH line N'``, for error messages that never show a value."""
+    ``origin[KEY]`` is ``'PATH line N'``, for error messages that never show a value.
+    ``literal`` holds the keys whose value was single-quoted: used as written, never interpolated."""
 
     def __init__(self, *args, **kwargs):
         dict.__init__(self, *args, **kwargs)
         self.origin = {}
+        self.literal = set()
+
+
+def _closing_quote(text, quote):
+    """Index of the quote that closes a value opened by ``quote`` (``text`` starts after it), a
+    backslash escaping the next character; -1 when it is not closed in ``text``."""
+    index = 0
+    while index < len(text):
+        if text[index] == '\\':
+            index += 2
+            continue
+        if text[index] == quote:
+            return index
+        index += 1
+    return -1
+
+
+def _unescape(body, quote):
+    """A quoted value's text: in single quotes only \\' is an escape; in double quotes \\n \\r \\t
+    \\\\ and \\" are processed, once, and any other backslash is kept."""
+    if quote == "'":
+        return body.replace("\\'", "'")
+    return re.sub(r'\\(.)', lambda m: _DOUBLE_QUOTED_ESCAPES.get(m.group(1), m.group(0)), body, flags=re.S)
 
 
 def parse_env_file_text(text, source='env file'):
-    """KEY=VALUE lines (comments, blank lines, ``export``, single/double quotes) -> EnvValues.
-    A bare KEY (no ``=``) maps to None: the value comes from the environment, if any.
-    A line that does not parse is reported by file and line number only: its content may be a secret."""
+    """An env file, by the compose specification's rules -> EnvValues.
+
+    ``KEY=VALUE`` lines (``export`` allowed), blank lines and ``#`` comment lines. A bare KEY (no
+    ``=``) maps to None: the value comes from the environment, if any. Unquoted values end at an
+    inline comment (`` #``, a space or tab before the ``#``) and lose trailing blanks. A quoted
+    value ends at its closing quote (it may span lines); only a comment may follow it. Single-
+    quoted values are literal (in ``literal``: no interpolation); in double-quoted ones the
+    escapes are processed once. A line that does not parse is reported by file and line number
+    only: its content may be a secret."""
     result = EnvValues()
-    for lineno, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    lineno = 0
+    while lineno < len(lines):
+        line = lines[lineno]
+        lineno += 1
+        first = lineno
         stripped = line.strip()
         if not stripped or stripped.startswith('#'):
             continue
-        match = _ENV_LINE.match(line)
-        if not match:
+        match = _ENV_KEY.match(line)
+        rest = line[match.end():] if match else line
+        if not match or (match.group(2) is None and rest.strip()):
             raise ComposeError('%s line %d is not KEY=VALUE (a name of letters, digits, _ . and -, then =, then the '
                                'value; comments start with #); the line is not shown here, it may hold a secret'
-                               % (source, lineno))
+                               % (source, first))
         key = match.group(1)
-        result.origin[key] = '%s line %d' % (source, lineno)
+        result.origin[key] = '%s line %d' % (source, first)
+        result.literal.discard(key)
         if match.group(2) is None:
             result[key] = None
             continue
-        value = match.group(3)
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in '"\'':
-            quote = value[0]
-            value = value[1:-1]
-            if quote == '"':
-                value = value.replace('\\n', '\n').replace('\\"', '"').replace('\\\\', '\\')
-        elif ' #' in value:
-            value = value.split(' #', 1)[0].rstrip()
-        else:
-            value = value.rstrip()
-        result[key] = value
+        if rest[:1] in ('"', "'"):
+            quote, body = rest[0], rest[1:]
+            end = _closing_quote(body, quote)
+            while end < 0 and lineno < len(lines):  # a quoted value may span lines
+                body += '\n' + lines[lineno]
+                lineno += 1
+                end = _closing_quote(body, quote)
+            after = body[end + 1:].strip() if end >= 0 else ''
+            if end < 0 or (after and not after.startswith('#')):
+                raise ComposeError('%s line %d: the quoted value of %s %s; the value is not shown here, it may hold a '
+                                   'secret' % (source, first, key, 'is never closed' if end < 0 else
+                                               'is followed by more than a comment after its closing quote'))
+            result[key] = _unescape(body[:end], quote)
+            if quote == "'":
+                result.literal.add(key)
+            continue
+        comment = re.search(r'[ \t]#', match.group(2)[1:] + rest)  # the blanks after = count
+        value = (match.group(2)[1:] + rest)[:comment.start()] if comment else rest
+        result[key] = value.strip()
     return result
 
 
