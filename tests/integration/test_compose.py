@@ -100,6 +100,26 @@ def test_reference_stack_four_step_then_absent(engine, prefix, busybox_image, we
     assert cs.project_containers(project) == {} and cs.project_networks(project) == [] and cs.project_volumes(project) == []
 
 
+def test_tutorial_file_without_depends_on_comes_up_in_one_run(engine, prefix, busybox_image, tmp_path):
+    """The tutorial's file has no depends_on, and its nginx looks php up by name when it starts (nginx
+    fails "host not found in upstream" and exits when php is not running). Services start in the file's
+    order (db, php, nginx), not by name (nginx before php): one run brings all of it up, the next changes
+    nothing."""
+    project = prefix + 'tut'
+    nginx_like = ('nslookup php >/dev/null 2>&1 || { echo "host not found in upstream php:9000"; exit 1; }; '
+                  'exec sleep 3600')
+    cs.write_project(tmp_path, {'version': '3', 'services': {
+        'db': sleeper(busybox_image, container_name=prefix + 'mariadb', restart='always'),
+        'php': sleeper(busybox_image, container_name=prefix + 'php-fpm'),
+        'nginx': sleeper(busybox_image, container_name=prefix + 'nginx', command=['sh', '-c', nginx_like]),
+    }}, 'docker-compose.yaml')
+    runs = four_step([cs.compose_task(project_src=str(tmp_path), project_name=project)])
+    assert runs[1].changed == ['compose']
+    assert [a['service'] for a in runs[1].task('compose')['actions'] if a['what'] == 'container'] == ['db', 'php', 'nginx']
+    assert sorted(cs.running_names(project)) == sorted([prefix + 'mariadb', prefix + 'php-fpm', prefix + 'nginx'])
+    assert inspect('container', prefix + 'nginx')['RestartCount'] == 0
+
+
 @pytest.mark.slow
 def test_multi_file_override_four_step(engine, prefix, busybox_image, web_image, tmp_path):
     project = prefix + 'multi'

@@ -396,7 +396,7 @@ def test_reference_stack_normalised():
     assert db['environment'] == {'MYSQL_ROOT_PASSWORD': 'mypass', 'TZ': 'Asia/Seoul'}
     assert project.services['php']['user'] == '1000:1000'
     assert any('version key is obsolete' in w for w in project.warnings)
-    assert project.order == ['db', 'nginx', 'php']
+    assert project.order == ['db', 'php', 'nginx']  # the file's order (issue 12: nginx needs php running first)
 
 
 @pytest.mark.parametrize('item,expected', [

@@ -33,14 +33,31 @@ def service_dependencies(svc):
 
 
 def dependency_order(services):
-    """Topological order of ``services`` (dict name -> normalised service), dependencies
-    first, ties broken by name. A cycle raises ComposeError naming it."""
+    """Topological order of ``services`` (dict name -> normalised service, in the order the
+    compose files list them): dependencies first, and otherwise the file's order, as compose
+    starts services. A cycle raises ComposeError naming it."""
     graph = dict((name, list(service_dependencies(svc))) for name, svc in services.items())
     for name, deps in graph.items():
         for dep in deps:
             if dep not in graph:
                 raise ComposeError('service %s depends on %s, which is not a service of this project' % (name, dep))
+    _refuse_cycles(graph)
     order = []
+
+    def visit(name):
+        if name not in order:
+            for dep in graph[name]:
+                visit(dep)
+            order.append(name)
+
+    for name in graph:
+        visit(name)
+    return order
+
+
+def _refuse_cycles(graph):
+    """ComposeError naming the first cycle found, services and their dependencies taken by name
+    (so the message is the same whichever order the files list them in)."""
     state = {}
 
     def visit(name, stack):
@@ -53,11 +70,9 @@ def dependency_order(services):
         for dep in sorted(graph[name]):
             visit(dep, stack + [name])
         state[name] = 'done'
-        order.append(name)
 
     for name in sorted(graph):
         visit(name, [])
-    return order
 
 
 def with_dependencies(services, names):

@@ -654,7 +654,7 @@ def _normalise_services(project, raw_services, env, profiles, services):
         active = set(p.strip() for p in env['COMPOSE_PROFILES'].split(',') if p.strip())
     explicit = set(services or [])
     project.all_services = sorted(raw_services)
-    for svc_name in sorted(raw_services):
+    for svc_name in raw_services:  # in the order the files list them: it breaks ties in the start order
         if not re.match(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$', svc_name):
             raise ComposeError('service name %r may contain only letters, digits, _ . and -' % svc_name)
         raw = raw_services[svc_name] or {}
