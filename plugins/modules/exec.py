@@ -31,6 +31,7 @@ options:
     description: Name or ID of the container. Give either this, or O(project) and O(service).
     type: str
   project:
+    aliases: [project_name]
     description:
       - A compose project name; with O(service) (and O(index)) it picks the container like C(docker-compose exec SERVICE),
         by the C(com.docker.compose.*) labels (projects of berth.docker.compose and of docker compose alike).
@@ -139,7 +140,7 @@ def main():
     module = AnsibleModule(
         argument_spec=docker_argument_spec(dict(
             container=dict(type='str'),
-            project=dict(type='str'),
+            project=dict(type='str', aliases=['project_name']),
             service=dict(type='str'),
             index=dict(type='int', default=1),
             command=dict(type='str'),

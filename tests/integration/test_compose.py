@@ -443,6 +443,8 @@ def test_exec_by_project_and_service(engine, prefix, busybox_image):
         {'name': 'second', 'berth.docker.exec': {'project': project, 'service': 'worker', 'index': 2, 'argv': ['hostname']}},
         {'name': 'third', 'berth.docker.exec': {'project': project, 'service': 'worker', 'index': 3, 'argv': ['true']},
          'ignore_errors': True},
+        # project_name, as the other compose modules (and community.docker's docker_compose_v2_exec) call it
+        {'name': 'fourth', 'berth.docker.exec': {'project_name': project, 'service': 'worker', 'index': 2, 'argv': ['hostname']}},
     ])
     first = inspect('container', project + '-worker-1')['Config']['Hostname']
     second = inspect('container', project + '-worker-2')['Config']['Hostname']
@@ -450,6 +452,7 @@ def test_exec_by_project_and_service(engine, prefix, busybox_image):
     assert run.task('second')['stdout'] == second
     third = run.task('third')
     assert third['failed'] and 'has no container number 3; it has %s-worker-1, %s-worker-2' % (project, project) in third['msg']
+    assert run.task('fourth')['stdout'] == second
 
 
 def test_failed_recreate_puts_the_previous_container_back(engine, prefix, busybox_image, web_image, tmp_path):
