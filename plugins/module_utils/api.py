@@ -30,8 +30,7 @@ DEFAULT_TIMEOUT = 60
 MIN_API_VERSION = '1.41'
 NEWEST_KNOWN_API_VERSION = '1.47'
 
-STREAM_STDOUT = 1
-STREAM_STDERR = 2
+STREAM_STDERR = 2  # the stream type of stderr frames in a multiplexed stream (1: stdout)
 
 
 def version_tuple(version):
@@ -636,7 +635,3 @@ def close_write(sock):
         sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass
-
-
-def env_cert_path():
-    return os.environ.get('DOCKER_CERT_PATH') or None

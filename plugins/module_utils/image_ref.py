@@ -173,14 +173,6 @@ def registry_auth_key(registry):
     return host
 
 
-def same_registry(key_a, key_b):
-    """Whether two config.json keys / URLs name the same registry."""
-    try:
-        return registry_auth_key(key_a) == registry_auth_key(key_b)
-    except ValueError:
-        return False
-
-
 def repo_digests_for(repo_digests, repository):
     """The digests in an image's RepoDigests that belong to ``repository`` (familiar name)."""
     found = []
