@@ -29,6 +29,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.labels import
     LABEL_VOLUME,
     LABEL_WORKING_DIR,
 )
+from ansible_collections.berth.docker.plugins.module_utils.compose.resources import external_links, resource_options
 from ansible_collections.berth.docker.plugins.module_utils.container_body import create_body as container_create_body
 from ansible_collections.berth.docker.plugins.module_utils.container_options import OPTIONS, NormalizedOptions, compose_key_map
 from ansible_collections.berth.docker.plugins.module_utils.container_values import RESTART_POLICIES, parse_network
@@ -243,6 +244,7 @@ def _host_options(svc):
         opts['log_options'] = dict((str(k), str(v)) for k, v in svc['logging']['options'].items())
     if svc.get('ulimits'):
         opts['ulimits'] = [{'Name': n, 'Soft': v['soft'], 'Hard': v['hard']} for n, v in sorted(svc['ulimits'].items())]
+    opts.update(resource_options(svc, lambda name, value: OPTIONS[name].parse(value, name)))
     return opts
 
 
@@ -272,7 +274,8 @@ def healthcheck_body(health):
     hc = {}
     if health.get('test'):
         hc['Test'] = health['test']
-    for key, api in (('interval', 'Interval'), ('timeout', 'Timeout'), ('start_period', 'StartPeriod')):
+    for key, api in (('interval', 'Interval'), ('timeout', 'Timeout'), ('start_period', 'StartPeriod'),
+                     ('start_interval', 'StartInterval')):
         if health.get(key) is not None:
             hc[api] = _ns(health[key])
     if health.get('retries') is not None:
@@ -325,8 +328,8 @@ def create_body(project, svc, number, chash, image_id=None, resolve_container=No
         body['MacAddress'] = svc['mac_address']
     if svc.get('volumes_from'):
         host['VolumesFrom'] = _volumes_from(svc, resolve_container)
-    if svc.get('links'):
-        links = _links(svc, resolve_container)
+    if svc.get('links') or svc.get('external_links'):
+        links = _links(svc, resolve_container) + external_links(svc)
         if links:
             host['Links'] = links
     return body

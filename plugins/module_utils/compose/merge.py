@@ -11,13 +11,16 @@ Every error is a ComposeError whose message says what is wrong and where.
 import copy
 import os
 
-from ansible_collections.berth.docker.plugins.module_utils.compose.schema import TOP_LEVEL_KEYS, TOP_LEVEL_UNSUPPORTED, warn_unknown
+from ansible_collections.berth.docker.plugins.module_utils.compose.schema import check_keys
 from ansible_collections.berth.docker.plugins.module_utils.compose.source import (
     abs_host_path,
     interpolate,
+    Override,
+    Reset,
     parse_yaml,
     read_env_file,
     read_file,
+    strip_tags,
 )
 from ansible_collections.berth.docker.plugins.module_utils.compose.values import extra_hosts_map, to_map
 from ansible_collections.berth.docker.plugins.module_utils.errors import ComposeError
@@ -26,7 +29,7 @@ from ansible_collections.berth.docker.plugins.module_utils.errors import Compose
 REPLACE_KEYS = ('command', 'entrypoint')
 # keys that take a string or a list: merged by appending
 LIST_KEYS = ('dns', 'dns_search', 'tmpfs', 'env_file', 'expose', 'cap_add', 'cap_drop', 'security_opt', 'profiles',
-             'group_add', 'devices', 'links', 'volumes_from')
+             'group_add', 'devices', 'links', 'volumes_from', 'dns_opt', 'external_links')
 # what an included file adds to the project
 INCLUDED_KEYS = ('services', 'networks', 'volumes', 'secrets', 'configs')
 
@@ -72,7 +75,11 @@ def _merge_unique(base, extra):
 def _merge_maps(base, over):
     result = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
+        if isinstance(value, Reset):
+            result.pop(key, None)
+        elif isinstance(value, Override):
+            result[key] = strip_tags(value.value)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
             result[key] = _merge_maps(result[key], value)
         else:
             result[key] = value
@@ -80,10 +87,16 @@ def _merge_maps(base, over):
 
 
 def merge_service(base, over):
-    """Merge one service of a later file over the same service of an earlier one (compose spec)."""
-    base = pre_normalise_service(base)
-    over = pre_normalise_service(over)
+    """Merge one service of a later file over the same service of an earlier one (compose spec).
+    A ``!reset`` value removes the key, an ``!override`` one replaces it (no merge)."""
+    base = pre_normalise_service(strip_tags(base))
+    tagged = dict((k, v) for k, v in over.items() if isinstance(v, (Reset, Override)))
+    over = pre_normalise_service(dict((k, v) for k, v in over.items() if k not in tagged))
     result = dict(base)
+    for key, value in tagged.items():
+        result.pop(key, None)
+        if isinstance(value, Override):
+            result.update(pre_normalise_service({key: strip_tags(value.value)}))
     for key, value in over.items():
         old = result.get(key)
         if key in LIST_KEYS and old is not None and value is not None:
@@ -112,9 +125,18 @@ def merge_documents(docs):
     result = {}
     for doc in docs:
         for key, value in doc.items():
-            if key == 'services':
+            if isinstance(value, Reset):
+                result.pop(key, None)
+            elif isinstance(value, Override):
+                result[key] = strip_tags(value.value)
+            elif key == 'services':
                 services = dict(result.get('services') or {})
                 for name, svc in (value or {}).items():
+                    if isinstance(svc, (Reset, Override)):
+                        services.pop(name, None)
+                        if isinstance(svc, Override):
+                            services[name] = strip_tags(svc.value)
+                        continue
                     svc = svc or {}
                     if not isinstance(svc, dict):
                         raise ComposeError('service %s must be a mapping, not %r' % (name, svc))
@@ -123,7 +145,11 @@ def merge_documents(docs):
             elif key in ('networks', 'volumes', 'secrets', 'configs') and isinstance(value, dict):
                 merged = dict(result.get(key) or {})
                 for name, spec in value.items():
-                    if isinstance(spec, dict) and isinstance(merged.get(name), dict):
+                    if isinstance(spec, (Reset, Override)):
+                        merged.pop(name, None)
+                        if isinstance(spec, Override):
+                            merged[name] = strip_tags(spec.value)
+                    elif isinstance(spec, dict) and isinstance(merged.get(name), dict):
                         merged[name] = _merge_maps(merged[name], spec)
                     else:
                         merged[name] = spec
@@ -236,6 +262,7 @@ def load_includes(doc, base_dir, env, warnings, chain=()):
     merged, origin = dict((key, {}) for key in INCLUDED_KEYS), {}
     for entry in doc.get('include') or []:
         spec = {'path': entry} if isinstance(entry, str) else dict(entry or {})
+        check_keys(spec, 'include', 'include', warnings)
         if not spec.get('path'):
             raise ComposeError('include: each entry is a path or a mapping with path, not %r' % (entry,))
         paths = [abs_host_path(str(p), base_dir) for p in (spec['path'] if isinstance(spec['path'], list) else [spec['path']])]
@@ -259,7 +286,7 @@ def load_includes(doc, base_dir, env, warnings, chain=()):
             data = parse_yaml(read_file(path), path)
             if not isinstance(data, dict):
                 raise ComposeError('include: %s is not a compose file (not a mapping)' % path)
-            warn_unknown(list(data.keys()), TOP_LEVEL_KEYS, TOP_LEVEL_UNSUPPORTED, 'top level of %s' % path, warnings)
+            check_keys(data, 'top level', 'top level of %s' % path, warnings, skip=('version',))
             data = rebase_paths(interpolate(data, inc_env, os.path.basename(path)), directory)
             nested, nested_origin = load_includes(data, directory, inc_env, warnings, chain + (path,))
             for key in INCLUDED_KEYS:

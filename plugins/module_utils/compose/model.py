@@ -26,24 +26,14 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.merge import 
     pre_normalise_service,
     resolve_extends,
 )
+from ansible_collections.berth.docker.plugins.module_utils.compose.resources import more_resources
 from ansible_collections.berth.docker.plugins.module_utils.compose.schema import (
-    BUILD_KEYS,
     CONFIG_SOURCES,
     DEPENDS_CONDITIONS,
-    DEPLOY_KEYS,
-    DEPLOY_KEYS_IGNORED,
-    FILE_OBJECT_KEYS_IGNORED,
-    NETWORK_KEYS,
     PULL_POLICIES,
     RESTART_RE,
     SECRET_SOURCES,
-    SERVICE_KEYS,
-    SERVICE_KEYS_IGNORED,
-    SERVICE_NETWORK_KEYS,
-    TOP_LEVEL_KEYS,
-    TOP_LEVEL_UNSUPPORTED,
-    VOLUME_KEYS,
-    warn_unknown,
+    check_keys,
 )
 from ansible_collections.berth.docker.plugins.module_utils.compose.source import (
     EnvValues,
@@ -54,6 +44,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.source import
     parse_yaml,
     read_env_file,
     read_file,
+    strip_tags,
 )
 from ansible_collections.berth.docker.plugins.module_utils.compose.values import (
     parse_command,
@@ -142,10 +133,7 @@ def _normalise_file_objects(kind, raw, project, environment):
         where = '%s.%s' % (kind, name)
         if not isinstance(spec, dict):
             raise ComposeError('%s must be a mapping with one of %s' % (where, ', '.join(sources)))
-        if spec.get('external'):
-            raise ComposeError('%s: external %s live in a swarm, which berth.docker.compose does not manage; '
-                               'declare it with %s' % (where, kind, ' or '.join(sources)))
-        warn_unknown(spec.keys(), sources + ('name', 'external'), FILE_OBJECT_KEYS_IGNORED, where, project.warnings)
+        check_keys(spec, kind, where, project.warnings)  # external (swarm) ones are refused
         given = [key for key in sources if spec.get(key) is not None]
         if len(given) != 1:
             raise ComposeError('%s needs exactly one of %s' % (where, ', '.join(sources)))
@@ -175,7 +163,7 @@ def _normalise_networks_decl(raw, project_name, warnings):
         spec = spec or {}
         if not isinstance(spec, dict):
             raise ComposeError('networks.%s must be a mapping' % name)
-        warn_unknown(spec.keys(), NETWORK_KEYS, (), 'networks.%s' % name, warnings)
+        check_keys(spec, 'networks', 'networks.%s' % name, warnings)
         external = spec.get('external', False)
         if isinstance(external, dict):  # old syntax external: {name: x}
             spec = dict(spec, name=external.get('name') or spec.get('name'))
@@ -203,7 +191,7 @@ def _normalise_volumes_decl(raw, project_name, warnings):
         spec = spec or {}
         if not isinstance(spec, dict):
             raise ComposeError('volumes.%s must be a mapping' % name)
-        warn_unknown(spec.keys(), VOLUME_KEYS, (), 'volumes.%s' % name, warnings)
+        check_keys(spec, 'volumes', 'volumes.%s' % name, warnings)
         external = spec.get('external', False)
         if isinstance(external, dict):
             spec = dict(spec, name=external.get('name') or spec.get('name'))
@@ -228,7 +216,7 @@ def normalise_service(name, raw, project, environment):
     if not isinstance(raw, dict):
         raise ComposeError('%s must be a mapping' % where)
     raw = pre_normalise_service(raw)
-    warn_unknown(raw.keys(), SERVICE_KEYS, SERVICE_KEYS_IGNORED, where, project.warnings)
+    check_keys(raw, 'service', where, project.warnings)
     svc = {'name': name}
     for group in SERVICE_KEY_GROUPS:
         group(svc, raw, where, project, environment)
@@ -251,7 +239,7 @@ def _build(build, where, project, environment):
     extra_hosts (['HOST:IP']) and cache_from (a list) when given."""
     if not isinstance(build, dict):
         raise ComposeError('%s must be a path or a mapping' % where)
-    warn_unknown(build.keys(), BUILD_KEYS, (), where, project.warnings)
+    check_keys(build, 'build', where, project.warnings)
     context = str(build.get('context') or '.')
     if '://' not in context and not context.startswith('git@'):
         context = abs_host_path(context, project.base_dir)
@@ -355,7 +343,7 @@ def _networks(svc, raw, where, project, environment):
         spec = spec or {}
         if not isinstance(spec, dict):
             raise ComposeError('%s.networks.%s must be a mapping' % (where, net))
-        warn_unknown(spec.keys(), SERVICE_NETWORK_KEYS, (), '%s.networks.%s' % (where, net), project.warnings)
+        check_keys(spec, 'service networks', '%s.networks.%s' % (where, net), project.warnings)
         networks[net] = {
             'aliases': to_list(spec.get('aliases'), '%s.networks.%s.aliases' % (where, net)),
             'ipv4_address': spec.get('ipv4_address') or None,
@@ -476,7 +464,7 @@ def _deploy_and_scale(svc, raw, where, project, environment):
     """deploy's restart_policy (when restart is not set) and scale / deploy.replicas (1 by
     default; more than one refuses a container_name); the swarm keys of deploy warn."""
     deploy = _deploy_section(raw, where)
-    warn_unknown(deploy.keys(), DEPLOY_KEYS, DEPLOY_KEYS_IGNORED, '%s.deploy' % where, project.warnings)
+    check_keys(deploy, 'deploy', '%s.deploy' % where, project.warnings)
     if svc['restart'] is None and deploy.get('restart_policy'):
         cond = (deploy['restart_policy'] or {}).get('condition') or 'any'
         svc['restart'] = {'none': 'no', 'any': 'always', 'on-failure': 'on-failure'}.get(cond, 'always')
@@ -507,7 +495,7 @@ def _profiles_and_pull(svc, raw, where, project, environment):
 SERVICE_KEY_GROUPS = (
     _image_and_build, _command_and_entrypoint, _environment, _ports_and_expose, _volumes_and_tmpfs, _networks,
     _dependencies, _healthcheck, _restart_and_stop, _identity_and_labels, _logging, _security, _secrets_and_configs,
-    _resources, _deploy_and_scale, _profiles_and_pull,
+    _resources, _deploy_and_scale, _profiles_and_pull, more_resources,
 )
 
 
@@ -621,8 +609,7 @@ def _merged_document(project, sources, env):
             data = parse_yaml(text, path)
         elif not isinstance(data, dict):
             raise ComposeError('definition must be a mapping')
-        warn_unknown(list(data.keys()), TOP_LEVEL_KEYS, TOP_LEVEL_UNSUPPORTED,
-                     'top level of %s' % os.path.basename(path), project.warnings)
+        check_keys(data, 'top level', 'top level of %s' % os.path.basename(path), project.warnings, skip=('version',))
         if 'services' in data and data['services'] is not None and not isinstance(data['services'], dict):
             raise ComposeError('%s: services must be a mapping of service names' % path)
         docs.append(interpolate(data, env, os.path.basename(path) if path != 'definition' else 'definition'))
@@ -642,7 +629,7 @@ def _merged_document(project, sources, env):
         merged['services'] = resolve_extends(merged['services'], project.base_dir, env)
     if 'version' in merged:
         project.warnings.append('the top-level version key is obsolete and ignored')
-    return merged
+    return strip_tags(merged)
 
 
 def _normalise_services(project, raw_services, env, profiles, services):

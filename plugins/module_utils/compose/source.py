@@ -33,10 +33,60 @@ def _yaml():
     return yaml
 
 
+class Reset:
+    """A value tagged ``!reset``: the key is removed from the merged model (merge.py)."""
+
+    def __repr__(self):
+        return '!reset'
+
+
+class Override:
+    """A value tagged ``!override``: it replaces what earlier files set instead of being merged
+    with it (merge.py)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return '!override %r' % (self.value,)
+
+
+def _tag_constructors(yaml, base):
+    """A safe loader that reads compose's ``!reset`` and ``!override`` tags into Reset / Override."""
+
+    def construct(loader, node):
+        if isinstance(node, yaml.ScalarNode):
+            tag = loader.resolve(yaml.ScalarNode, node.value, (not node.style, bool(node.style)))  # quoted: a string
+            return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, node.value))
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node, deep=True)
+        return loader.construct_mapping(node, deep=True)
+
+    class ComposeLoader(base):  # pylint: disable=too-many-ancestors
+        pass
+
+    ComposeLoader.add_constructor('!reset', lambda loader, node: Reset())
+    ComposeLoader.add_constructor('!override', lambda loader, node: Override(construct(loader, node)))
+    return ComposeLoader
+
+
+def strip_tags(data):
+    """``data`` without its merge tags: keys whose value is ``!reset`` removed, ``!override``
+    values unwrapped (what remains once nothing is left to merge)."""
+    if isinstance(data, Override):
+        return strip_tags(data.value)
+    if isinstance(data, dict):
+        return dict((k, strip_tags(v)) for k, v in data.items() if not isinstance(v, Reset))
+    if isinstance(data, list):
+        return [strip_tags(v) for v in data if not isinstance(v, Reset)]
+    return data
+
+
 def parse_yaml(text, source='<definition>'):
-    """Parse one compose document; a syntax error names the file, line and column."""
+    """Parse one compose document; a syntax error names the file, line and column. The
+    ``!reset`` and ``!override`` tags become Reset and Override values (merged by merge.py)."""
     yaml = _yaml()
-    loader = getattr(yaml, 'CSafeLoader', None) or yaml.SafeLoader
+    loader = _tag_constructors(yaml, getattr(yaml, 'CSafeLoader', None) or yaml.SafeLoader)
     try:
         data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
@@ -298,6 +348,8 @@ class _Interpolator:
 
 def interpolate(data, env, where='compose file', path=''):
     """Interpolate every string value (not keys) of a parsed compose document."""
+    if isinstance(data, Override):
+        return Override(interpolate(data.value, env, where, path))
     if isinstance(data, dict):
         return dict((k, interpolate(v, env, where, '%s.%s' % (path, k) if path else str(k))) for k, v in data.items())
     if isinstance(data, list):
