@@ -117,7 +117,7 @@ def select_services(project, services=None, dependencies=True):
             if name in project.disabled_services:
                 raise ComposeError('service %s is disabled by its profiles; activate one of them (profiles option)' % name)
             raise ComposeError('no service %s in project %s; its services are: %s' % (
-                name, project.name, ', '.join(project.order)))
+                name, project.name, ', '.join(sorted(project.order))))
     wanted = with_dependencies(project.services, services) if dependencies else list(services)
     return [name for name in project.order if name in wanted]
 
