@@ -527,8 +527,9 @@ def test_networks_aliases_fixed_address_external_and_shared_namespace(engine, pr
     doc['services']['api']['environment'] = {'NEW': '1'}
     cs.write_project(tmp_path, doc)
     run = run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project)]).assert_ok()
+    # (sidecar before client: the order the file lists them, as compose starts them; issue 12)
     assert [(a['action'], a['service']) for a in run.task('compose')['actions']] == [
-        ('recreate', 'api'), ('recreate', 'client'), ('recreate', 'sidecar')]
+        ('recreate', 'api'), ('recreate', 'sidecar'), ('recreate', 'client')]
     new_api = inspect('container', project + '-api-1')['Id']
     assert inspect('container', project + '-sidecar-1')['HostConfig']['NetworkMode'] == 'container:' + new_api
     assert inspect('container', project + '-client-1')['HostConfig']['VolumesFrom'] == [new_api + ':ro']
