@@ -23,7 +23,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.labels import
     LABEL_SERVICE,
     is_oneoff,
     labels_of,
-    project_containers,
+    list_project,
     service_containers,
 )
 from ansible_collections.berth.docker.plugins.module_utils.container_body import endpoint_config
@@ -174,7 +174,7 @@ class PlanExecutor:
                 self.delete('images', item['image'], what='removing image %s' % item['image'], params={'force': False})
 
     def refresh_ids(self):
-        containers = project_containers(self.client, self.project.name)
+        containers, _n, _v = list_project(self.client, self.project.name)
         ids = {}
         for container in sorted(containers, key=lambda c: int(labels_of(c).get(LABEL_NUMBER) or 0)):
             if not is_oneoff(container):

@@ -143,7 +143,17 @@ def merge_documents(docs):
                     services[name] = merge_service(services[name], svc) if name in services else svc
                 result['services'] = services
             elif key in ('networks', 'volumes', 'secrets', 'configs') and isinstance(value, dict):
-                result[key] = _merge_maps(result.get(key) or {}, value)
+                merged = dict(result.get(key) or {})
+                for name, spec in value.items():
+                    if isinstance(spec, (Reset, Override)):
+                        merged.pop(name, None)
+                        if isinstance(spec, Override):
+                            merged[name] = strip_tags(spec.value)
+                    elif isinstance(spec, dict) and isinstance(merged.get(name), dict):
+                        merged[name] = _merge_maps(merged[name], spec)
+                    else:
+                        merged[name] = spec
+                result[key] = merged
             else:
                 result[key] = value
     return result
