@@ -30,8 +30,11 @@ options:
     description:
       - Seconds to wait for an answer from the engine before failing.
       - If not set, the environment variable E(DOCKER_TIMEOUT) is used.
+      - On M(berth.docker.compose) this option is the stop timeout (as on community.docker.docker_compose_v2)
+        and the Engine API timeout is O(api_timeout) only.
     type: int
     default: 60
+    aliases: [api_timeout]
   tls:
     description:
       - Use TLS for a V(tcp://) O(docker_host) without verifying the engine's certificate.

@@ -370,7 +370,7 @@ class EngineClient:
                 'on that address and port? Check docker_host (DOCKER_HOST)' % host)
         if isinstance(exc, socket.timeout):
             return EngineUnreachable(
-                'timed out after %s s talking to the Docker engine at %s; raise timeout (DOCKER_TIMEOUT) '
+                'timed out after %s s talking to the Docker engine at %s; raise api_timeout (DOCKER_TIMEOUT) '
                 'or check that the engine is healthy' % (self._call_timeout or self.config.timeout, host))
         if type(exc).__module__.startswith('paramiko'):
             return EngineUnreachable('ssh connection to %s failed: %s' % (host, exc))

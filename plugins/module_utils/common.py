@@ -40,7 +40,8 @@ CONNECTION_ARGUMENT_SPEC = dict(
     tls_hostname=dict(type='str', fallback=(env_fallback, ['DOCKER_TLS_HOSTNAME'])),
     api_version=dict(type='str', default='auto', aliases=['docker_api_version'],
                      fallback=(env_fallback, ['DOCKER_API_VERSION'])),
-    timeout=dict(type='int', default=DEFAULT_TIMEOUT, fallback=(env_fallback, ['DOCKER_TIMEOUT'])),
+    timeout=dict(type='int', default=DEFAULT_TIMEOUT, aliases=['api_timeout'],
+                 fallback=(env_fallback, ['DOCKER_TIMEOUT'])),
     ca_path=dict(type='path', aliases=['ca_cert', 'tls_ca_cert', 'cacert_path'],
                  fallback=(_cert_path_fallback, ['ca.pem'])),
     client_cert=dict(type='path', aliases=['tls_client_cert', 'cert_path'],
@@ -54,8 +55,15 @@ CONNECTION_ARGUMENT_SPEC = dict(
 
 
 def docker_argument_spec(spec=None):
-    """The connection options plus a module's own ``spec``."""
+    """The connection options plus a module's own ``spec``.
+
+    A module whose ``spec`` has a ``timeout`` of its own (compose: the stop timeout, as in
+    docker_compose_v2) gets the Engine API timeout under its other name, ``api_timeout``."""
     merged = dict(CONNECTION_ARGUMENT_SPEC)
+    if spec and 'timeout' in spec:
+        api_timeout = dict(merged.pop('timeout'))
+        api_timeout.pop('aliases')
+        merged['api_timeout'] = api_timeout
     merged.update(spec or {})
     return merged
 
@@ -70,7 +78,7 @@ def connection_config(params):
         client_key=params.get('client_key'),
         tls_hostname=params.get('tls_hostname'),
         api_version=params.get('api_version'),
-        timeout=params.get('timeout'),
+        timeout=params['api_timeout'] if params.get('api_timeout') is not None else params.get('timeout'),
     )
 
 

@@ -118,13 +118,21 @@ options:
     description: Seconds to wait for O(wait) and for each C(depends_on) condition.
     type: int
     default: 300
-  stop_timeout:
+  timeout:
     description:
-      - Seconds a container gets to stop before it is killed, when stopped, recreated or restarted.
+      - Seconds a container gets to stop before it is killed, when stopped, recreated or restarted (the meaning
+        O(timeout) has on community.docker.docker_compose_v2).
       - Defaults to the service's C(stop_grace_period), else 10.
-      - Called C(timeout) in community.docker.docker_compose_v2; here O(timeout) is the Engine API timeout shared by
-        every module of the collection.
+      - The Engine API timeout, called O(timeout) on the other modules of this collection, is O(api_timeout) here.
     type: int
+    default: null
+    aliases: [stop_timeout]
+  api_timeout:
+    description:
+      - Seconds to wait for an answer from the engine before failing.
+      - If not set, the environment variable E(DOCKER_TIMEOUT) is used.
+    type: int
+    default: 60
 notes:
   - Supported service keys include C(image), C(build) (C(context), C(dockerfile), C(args), C(target), C(labels)),
     C(command), C(entrypoint), C(environment), C(env_file), C(ports) and C(volumes) (short and long syntax),

@@ -4,6 +4,7 @@ with the docker CLI (and Debian's docker-compose 1.29 for interoperability) as w
 import hashlib
 import os
 import random
+import time
 
 import pytest
 
@@ -339,6 +340,30 @@ def test_stopped_restarted_and_depends_on_conditions(engine, prefix, busybox_ima
     assert cs.running_names(project) == sorted([project + '-app-1', project + '-db-1'])
     again = run_tasks([cs.compose_task(state='restarted', **base)]).assert_ok()
     assert {a['action'] for a in again.task('compose')['actions']} == {'restart'}
+
+
+def test_timeout_is_the_stop_timeout_as_on_docker_compose_v2(engine, prefix, busybox_image, tmp_path):
+    """``timeout`` bounds the stop (docker_compose_v2's meaning) and ``api_timeout`` is the Engine API
+    timeout: a process that ignores SIGTERM (sleep as PID 1, no init) is killed after 1 s, not after
+    the service's stop_grace_period of 30 s, while the API timeout of 20 s is long enough for the
+    stop call."""
+    project = prefix + 'stopt'
+    cs.write_project(tmp_path, {'services': {'deaf': {'image': busybox_image, 'command': ['sleep', '3600'],
+                                                      'stop_grace_period': '30s'}}})
+    base = {'project_src': str(tmp_path), 'project_name': project, 'api_timeout': 20}
+    run_tasks([cs.compose_task(**base)]).assert_ok()
+    started = time.monotonic()
+    stopped = run_tasks([cs.compose_task(state='stopped', timeout=1, **base)]).assert_ok()
+    elapsed = time.monotonic() - started
+    assert stopped.changed == ['compose']
+    state = cs.project_containers(project)[project + '-deaf-1']['State']
+    assert state['Running'] is False and state['ExitCode'] == 137, state
+    assert elapsed < 20, elapsed  # the 30 s grace period would have been waited for in full
+    # the old name still works, as an alias
+    run_tasks([cs.compose_task(**base)]).assert_ok()
+    run_tasks([cs.compose_task(state='stopped', stop_timeout=1, **base)]).assert_ok()
+    assert cs.project_containers(project)[project + '-deaf-1']['State']['ExitCode'] == 137
+    run_tasks([cs.compose_task(state='absent', timeout=1, **base)]).assert_ok()
 
 
 # ---------------------------------------------------------------- bad input

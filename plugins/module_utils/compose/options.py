@@ -33,7 +33,7 @@ COMPOSE_SPEC = dict(
     remove_images=dict(type='str', choices=['all', 'local']),
     wait=dict(type='bool', default=False),
     wait_timeout=dict(type='int', default=300),
-    stop_timeout=dict(type='int'),
+    timeout=dict(type='int', aliases=['stop_timeout']),
 )
 
 INFO_SPEC = dict(

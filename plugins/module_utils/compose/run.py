@@ -39,7 +39,7 @@ class ComposeRunner:
         self.images = ServiceImages(client, self.check_mode, module.warn)
 
     def executor(self):
-        return PlanExecutor(self.client, self.project, stop_timeout=self.p.get('stop_timeout'),
+        return PlanExecutor(self.client, self.project, stop_timeout=self.p.get('timeout'),
                             wait_timeout=self.p.get('wait_timeout'), images=self.images)
 
     def run(self):
