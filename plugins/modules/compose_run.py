@@ -275,7 +275,8 @@ stderr:
 actions:
   description:
     - What was done (or, in check mode, would be done), in order. The dependencies' actions first, as
-      M(berth.docker.compose) reports them, with C(dependency=true). Then the image pulled or built for the service,
+      M(berth.docker.compose) reports them, with C(dependency=true). Then the networks and volumes the container needs
+      that were still missing, then the image pulled or built for the service,
       then the run, C(what=container) and C(action=run), with C(service), C(name), C(command), C(entrypoint),
       C(remove) and C(detach).
   returned: success
