@@ -775,6 +775,89 @@ FROM busybox
             'web': 'e3ed948677c6e5972b0a3f1a607fa553edf4d0a3ae3e24b4fd6b670d144c9609',
         },
     ),
+    'c29_lab_project': dict(
+        files={
+            'compose.yaml': '''\
+services:
+  web:
+    image: busybox
+    command: ["sleep", "600"]
+    init: true
+    ports:
+      - "127.0.0.1:18180:80"
+      - target: 81
+        published: "18181"
+        host_ip: 127.0.0.1
+    expose: ["3000"]
+    environment:
+      TIER: web
+      FROM_DOTENV:
+    env_file: app.env
+    volumes:
+      - data:/data
+      - ./conf:/conf:ro
+      - /anon
+    networks:
+      front:
+        aliases: [www]
+      back: {}
+    labels:
+      org.example.tier: web
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 2s
+      retries: 3
+    depends_on:
+      db:
+        condition: service_started
+    restart: unless-stopped
+    stop_grace_period: 5s
+    extra_hosts: ["somehost:10.1.2.3"]
+    ulimits:
+      nofile:
+        soft: 1024
+        hard: 2048
+  db:
+    image: busybox
+    command: sleep 600
+    networks: [back]
+    environment:
+      - ROLE=db
+    deploy:
+      resources:
+        limits:
+          memory: 64m
+    scale: 2
+  tool:
+    image: busybox
+    entrypoint: /bin/sh -c
+    command: ["sleep 600"]
+    network_mode: none
+    tmpfs: /run
+    labels: [org.example.kind=tool]
+volumes:
+  data: {}
+networks:
+  front: {}
+  back: {}
+''',
+            '.env': '''\
+FROM_DOTENV=dotenv-value
+''',
+            'app.env': '''\
+APP_MODE=lab
+TIER=overridden-by-environment
+''',
+            'conf/app.conf': '''\
+conf
+''',
+        },
+        hashes={
+            'db': '0c6be5e285308402a7fa96b00e0b5ce3cc01fa5408239f4c9a452fac024cfe0b',
+            'tool': '7ef2242a536e43f3092cad751d9a9b3dd011aa0942959c03fcb07dce944b900c',
+            'web': 'ec988ea25b46783afca1098571f50982c19286e3613b8f0ee86992f81b174bc2',
+        },
+    ),
 }
 
 # PyYAML reads YAML 1.1 (yes / no / on / off are booleans, even as keys); compose-go reads YAML 1.2

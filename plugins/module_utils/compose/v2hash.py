@@ -89,7 +89,7 @@ def _go_float(dec, e_from, exp_width):
     exp = dec.adjusted()
     if -e_from[1] <= exp < e_from[0]:
         return format(dec, 'f')
-    sign, digits, _ = dec.as_tuple()
+    sign, digits = dec.as_tuple()[:2]
     mantissa = str(digits[0]) + ('.' + ''.join(str(d) for d in digits[1:]) if len(digits) > 1 else '')
     width = 1 if exp < 0 and exp_width == 'json' else 2
     return '%s%se%s%0*d' % ('-' if sign else '', mantissa, '-' if exp < 0 else '+', width, abs(exp))
@@ -287,7 +287,7 @@ def _mapping(value, sep='='):
         return dict((str(k), '' if v is None else go_sprint(v)) for k, v in value.items())
     result = {}
     for item in value:
-        key, _, val = go_sprint(item).partition(sep)
+        key, _sep, val = go_sprint(item).partition(sep)
         result[key] = val
     return result
 
@@ -397,7 +397,7 @@ def _short_ports(spec):
     """nat.ParsePortSpecs + compose-go's conversion: short syntax -> port dicts, sorted by
     "PORT/PROTO" as strings."""
     ip, host, container = _split_port_parts(spec)
-    container, _, proto = container.partition('/')
+    container, _slash, proto = container.partition('/')
     proto = (proto or 'tcp').lower()
     if ip.startswith('[') and ip.endswith(']'):
         ip = ip[1:-1]
@@ -497,13 +497,13 @@ def _depends_on(raw):
         spec = spec or {}
         deps[name] = (spec.get('condition', 'service_started'), _bool(spec.get('restart', False)),
                       _bool(spec.get('required', True)))
-    implied = [(str(link).split(':')[0] if len(str(link).split(':')) == 2 else str(link), True)
+    implied = [(str(link).split(':', 1)[0] if str(link).count(':') == 1 else str(link), True)
                for link in raw.get('links') or []]
     for key in ('network_mode', 'ipc', 'pid', 'uts', 'cgroup'):
         ref = raw.get(key)
         if isinstance(ref, str) and ref.startswith('service:'):
             implied.append((ref[len('service:'):], True))
-    implied += [(str(vol).split(':')[0], False) for vol in raw.get('volumes_from') or []
+    implied += [(str(vol).split(':', 1)[0], False) for vol in raw.get('volumes_from') or []
                 if not str(vol).startswith('container:')]
     for name, restart in implied:
         deps.setdefault(name, ('service_started', restart, True))
