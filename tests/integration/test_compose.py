@@ -119,6 +119,37 @@ def test_tutorial_file_without_depends_on_comes_up_in_one_run(engine, prefix, bu
     assert [a['service'] for a in runs[1].task('compose')['actions'] if a['what'] == 'container'] == ['db', 'php', 'nginx']
     assert sorted(cs.running_names(project)) == sorted([prefix + 'mariadb', prefix + 'php-fpm', prefix + 'nginx'])
     assert inspect('container', prefix + 'nginx')['RestartCount'] == 0
+    # as docker compose v2's up: every container is created before the first one starts
+    states = [inspect('container', prefix + n) for n in ('mariadb', 'php-fpm', 'nginx')]
+    assert max(c['Created'] for c in states) < min(c['State']['StartedAt'] for c in states), states
+
+
+def test_a_container_the_engine_refuses_to_create_leaves_nothing_started(engine, prefix, busybox_image, tmp_path):
+    """All containers are created before any starts (compose v2's create pass, then its start pass):
+    when the engine refuses to create the last service's container (a bind mount whose source does
+    not exist, create_host_path false), the earlier service exists, created and never started, and
+    the error names the refused container and what waits. Fixed, one run starts it all; the next
+    changes nothing."""
+    project = prefix + 'halfway'
+    missing = str(tmp_path / 'not-there')
+    broken = sleeper(busybox_image, volumes=[{'type': 'bind', 'source': missing, 'target': '/data',
+                                              'bind': {'create_host_path': False}}])
+    cs.write_project(tmp_path, {'services': {'first': sleeper(busybox_image), 'second': broken}})
+    base = {'project_src': str(tmp_path), 'project_name': project}
+    run = run_tasks([cs.compose_task(**base)])
+    assert run.rc != 0
+    msg = run.task('compose')['msg']
+    assert 'creating container %s-second-1' % project in msg and missing in msg, msg
+    assert 'Nothing was started: %s-first-1, created before it, stays created' % project in msg, msg
+    first = cs.project_containers(project)[project + '-first-1']
+    assert first['State']['Status'] == 'created' and first['State']['StartedAt'].startswith('0001-'), first['State']
+    assert list(cs.project_containers(project)) == [project + '-first-1']
+
+    os.makedirs(missing)
+    runs = four_step([cs.compose_task(**base)])
+    assert [(a['action'], a['service']) for a in runs[1].task('compose')['actions'] if a['what'] == 'container'] == [
+        ('start', 'first'), ('create', 'second')]
+    assert cs.running_names(project) == sorted([project + '-first-1', project + '-second-1'])
 
 
 @pytest.mark.slow

@@ -1,8 +1,9 @@
 # Copyright (c) berth.docker contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Carrying out a compose plan on the engine: networks and volumes, then the containers service
-by service in depends_on order (each service's dependencies waited for first), replacing
-containers safely (container_ops.Replacement), and the optional wait for the whole project."""
+"""Carrying out a compose plan on the engine: networks and volumes, then every new container
+created (none started yet), then the containers started service by service in depends_on order
+(each service's dependencies waited for first), replacing containers safely
+(container_ops.Replacement), and the optional wait for the whole project."""
 
 import time
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.labels import
     LABEL_SERVICE,
     is_oneoff,
     labels_of,
-    list_project,
+    project_containers,
     service_containers,
 )
 from ansible_collections.berth.docker.plugins.module_utils.container_body import endpoint_config
@@ -123,6 +124,7 @@ class PlanExecutor:
             if item['action'] == 'remove':
                 self.retire(item, volumes=False)
         self.refresh_ids()
+        created = self.create_new(plan, by_service, image_ids)
         stops = []
         for name in plan.services:
             items = [i for i in by_service.get(name, []) if i['action'] != 'remove']
@@ -134,7 +136,7 @@ class PlanExecutor:
                 if item['action'] == 'stop':
                     stops.append(item)
                     continue
-                self.execute_container(item, image_ids.get(name))
+                self.execute_container(item, image_ids.get(name), created)
                 acted = True
             if acted:
                 self.refresh_ids()
@@ -174,7 +176,7 @@ class PlanExecutor:
                 self.delete('images', item['image'], what='removing image %s' % item['image'], params={'force': False})
 
     def refresh_ids(self):
-        containers, _n, _v = list_project(self.client, self.project.name)
+        containers = project_containers(self.client, self.project.name)
         ids = {}
         for container in sorted(containers, key=lambda c: int(labels_of(c).get(LABEL_NUMBER) or 0)):
             if not is_oneoff(container):
@@ -186,12 +188,32 @@ class PlanExecutor:
 
     # -- containers ----------------------------------------------------------------------
 
-    def execute_container(self, item, image_id):
+    def create_new(self, plan, by_service, image_ids):
+        """Create every new container of the plan, in start order, before any is started (as
+        docker compose v2's up does: its create pass, then its start pass), so that a container the
+        engine refuses to create leaves the rest of the project created but not started.
+        Returns {container name: new ID}."""
+        created = {}
+        for name in plan.services:
+            items = [i for i in by_service.get(name, []) if i['action'] == 'create']
+            for item in items:
+                try:
+                    created[item['name']] = self.create(item, image_ids.get(name))
+                except DockerError as exc:
+                    if not created:
+                        raise
+                    raise DockerError('%s. Nothing was started: %s, created before it, stay%s created and start on '
+                                      'the next run once this is fixed' % (
+                                          exc.msg, ', '.join(sorted(created)), '' if len(created) > 1 else 's'))
+            if items:
+                self.refresh_ids()  # network_mode / volumes_from of later services name these
+        return created
+
+    def execute_container(self, item, image_id, created):
         action = item['action']
         if action == 'create':
-            cid = self.create(item, image_id)
             if item.get('start', True):
-                self.start(cid, item['name'])
+                self.start(created[item['name']], item['name'])
         elif action == 'recreate':
             self.recreate(item, image_id)
         elif action == 'start':

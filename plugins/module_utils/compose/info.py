@@ -14,7 +14,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.labels import
     LABEL_SERVICE,
     container_display_name,
     is_oneoff,
-    list_project,
+    project_containers,
 )
 from ansible_collections.berth.docker.plugins.module_utils.compose.model import project_config
 from ansible_collections.berth.docker.plugins.module_utils.compose.options import bare_project, project_from_params
@@ -65,7 +65,7 @@ def ps_entry(container):
 
 def ps(client, project_name, services=None):
     """The project's containers (one-off ones left out) as ps_entry rows."""
-    containers, _n, _v = list_project(client, project_name)
+    containers = project_containers(client, project_name)
     return ps_from(containers, services)
 
 

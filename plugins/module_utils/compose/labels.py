@@ -75,10 +75,15 @@ def is_oneoff(container):
     return labels_of(container).get(LABEL_ONEOFF, 'False') == 'True'
 
 
+def project_containers(client, project_name):
+    """The project's containers, all states (one GET)."""
+    return client.get('/containers/json', {'all': True, 'filters': encode_filters(
+        {'label': ['%s=%s' % (LABEL_PROJECT, project_name)]})}) or []
+
+
 def list_project(client, project_name):
     """The project's containers (all states), and all networks and volumes."""
-    containers = client.get('/containers/json', {'all': True, 'filters': encode_filters(
-        {'label': ['%s=%s' % (LABEL_PROJECT, project_name)]})}) or []
+    containers = project_containers(client, project_name)
     networks = client.get('/networks') or []
     volumes = (client.get('/volumes') or {}).get('Volumes') or []
     return containers, networks, volumes
