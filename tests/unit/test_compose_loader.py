@@ -866,3 +866,28 @@ def test_later_env_file_value_decides_whether_it_is_literal(tmp_path):
     assert env['E'] == '$X'
     env = load_project(project_src=str(tmp_path), env_files=['a.env', 'b.env'], environ={'X': '1'}).services['web']['environment']
     assert env['E'] == '1'
+
+
+def test_compose_files_are_yaml_1_2_and_boolean_keys_cast_like_compose_go(tmp_path):
+    """compose v2 reads YAML 1.2: yes/no/on/off are strings (an environment keeps "yes", a key
+    named OFF stays OFF); boolean keys cast true/false, y/yes/on and n/no/off strings, whatever
+    their case, and refuse anything else, naming the key."""
+    write(tmp_path / 'compose.yaml', 'services:\n  web:\n    image: busybox\n    init: yes\n    restart: no\n'
+          '    read_only: "Off"\n    tty: ${TTY}\n    environment:\n      FLAG: yes\n      OFF: off\n      T: true\n'
+          '    volumes:\n      - {type: bind, source: ., target: /src, read_only: "on"}\n'
+          'networks:\n  edge:\n    internal: "no"\n')
+    project = load_project(project_src=str(tmp_path), project_name='y', environ={'TTY': 'false'})
+    web = project.services['web']
+    assert web['environment'] == {'FLAG': 'yes', 'OFF': 'off', 'T': 'true'}
+    assert (web['init'], web['restart'], web['read_only'], web['tty']) == (True, 'no', False, False)
+    assert web['volumes'][0]['read_only'] is True and project.networks['edge']['internal'] is False
+    # before, an interpolated "false" was a non-empty string, so true
+    write(tmp_path / 'compose.yaml', 'services:\n  web:\n    image: busybox\n    init: maybe\n')
+    with pytest.raises(ComposeError, match=r"services.web.init: 'maybe' is not a boolean"):
+        load_project(project_src=str(tmp_path), project_name='y', environ={})
+
+
+@pytest.mark.parametrize('text,expected', [('true', True), ('FALSE', False), ('Yes', True), ('n', False),
+                                           ('ON', True), ('off', False), (True, True), (None, None)])
+def test_to_bool(text, expected):
+    assert values.to_bool(text, 'x') is expected

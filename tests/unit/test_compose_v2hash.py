@@ -909,8 +909,7 @@ def test_service_references_need_container_ids(tmp_path):
     assert v2hash.service_hash(project, 'web') is None  # network_mode: service:db, without db's ID
 
 
-@pytest.mark.xfail(strict=True, reason='berth reads compose files as YAML 1.1 (yes/off are booleans), compose as 1.2')
-def test_yaml11_booleans(tmp_path):
+def test_yaml12_booleans_as_compose_reads_them(tmp_path):
     project = _load(tmp_path, 'c26_yaml11', YAML11_CASE)
     assert v2hash.service_hash(project, 'web') == YAML11_CASE['hashes']['web']
 

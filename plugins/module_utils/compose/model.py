@@ -58,6 +58,7 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.values import
     parse_size,
     parse_ulimits,
     parse_volume,
+    to_bool,
     to_list,
     to_list_env_file,
     to_map,
@@ -171,13 +172,13 @@ def _normalise_networks_decl(raw, project_name, warnings):
         full = spec.get('name') or (name if external else '%s_%s' % (project_name, name))
         result[name] = {
             'name': full,
-            'external': bool(external),
+            'external': to_bool(external, 'networks.%s.external' % name, False),
             'driver': spec.get('driver') or None,
             'driver_opts': dict((str(k), str(v)) for k, v in (spec.get('driver_opts') or {}).items()),
             'ipam': parse_ipam(spec.get('ipam')),
-            'internal': bool(spec.get('internal', False)),
-            'attachable': bool(spec.get('attachable', False)),
-            'enable_ipv6': bool(spec.get('enable_ipv6', False)),
+            'internal': to_bool(spec.get('internal'), 'networks.%s.internal' % name, False),
+            'attachable': to_bool(spec.get('attachable'), 'networks.%s.attachable' % name, False),
+            'enable_ipv6': to_bool(spec.get('enable_ipv6'), 'networks.%s.enable_ipv6' % name, False),
             'labels': to_map(spec.get('labels'), 'networks.%s.labels' % name),
         }
     return result
@@ -198,7 +199,7 @@ def _normalise_volumes_decl(raw, project_name, warnings):
             external = True
         result[name] = {
             'name': spec.get('name') or (name if external else '%s_%s' % (project_name, name)),
-            'external': bool(external),
+            'external': to_bool(external, 'volumes.%s.external' % name, False),
             'driver': spec.get('driver') or None,
             'driver_opts': dict((str(k), str(v)) for k, v in (spec.get('driver_opts') or {}).items()),
             'labels': to_map(spec.get('labels'), 'volumes.%s.labels' % name),
@@ -256,8 +257,8 @@ def _build(build, where, project, environment):
         'target': build.get('target') or None,
         'labels': to_map(build.get('labels'), '%s.labels' % where),
         'network': build.get('network') or None,
-        'no_cache': bool(build.get('no_cache', False)),
-        'pull': bool(build.get('pull', False)),
+        'no_cache': to_bool(build.get('no_cache'), '%s.no_cache' % where, False),
+        'pull': to_bool(build.get('pull'), '%s.pull' % where, False),
     }
     # only when given, so that the build of every other service stays what it was
     if build.get('shm_size') is not None:
@@ -364,8 +365,8 @@ def _dependencies(svc, raw, where, project, environment):
         condition = spec.get('condition') or 'service_started'
         if condition not in DEPENDS_CONDITIONS:
             raise ComposeError('%s.depends_on.%s: condition %r must be one of %s' % (where, dep, condition, ', '.join(DEPENDS_CONDITIONS)))
-        depends[dep] = {'condition': condition, 'required': bool(spec.get('required', True)),
-                        'restart': bool(spec.get('restart', False))}
+        depends[dep] = {'condition': condition, 'required': to_bool(spec.get('required'), '%s.depends_on.%s.required' % (where, dep), True),
+                        'restart': to_bool(spec.get('restart'), '%s.depends_on.%s.restart' % (where, dep), False)}
     svc['depends_on'] = depends
     for key in ('links', 'volumes_from'):
         svc[key] = to_list(raw.get(key), '%s.%s' % (where, key))
@@ -388,7 +389,7 @@ def _restart_and_stop(svc, raw, where, project, environment):
     svc['stop_signal'] = _optional_str(raw.get('stop_signal'))
     grace = raw.get('stop_grace_period')
     svc['stop_grace_period'] = parse_duration(grace, '%s.stop_grace_period' % where) if grace is not None else None
-    svc['init'] = _optional_bool(raw.get('init'))
+    svc['init'] = to_bool(raw.get('init'), '%s.init' % where)
 
 
 def _identity_and_labels(svc, raw, where, project, environment):
@@ -398,7 +399,7 @@ def _identity_and_labels(svc, raw, where, project, environment):
                 'platform'):
         svc[key] = _optional_str(raw.get(key))
     for key in ('tty', 'stdin_open'):
-        svc[key] = _optional_bool(raw.get(key))
+        svc[key] = to_bool(raw.get(key), '%s.%s' % (where, key))
     svc['labels'] = dict((k, '' if v is None else v) for k, v in to_map(raw.get('labels'), '%s.labels' % where).items())
     for key in svc['labels']:
         if key.startswith(LABEL_PREFIX):
@@ -419,7 +420,7 @@ def _security(svc, raw, where, project, environment):
     userns_mode and cgroup only when given, so that the config hash of services without them
     stays what it was."""
     for key in ('read_only', 'privileged'):
-        svc[key] = _optional_bool(raw.get(key))
+        svc[key] = to_bool(raw.get(key), '%s.%s' % (where, key))
     for key in ('cap_add', 'cap_drop', 'security_opt', 'devices', 'group_add'):
         svc[key] = to_list(raw.get(key), '%s.%s' % (where, key))
     svc['sysctls'] = to_map(raw.get('sysctls'), '%s.sysctls' % where)
@@ -508,10 +509,6 @@ def _deploy_section(raw, where):
 
 def _optional_str(value):
     return str(value) if value is not None else None
-
-
-def _optional_bool(value):
-    return bool(value) if value is not None else None
 
 
 # --------------------------------------------------------------------------- the project

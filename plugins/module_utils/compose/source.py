@@ -51,6 +51,10 @@ class Override:
         return '!override %r' % (self.value,)
 
 
+BOOL_TAG = 'tag:yaml.org,2002:bool'
+YAML12_BOOL = re.compile(r'^(?:true|True|TRUE|false|False|FALSE)$')
+
+
 def _tag_constructors(yaml, base):
     """A safe loader that reads compose's ``!reset`` and ``!override`` tags into Reset / Override."""
 
@@ -65,6 +69,13 @@ def _tag_constructors(yaml, base):
     class ComposeLoader(base):  # pylint: disable=too-many-ancestors
         pass
 
+    # YAML 1.2, as compose-go reads compose files: only true/false are booleans; yes, no, on and
+    # off stay strings (FLAG: yes in an environment is "yes"; boolean keys cast such strings,
+    # values.to_bool)
+    ComposeLoader.yaml_implicit_resolvers = dict(
+        (first, [(tag, regexp) for tag, regexp in resolvers if tag != BOOL_TAG])
+        for first, resolvers in base.yaml_implicit_resolvers.items())
+    ComposeLoader.add_implicit_resolver(BOOL_TAG, YAML12_BOOL, list('tTfF'))
     ComposeLoader.add_constructor('!reset', lambda loader, node: Reset())
     ComposeLoader.add_constructor('!override', lambda loader, node: Override(construct(loader, node)))
     return ComposeLoader

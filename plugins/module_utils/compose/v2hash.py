@@ -30,6 +30,8 @@ import struct
 from decimal import Decimal
 from fractions import Fraction
 
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
+
 # service keys whose compose-go rendering is not emulated: a service using one gets no hash
 UNSUPPORTED = ('develop', 'blkio_config', 'credential_spec', 'gpus', 'post_start', 'pre_stop', 'label_file',
                'extends', 'device_cgroup_rules', 'storage_opt', 'attach', 'models', 'provider', 'use_api_socket')
@@ -37,8 +39,8 @@ _NS = {'ns': 1, 'us': 1000, '\u00b5s': 1000, '\u03bcs': 1000, 'ms': 10 ** 6, 's'
        'h': 3600 * 10 ** 9}
 
 
-class Unsupported(Exception):
-    """A value this module cannot render as compose-go does."""
+class Unsupported(BerthError):
+    """A value this module cannot render as compose-go does (caught here: service_hash gives None)."""
 
 
 class F32(float):

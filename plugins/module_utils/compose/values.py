@@ -37,6 +37,26 @@ def to_map(value, what):
     raise ComposeError('%s must be a list of KEY=VALUE or a mapping, not %r' % (what, value))
 
 
+TRUE_WORDS = ('true', 'y', 'yes', 'on')
+FALSE_WORDS = ('false', 'n', 'no', 'off')
+
+
+def to_bool(value, what, default=None):
+    """A boolean key as compose reads it: YAML true/false, or a string (quoted, or from
+    interpolation) true/false, y/yes/on or n/no/off in any case, as compose-go casts them;
+    anything else is an error naming the key. None gives ``default``."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ComposeError('%s: %r is not a boolean (use true or false)' % (what, value))
+
+
 def _scalar_str(value):
     if isinstance(value, bool):
         return 'true' if value else 'false'
@@ -75,7 +95,7 @@ def to_list_env_file(value, where):
         if isinstance(item, dict):
             if not item.get('path'):
                 raise ComposeError('%s.env_file entries need path' % where)
-            entries.append({'path': str(item['path']), 'required': bool(item.get('required', True))})
+            entries.append({'path': str(item['path']), 'required': to_bool(item.get('required'), '%s.env_file.required' % where, True)})
         else:
             entries.append({'path': str(item), 'required': True})
     return entries
@@ -241,20 +261,20 @@ def parse_volume(item, project_dir, what):
         if not item.get('target'):
             raise ComposeError('%s: a long-syntax volume needs target' % what)
         result = {'type': vtype, 'source': item.get('source') or None, 'target': str(item['target']),
-                  'read_only': bool(item.get('read_only', False))}
+                  'read_only': to_bool(item.get('read_only'), '%s.read_only' % what, False)}
         if vtype == 'bind':
             if not result['source']:
                 raise ComposeError('%s: a bind mount needs source' % what)
             result['source'] = abs_host_path(str(result['source']), project_dir)
             bind = item.get('bind') or {}
-            result['create_host_path'] = bool(bind.get('create_host_path', True))
+            result['create_host_path'] = to_bool(bind.get('create_host_path'), '%s.bind.create_host_path' % what, True)
             if bind.get('propagation'):
                 result['propagation'] = bind['propagation']
             if bind.get('selinux'):
                 result['selinux'] = bind['selinux']
         elif vtype == 'volume':
             vol = item.get('volume') or {}
-            if vol.get('nocopy'):
+            if to_bool(vol.get('nocopy'), '%s.volume.nocopy' % what, False):
                 result['nocopy'] = True
         elif vtype == 'tmpfs':
             tmp = item.get('tmpfs') or {}
@@ -367,7 +387,7 @@ def parse_healthcheck(value, what):
         return None
     if not isinstance(value, dict):
         raise ComposeError('%s must be a mapping' % what)
-    if value.get('disable'):
+    if to_bool(value.get('disable'), '%s.disable' % what, False):
         return {'test': ['NONE']}
     result = {}
     test = value.get('test')
