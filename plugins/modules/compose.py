@@ -19,8 +19,9 @@ description:
     projects brought up by them are adopted. Containers are named C(<project>-<service>-<n>) unless
     C(container_name) is set; containers named C(<project>_<service>_<n>) by docker-compose v1 are adopted and get
     the new name when they are recreated.
-  - A container is recreated only when its service's config hash (a stable hash of the normalised service
-    configuration and the image ID) changed, so editing one service recreates only that service.
+  - A container is recreated only when its service's config hash or its image changed, so editing one service
+    recreates only that service. The hash is the one docker compose v2 computes (2.26), so C(docker compose up)
+    keeps what this module made and this module keeps what C(docker compose up) made.
   - Check mode computes the whole plan (create / recreate / start / stop / remove per container, networks,
     volumes, images to build or pull) without building, pulling or changing anything.
   - Option names follow C(community.docker.docker_compose_v2) for the common subset. Differences are listed in

@@ -373,6 +373,34 @@ def test_stopped_restarted_and_depends_on_conditions(engine, prefix, busybox_ima
     assert {a['action'] for a in again.task('compose')['actions']} == {'restart'}
 
 
+def test_start_stop_restart_a_subset_of_services(engine, prefix, busybox_image, tmp_path):
+    """docker compose stop / start / restart SERVICE...: state stopped, present and restarted with
+    services act on those services only (stop never stops what they depend on); stop and start run
+    the four steps (check, real, check again with no change predicted, real again with none)."""
+    project = prefix + 'subset'
+    cs.write_project(tmp_path, {'services': {
+        'db': sleeper(busybox_image), 'app': sleeper(busybox_image, depends_on=['db']), 'worker': sleeper(busybox_image)}})
+    base = {'project_src': str(tmp_path), 'project_name': project}
+    run_tasks([cs.compose_task(**base)]).assert_ok()
+    everything = [project + '-app-1', project + '-db-1', project + '-worker-1']
+    before = cs.ids(project)
+
+    stop = four_step([cs.compose_task(state='stopped', services=['app'], **base)])
+    assert [(a['action'], a['service']) for a in stop[1].task('compose')['actions']] == [('stop', 'app')]
+    assert cs.running_names(project) == [project + '-db-1', project + '-worker-1']
+
+    start = four_step([cs.compose_task(services=['app'], **base)])
+    assert [(a['action'], a['service']) for a in start[1].task('compose')['actions']] == [('start', 'app')]
+    assert cs.running_names(project) == everything and cs.ids(project) == before
+
+    started = dict((n, c['State']['StartedAt']) for n, c in cs.project_containers(project).items())
+    restart = run_tasks([cs.compose_task(state='restarted', services=['worker'], dependencies=False, **base)]).assert_ok()
+    assert [(a['action'], a['service']) for a in restart.task('compose')['actions']] == [('restart', 'worker')]
+    now = dict((n, c['State']['StartedAt']) for n, c in cs.project_containers(project).items())
+    assert [n for n in everything if now[n] != started[n]] == [project + '-worker-1']
+    assert cs.running_names(project) == everything and cs.ids(project) == before
+
+
 def test_timeout_is_the_stop_timeout_as_on_docker_compose_v2(engine, prefix, busybox_image, tmp_path):
     """``timeout`` bounds the stop (docker_compose_v2's meaning) and ``api_timeout`` is the Engine API
     timeout: a process that ignores SIGTERM (sleep as PID 1, no init) is killed after 1 s, not after

@@ -4,7 +4,7 @@ real ansible-playbook runs on the real engine, with the docker CLI as witness.""
 import re
 
 from tests.support import compose as cs
-from tests.support.ansible_run import run_tasks
+from tests.support.ansible_run import four_step, run_tasks
 from tests.support.docker_cli import docker, inspect
 
 ONEOFF = 'com.docker.compose.oneoff'
@@ -103,6 +103,11 @@ def test_oneoff_container_has_the_service_config_and_compose_labels(engine, pref
     assert sorted(c['Service'] for c in containers) == ['app', 'db']
     assert name in oneoffs(project)
     assert cs.ids(project)[project + '-db-1'] == db_id
+    # with remove_orphans the exited one-off goes, as with docker compose up --remove-orphans (v2)
+    runs = four_step([cs.compose_task(project_src=str(tmp_path), project_name=project, remove_orphans=True)])
+    assert [(a['action'], a['reason']) for a in runs[1].task('compose')['actions'] if a['what'] == 'container'] == [
+        ('remove', 'one-off container that has exited')], runs[1].task('compose')['actions']
+    assert name not in oneoffs(project) and cs.ids(project)[project + '-db-1'] == db_id
     # ...and state absent of the whole project removes it, as docker compose down does
     run_tasks([cs.compose_task(project_src=str(tmp_path), project_name=project, state='absent')]).assert_ok()
     assert cs.project_containers(project) == {}

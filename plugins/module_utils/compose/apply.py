@@ -10,12 +10,12 @@ from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils import container_ops
 from ansible_collections.berth.docker.plugins.module_utils.compose.convert import (
-    config_hash,
     create_body,
     file_objects_archive,
     inherit_anonymous_volumes,
     is_anonymous_volume,
     network_create_body,
+    service_config_hash,
     service_networks,
     volume_create_body,
 )
@@ -226,7 +226,8 @@ class PlanExecutor:
         """Create the container of ``item`` and connect its other networks; a failure after the
         create removes it again. ``on_created(id)`` is told the new ID first (Replacement.adopt)."""
         svc = self.project.services[item['service']]
-        body = create_body(self.project, svc, item['number'], config_hash(svc, image_id), image_id,
+        chash = service_config_hash(self.project, svc, image_id, dict(self.ids))
+        body = create_body(self.project, svc, item['number'], chash, image_id,
                            self.resolve_container, self.client.negotiate())
         if old is not None:
             inherit_anonymous_volumes(body, old, self.images.image_volumes(image_id, svc['image']))

@@ -14,11 +14,13 @@ import io
 import json
 import tarfile
 
+from ansible_collections.berth.docker.plugins.module_utils.compose import v2hash
 from ansible_collections.berth.docker.plugins.module_utils.compose.labels import (
     LABEL_CONFIG_FILES,
     LABEL_CONFIG_HASH,
     LABEL_DEPENDS_ON,
     LABEL_ENV_FILE,
+    LABEL_FILE_OBJECTS,
     LABEL_IMAGE,
     LABEL_NETWORK,
     LABEL_NUMBER,
@@ -55,6 +57,38 @@ def config_hash(svc, image_id):
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
+def service_config_hash(project, svc, image_id, containers=None):
+    """The config hash a new container of ``svc`` carries: docker compose v2's (v2hash), so that
+    ``docker compose up`` takes berth's containers as up to date and berth takes compose's; for a
+    service using something v2hash does not emulate, berth's own (config_hash).
+    ``containers``: {service: ID of its first container}, for ``service:`` references."""
+    chash = v2hash.service_hash(project, svc['name'], containers)
+    return chash if chash is not None else config_hash(svc, image_id)
+
+
+def is_up_to_date(labels, project, svc, image_id, containers=None):
+    """Whether a container with ``labels`` runs the service as declared on image ``image_id``:
+    compose v2's hash and image label (compose's own test), or berth's own earlier hash, which
+    covers the image too (containers berth made before it wrote compose v2's hash are kept)."""
+    have = labels.get(LABEL_CONFIG_HASH)
+    if have == config_hash(svc, image_id):
+        return True
+    want = v2hash.service_hash(project, svc['name'], containers)
+    return (want is not None and have == want and labels.get(LABEL_IMAGE) == image_id
+            and labels.get(LABEL_FILE_OBJECTS) == file_objects_digest(svc))
+
+
+def file_objects_digest(svc):
+    """A sha256 over the content digests of the service's environment and content secrets and
+    configs (None when it has none). compose v2's hash covers only their names and targets, so a
+    rotated secret would not recreate the container that holds the old one; this label does."""
+    items = sorted([kind, item['source'], item['digest']] for kind in ('secrets', 'configs')
+                   for item in svc.get(kind) or [] if item.get('digest'))
+    if not items:
+        return None
+    return hashlib.sha256(json.dumps(items).encode('utf-8')).hexdigest()
+
+
 def container_labels(project, svc, number, chash, image_id=None):
     """The service's own labels plus those compose sets on its containers."""
     labels = dict(svc.get('labels') or {})
@@ -74,6 +108,8 @@ def container_labels(project, svc, number, chash, image_id=None):
         labels[LABEL_ENV_FILE] = ','.join(project.env_files)
     if image_id:
         labels[LABEL_IMAGE] = image_id
+    if file_objects_digest(svc):
+        labels[LABEL_FILE_OBJECTS] = file_objects_digest(svc)
     return labels
 
 

@@ -23,6 +23,9 @@ LABEL_IMAGE = 'com.docker.compose.image'
 LABEL_DEPENDS_ON = 'com.docker.compose.depends_on'
 LABEL_NETWORK = 'com.docker.compose.network'
 LABEL_VOLUME = 'com.docker.compose.volume'
+# berth.docker's own: the content of a service's environment / content secrets and configs, which
+# compose v2's config hash leaves out (convert.file_objects_digest)
+LABEL_FILE_OBJECTS = 'berth.docker.file-objects'
 
 
 def normalise_project_name(name):

@@ -5,7 +5,7 @@ volumes to create, which images to pull or build, and the ports the plan would p
 as pure functions of the project model and the engine's current lists. compose.run only
 carries a plan out."""
 
-from ansible_collections.berth.docker.plugins.module_utils.compose.convert import config_hash
+from ansible_collections.berth.docker.plugins.module_utils.compose.convert import is_up_to_date
 from ansible_collections.berth.docker.plugins.module_utils.compose.labels import (
     LABEL_CONFIG_HASH,
     LABEL_ONEOFF,
@@ -219,6 +219,12 @@ def plan_project(project, containers, networks, volumes, image_ids, state='prese
             plan.warnings.append('found containers of services no longer in project %s: %s; set remove_orphans: true '
                                  'to remove them' % (project.name, ', '.join(sorted(container_display_name(c)
                                                                                     for c in current.orphans))))
+    if remove_orphans:
+        # as compose v2's up --remove-orphans: one-off containers (compose run) that have exited go too
+        for container in current.oneoff:
+            if container.get('State') in ('exited', 'dead'):
+                plan.containers.insert(0, _container_action('remove', labels_of(container).get(LABEL_SERVICE), container,
+                                                            'one-off container that has exited'))
     return plan
 
 
@@ -304,15 +310,23 @@ def _plan_volumes(plan, project, current):
                 vol['name'], existing['Driver'], vol['driver']))
 
 
-def _recreate_reason(recreate, want_hash, have_hash, building, dependency_recreated):
-    """Why a container is recreated, or None."""
+def first_containers(by_service):
+    """{service: ID of its first container}, as compose v2 picks it for a ``service:`` reference
+    before hashing (the first by name)."""
+    return dict((service, sorted(items, key=lambda c: (c.get('Names') or [''])[0])[0]['Id'])
+                for service, items in by_service.items() if items)
+
+
+def _recreate_reason(recreate, up_to_date, have_hash, building, dependency_recreated):
+    """Why a container is recreated, or None. ``up_to_date``: None while the image is not known
+    yet (it will be built or pulled), else convert.is_up_to_date."""
     if recreate == 'always':
         return 'recreate is always'
     if recreate != 'auto':
         return None
-    if want_hash is None:
+    if up_to_date is None:
         return 'its image will be %s' % ('built' if building else 'pulled')
-    if have_hash != want_hash:
+    if not up_to_date:
         return 'its configuration or image changed' if have_hash else 'it was not created with a config hash'
     if dependency_recreated:
         return 'a service it shares a namespace or volumes with is recreated'
@@ -325,7 +339,7 @@ def _plan_service(plan, project, current, name, image_id, state, services, scale
     svc = project.services[name]
     wanted = desired_scale(svc, scale)
     existing = list(current.by_service.get(name, []))
-    want_hash = config_hash(svc, image_id) if image_id else None
+    first = first_containers(current.by_service)
     keep, extra = existing[:wanted], existing[wanted:]
     for container in reversed(extra):
         plan.containers.append(_container_action('remove', name, container, 'scale %d: more replicas than wanted' % wanted))
@@ -338,8 +352,9 @@ def _plan_service(plan, project, current, name, image_id, state, services, scale
         if number in used:
             number = _next_number(used)
         used.add(number)
-        reason = _recreate_reason(recreate, want_hash, labels_of(container).get(LABEL_CONFIG_HASH), building,
-                                  dependency_recreated)
+        labels = labels_of(container)
+        up_to_date = is_up_to_date(labels, project, svc, image_id, first) if image_id else None
+        reason = _recreate_reason(recreate, up_to_date, labels.get(LABEL_CONFIG_HASH), building, dependency_recreated)
         if reason:
             recreated.add(name)
             item = _container_action('recreate', name, container, reason)

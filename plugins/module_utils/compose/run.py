@@ -5,7 +5,7 @@ state, get the images (compose.images), decide (compose.plan), check that the na
 needs are free, carry the plan out (compose.apply) unless in check mode, and report."""
 
 from ansible_collections.berth.docker.plugins.module_utils.compose.apply import PlanExecutor, run_once_services
-from ansible_collections.berth.docker.plugins.module_utils.compose.convert import config_hash, create_body
+from ansible_collections.berth.docker.plugins.module_utils.compose.convert import create_body, service_config_hash
 from ansible_collections.berth.docker.plugins.module_utils.compose.images import ServiceImages
 from ansible_collections.berth.docker.plugins.module_utils.compose.info import ps, ps_from
 from ansible_collections.berth.docker.plugins.module_utils.compose.labels import (
@@ -19,7 +19,14 @@ from ansible_collections.berth.docker.plugins.module_utils.compose.labels import
 )
 from ansible_collections.berth.docker.plugins.module_utils.compose.model import mask_service
 from ansible_collections.berth.docker.plugins.module_utils.compose.options import bare_project, has_sources, project_from_params
-from ansible_collections.berth.docker.plugins.module_utils.compose.plan import plan_project, port_conflicts, published_ports, select_services
+from ansible_collections.berth.docker.plugins.module_utils.compose.plan import (
+    containers_by_service,
+    first_containers,
+    plan_project,
+    port_conflicts,
+    published_ports,
+    select_services,
+)
 from ansible_collections.berth.docker.plugins.module_utils.errors import ComposeError
 
 
@@ -36,6 +43,7 @@ class ComposeRunner:
         self.changed = False
         self.listed = None  # the container list, when nothing changed since it was read
         self.hashes = {}  # container id -> config hash it carries
+        self.first = {}  # service -> ID of its first container (plan.first_containers)
         self.images = ServiceImages(client, self.check_mode, module.warn)
 
     def executor(self):
@@ -54,6 +62,7 @@ class ComposeRunner:
         if p['state'] != 'absent':
             self.images.resolve(project, select_services(project, p.get('services'), p['dependencies']), p['pull'], p['build'])
         self.hashes = dict((c['Id'], labels_of(c).get(LABEL_CONFIG_HASH)) for c in containers)
+        self.first = first_containers(containers_by_service(containers, project.name)[0])
         plan = plan_project(project, containers, networks, volumes, self.images.ids, state=p['state'],
                             services=p.get('services'), dependencies=p['dependencies'], scale=p.get('scale'),
                             recreate=p['recreate'], remove_orphans=p['remove_orphans'],
@@ -204,7 +213,7 @@ class ComposeRunner:
             old = self.hashes.get(item.get('id')) if item.get('id') else None
             before.setdefault(name, {'config_hash': old})
             new = dict((k, v) for k, v in mask_service(svc).items() if k != 'name' and v not in (None, [], {}))
-            new['config_hash'] = config_hash(svc, image_id) if image_id else '(after the image is %s)' % (
+            new['config_hash'] = service_config_hash(self.project, svc, image_id, self.first) if image_id else '(after the image is %s)' % (
                 self.images.actions.get(name) or 'resolved')
             after[name] = new
         return before, after
