@@ -493,3 +493,37 @@ def test_recreate_inherits_anonymous_volumes_only_where_still_anonymous():
 def test_inheriting_nothing_leaves_the_body_alone():
     body = {'HostConfig': {}}
     assert convert.inherit_anonymous_volumes(body, {'Mounts': []}) == [] and body == {'HostConfig': {}}
+
+
+def _v2_labelled(project, image_ids):
+    """Containers as docker compose v2 (or berth.docker now) labels them: v2's hash and the image ID."""
+    result = []
+    for name, svc in project.services.items():
+        chash = convert.service_config_hash(project, svc, image_ids[name])
+        assert chash != convert.config_hash(svc, image_ids[name])  # v2hash covers this stack
+        result.append(container(project, name, 1, chash=chash, labels={names.LABEL_IMAGE: image_ids[name]}))
+    return result
+
+
+def test_compose_v2_hash_and_image_label_are_up_to_date_and_a_new_image_recreates():
+    project = stack()
+    current = _v2_labelled(project, IMAGES)
+    plan = planner.plan_project(project, current, nets(project), vols(project), IMAGES)
+    assert summary(plan) == []
+    # same configuration, another image ID: compose v2's own image test recreates
+    plan = planner.plan_project(project, current, nets(project), vols(project), dict(IMAGES, php='sha256:php2'))
+    assert summary(plan) == [('recreate', 'php', 1)]
+    # a container with v2's hash but no image label (compose recreates it too)
+    bare = [dict(c, Labels=dict((k, v) for k, v in c['Labels'].items() if k != names.LABEL_IMAGE)) for c in current]
+    assert summary(planner.plan_project(project, bare, nets(project), vols(project), IMAGES)) == [
+        ('recreate', 'db', 1), ('recreate', 'php', 1), ('recreate', 'web', 1)]
+
+
+def test_berths_earlier_hash_is_still_up_to_date_until_the_config_or_image_changes():
+    project = stack()
+    legacy = up_to_date(project)  # labelled with config_hash, as releases before the v2 hash did
+    assert summary(planner.plan_project(project, legacy, nets(project), vols(project), IMAGES)) == []
+    assert summary(planner.plan_project(project, legacy, nets(project), vols(project), dict(IMAGES, db='sha256:db2'))) == [
+        ('recreate', 'db', 1)]
+    changed = stack(web={'environment': {'NEW': '1'}})
+    assert summary(planner.plan_project(changed, legacy, nets(changed), vols(changed), IMAGES)) == [('recreate', 'web', 1)]
