@@ -718,6 +718,23 @@ def test_check_mode_predicts_a_pull_it_cannot_confirm(engine, prefix):
     assert cs.running_names(project) == [] and not exists('network', project + '_default')
 
 
+def test_check_mode_with_pull_never_predicts_an_image_an_earlier_task_builds(engine, prefix):
+    """pull: never and an image not on the engine yet (the web_stack role builds it in an earlier task,
+    which check mode only predicts): check mode warns and predicts the containers instead of failing;
+    a real run still fails, naming the image, having created nothing."""
+    project = prefix + 'nopull'
+    base = {'project_name': project, 'project_src': '/tmp', 'pull': 'never',
+            'definition': {'services': {'app': {'image': prefix + 'built-later:1'}}}}
+    check = run_tasks([cs.compose_task(**base)], check=True).assert_ok()
+    assert check.changed == ['compose']
+    assert [(a['action'], a['service']) for a in check.task('compose')['actions'] if a['what'] == 'container'] == [
+        ('create', 'app')]
+    assert 'check mode: service app: image %sbuilt-later:1 is not on the engine' % prefix in check.output
+    real = run_tasks([cs.compose_task(**base)])
+    assert real.rc != 0 and 'pulling is disabled' in real.task('compose')['msg']
+    assert cs.project_containers(project) == {} and not exists('network', project + '_default')
+
+
 def test_secrets_and_configs(engine, prefix, busybox_image, tmp_path):
     """File secrets and configs are bind-mounted read-only (like compose without swarm); environment
     and content ones are copied in before the start with their mode and owner. A changed secret

@@ -49,6 +49,10 @@ def containers_by_service(containers, project_name):
 
 # --------------------------------------------------------------------------- images
 
+class ImageNotOnEngine(ComposeError):
+    """A service's image is absent and the policies forbid getting it (build or pull never)."""
+
+
 def image_action(svc, present, pull='policy', build='policy'):
     """What to do about a service's image: None, 'pull' or 'build' (or raise when it cannot be had).
 
@@ -63,7 +67,7 @@ def image_action(svc, present, pull='policy', build='policy'):
         if present:
             return None
         if build == 'never':
-            raise ComposeError('service %s: image %s is not on the engine and build is never; build it first '
+            raise ImageNotOnEngine('service %s: image %s is not on the engine and build is never; build it first '
                                'or set build to policy' % (svc['name'], svc['image']))
         return 'build'
     if policy == 'build':
@@ -73,7 +77,7 @@ def image_action(svc, present, pull='policy', build='policy'):
     if present:
         return None
     if pull == 'never' or (pull == 'policy' and policy == 'never'):
-        raise ComposeError('service %s: image %s is not on the engine and pulling is disabled (pull: never / '
+        raise ImageNotOnEngine('service %s: image %s is not on the engine and pulling is disabled (pull: never / '
                            'pull_policy: never); load or build it first' % (svc['name'], svc['image']))
     return 'pull'
 
