@@ -68,7 +68,7 @@ def image_action(svc, present, pull='policy', build='policy'):
             return None
         if build == 'never':
             raise ImageNotOnEngine('service %s: image %s is not on the engine and build is never; build it first '
-                               'or set build to policy' % (svc['name'], svc['image']))
+                                   'or set build to policy' % (svc['name'], svc['image']))
         return 'build'
     if policy == 'build':
         raise ComposeError('service %s has pull_policy build but no build section' % svc['name'])
@@ -78,7 +78,7 @@ def image_action(svc, present, pull='policy', build='policy'):
         return None
     if pull == 'never' or (pull == 'policy' and policy == 'never'):
         raise ImageNotOnEngine('service %s: image %s is not on the engine and pulling is disabled (pull: never / '
-                           'pull_policy: never); load or build it first' % (svc['name'], svc['image']))
+                               'pull_policy: never); load or build it first' % (svc['name'], svc['image']))
     return 'pull'
 
 
