@@ -180,6 +180,17 @@ def logs(client, container_id, tail=None, since=None, tty=False):
     return decode_output(client.get('/containers/%s/logs' % container_id, params=params), tty)
 
 
+def read_all(reader):
+    """Everything an attached stream (exec, attach) sends until it closes, as bytes."""
+    chunks = []
+    while True:
+        chunk = reader.read1(65536) if hasattr(reader, 'read1') else reader.read(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b''.join(chunks)
+
+
 def decode_output(raw, tty=False):
     """(stdout, stderr) text of an attach, logs or exec stream: one stream as is with ``tty``,
     else the engine's multiplexed frames split apart."""

@@ -7,7 +7,7 @@ import shlex
 
 from ansible_collections.berth.docker.plugins.module_utils.api import close_write
 from ansible_collections.berth.docker.plugins.module_utils.compose.labels import service_container
-from ansible_collections.berth.docker.plugins.module_utils.container_ops import UNBOUNDED, decode_output
+from ansible_collections.berth.docker.plugins.module_utils.container_ops import UNBOUNDED, decode_output, read_all
 from ansible_collections.berth.docker.plugins.module_utils.errors import DockerError, SpecError
 
 # a command in a container runs as long as it runs (as with `docker exec`): the module's `timeout`
@@ -47,16 +47,6 @@ def exec_body(argv, params, with_stdin):
     return body
 
 
-def _read_all(reader):
-    chunks = []
-    while True:
-        chunk = reader.read1(65536) if hasattr(reader, 'read1') else reader.read(65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b''.join(chunks)
-
-
 def run_exec(module, client):
     p = module.params
     argv = exec_argv(p.get('command'), p.get('argv'))
@@ -90,7 +80,7 @@ def run_exec(module, client):
         try:
             sock.sendall(stdin.encode('utf-8'))
             close_write(sock)
-            raw = _read_all(reader)
+            raw = read_all(reader)
         finally:
             sock.close()
     else:

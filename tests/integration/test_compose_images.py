@@ -3,43 +3,23 @@ and a real registry (docker-registry 2.8 with htpasswd auth on 127.0.0.1), with 
 witness: check mode predicts exactly, a second run changes nothing, the images get the names
 berth.docker.compose uses."""
 
-import base64
-import json
 import os
-import subprocess
 
 import pytest
 
 from tests.support import compose as cs
 from tests.support.ansible_run import four_step, run_tasks
-from tests.support.docker_cli import ENV, exists, inspect
-from tests.support.registry import docker_config, registry  # noqa: F401 - fixtures
+from tests.support.docker_cli import exists, inspect
+from tests.support.registry import docker_config, docker_with, login_env, registry  # noqa: F401 - fixtures
 
 __all__ = ['docker_config', 'registry']  # pytest fixtures used by name
 
 
-def login_env(reg, config_dir):
-    """A DOCKER_CONFIG of the test's own with the registry's credentials."""
-    path = os.path.join(config_dir, 'config.json')
-    auth = base64.b64encode(('%s:%s' % (reg.username, reg.password)).encode()).decode()
-    with open(path, 'w') as handle:
-        json.dump({'auths': {reg.host: {'auth': auth}}}, handle)
-    os.chmod(path, 0o600)
-    return {'DOCKER_CONFIG': config_dir}
-
-
-def cli(env, *args):
-    proc = subprocess.run(['docker'] + list(args), env=dict(ENV, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=300, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
-
 def push(env, local, ref):
     """Put ``local`` into the registry as ``ref`` and leave no local ``ref`` tag."""
-    cli(env, 'tag', local, ref)
-    cli(env, 'push', ref)
-    cli(env, 'rmi', ref)
+    docker_with(env, 'tag', local, ref)
+    docker_with(env, 'push', ref)
+    docker_with(env, 'rmi', ref)
 
 
 def pull_task(name='pull', **options):
@@ -118,9 +98,9 @@ def test_pull_always_sees_a_new_image_under_the_same_tag(engine, prefix, busybox
     assert old == image_id(busybox_image)
 
     # another image pushed under the same tag: predicted from the registry's digest, then pulled
-    cli(env, 'tag', web_image, ref)
-    cli(env, 'push', ref)
-    cli(env, 'tag', busybox_image, ref)  # the engine's local tag points at the old image again
+    docker_with(env, 'tag', web_image, ref)
+    docker_with(env, 'push', ref)
+    docker_with(env, 'tag', busybox_image, ref)  # the engine's local tag points at the old image again
     predicted = run_tasks([task], check=True, env=env).assert_ok().task('pull')
     assert predicted['changed'] and predicted['actions'][0]['previous_id'] == old
     assert image_id(ref) == old, 'check mode must not pull'
@@ -237,9 +217,9 @@ def test_build_with_pull_changes_only_when_the_base_image_changed(engine, prefix
     assert again['status'] == 'unchanged' and again['id'] == first and again['build_output'], 'the build ran'
 
     # a newer base image under the same tag: built anew on it
-    cli(env, 'tag', web_image, base)
-    cli(env, 'push', base)
-    cli(env, 'rmi', base)
+    docker_with(env, 'tag', web_image, base)
+    docker_with(env, 'push', base)
+    docker_with(env, 'rmi', base)
     rebuilt = run_tasks([task], env=env).assert_ok().task('build')
     assert rebuilt['changed'] and rebuilt['actions'][0]['previous_id'] == first
     assert rebuilt['actions'][0]['id'] == image_id(project + '-app') != first

@@ -6,6 +6,8 @@ insecure by default. Import the fixtures into a test module:
 ``from tests.support.registry import registry, docker_config  # noqa: F401``.
 """
 
+import base64
+import json
 import os
 import shutil
 import socket
@@ -17,6 +19,7 @@ import uuid
 import pytest
 
 from tests.conftest import free_port
+from tests.support.docker_cli import ENV
 
 CONFIG = """version: 0.1
 log:
@@ -119,3 +122,21 @@ def docker_config():
     path = tempfile.mkdtemp(prefix='berth-dockercfg-')
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def login_env(reg, config_dir):
+    """A DOCKER_CONFIG of the test's own (0600) holding ``reg``'s credentials, as environment variables."""
+    path = os.path.join(config_dir, 'config.json')
+    auth = base64.b64encode(('%s:%s' % (reg.username, reg.password)).encode()).decode()
+    with open(path, 'w') as handle:
+        json.dump({'auths': {reg.host: {'auth': auth}}}, handle)
+    os.chmod(path, 0o600)
+    return {'DOCKER_CONFIG': config_dir}
+
+
+def docker_with(env, *args):
+    """The docker CLI with ``env`` added (login_env's DOCKER_CONFIG); its stdout, asserting success."""
+    proc = subprocess.run(['docker'] + list(args), env=dict(ENV, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout

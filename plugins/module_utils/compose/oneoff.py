@@ -338,7 +338,7 @@ class OneOffRun:
                 if stdin is not None:
                     sock.sendall(stdin.encode('utf-8'))
                     close_write(sock)
-                raw = _read_all(reader)
+                raw = container_ops.read_all(reader)
             finally:
                 sock.close()
             rc = container_ops.wait_exit(self.client, cid, what='waiting for container %s' % name)
@@ -361,15 +361,6 @@ class OneOffRun:
                 'last output lines:\n%s' % tail if tail.strip() else 'it wrote no output')
         return result
 
-
-def _read_all(reader):
-    chunks = []
-    while True:
-        chunk = reader.read1(65536) if hasattr(reader, 'read1') else reader.read(65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b''.join(chunks)
 
 
 def run_oneoff(module, client):
