@@ -362,7 +362,6 @@ class OneOffRun:
         return result
 
 
-
 def run_oneoff(module, client):
     """berth.docker.compose_run: run a one-off container of a compose service."""
     return OneOffRun(module, client).run()
