@@ -27,7 +27,7 @@ def sleeper(busybox, **extra):
 
 
 def reference_stack(prefix, busybox, web, db_port, web_port):
-    """REFERENCE.md's nginx + php-fpm + MariaDB file, on the locally built test images (no registry here)."""
+    """The reference deployment's nginx + php-fpm + MariaDB compose file (docs/web_stack.md), on the locally built test images (no registry here)."""
     return {
         'version': '3',
         'services': {
