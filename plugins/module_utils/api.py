@@ -26,8 +26,9 @@ from ansible_collections.berth.docker.plugins.module_utils.errors import (  # no
 
 DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
 DEFAULT_TIMEOUT = 60
-# The oldest Engine API we support (Docker 20.10) and the newest whose semantics we know.
-MIN_API_VERSION = '1.41'
+# The oldest Engine API we support (Docker 1.13) and the newest whose semantics we know. What
+# each feature needs beyond the oldest one is api_features' table.
+MIN_API_VERSION = '1.25'
 NEWEST_KNOWN_API_VERSION = '1.47'
 
 STREAM_STDERR = 2  # the stream type of stderr frames in a multiplexed stream (1: stdout)
@@ -53,6 +54,10 @@ def negotiate_version(engine_version, engine_min_version, forced=None):
             version_tuple(forced)
         except ValueError:
             raise DockerError('api_version %r is not a version like 1.41 (or use auto)' % (forced,))
+        if version_tuple(forced) < version_tuple(MIN_API_VERSION):
+            raise DockerError(
+                'api_version %s is older than %s, the oldest Engine API berth.docker speaks; set api_version '
+                'to at least %s, or to auto' % (forced, MIN_API_VERSION, MIN_API_VERSION))
         if engine_version and version_tuple(forced) > version_tuple(engine_version):
             raise DockerError(
                 'api_version %s is newer than the engine supports (its newest is %s); '
@@ -66,7 +71,7 @@ def negotiate_version(engine_version, engine_min_version, forced=None):
         raise DockerError('the engine did not report its API version in GET /version')
     if version_tuple(engine_version) < version_tuple(MIN_API_VERSION):
         raise DockerError(
-            'the engine speaks Engine API %s, older than %s (Docker 20.10) which berth.docker needs; '
+            'the engine speaks Engine API %s, older than %s (Docker 1.13) which berth.docker needs; '
             'upgrade the engine (berth.docker.engine can do it)' % (engine_version, MIN_API_VERSION))
     if version_tuple(engine_version) > version_tuple(NEWEST_KNOWN_API_VERSION):
         candidate = NEWEST_KNOWN_API_VERSION
@@ -398,15 +403,23 @@ class EngineClient:
                 info.get('ApiVersion'), info.get('MinAPIVersion'), self.config.api_version)
         return self.api_version
 
-    def api_at_least(self, version):
+    def supports(self, version):
+        """Whether the negotiated Engine API version is ``version`` or newer."""
         return version_tuple(self.negotiate()) >= version_tuple(version)
 
-    def require_api(self, version, what):
-        """Fail clearly when ``what`` needs a newer Engine API than the one in use."""
-        if not self.api_at_least(version):
-            raise DockerError(
-                '%s needs Engine API %s or newer, but the engine at %s speaks %s; upgrade the engine '
-                'or leave that option out' % (what, version, self.config.docker_host, self.negotiate()))
+    def require(self, version, what):
+        """Fail clearly when ``what`` (an option, as the user writes it) needs Engine API
+        ``version`` but an older one is in use: the message names both versions and what to do."""
+        if self.supports(version):
+            return
+        in_use = self.negotiate()
+        if self.config.api_version and self.config.api_version != 'auto':
+            why = 'api_version is set to %s' % in_use
+            fix = 'raise api_version to %s or more (or set it to auto), or leave %s out' % (version, what)
+        else:
+            why = 'the engine at %s speaks Engine API %s' % (self.config.docker_host, in_use)
+            fix = 'upgrade the engine to one that speaks API %s or newer, or leave %s out' % (version, what)
+        raise DockerError('%s needs Engine API %s or newer, but %s; %s' % (what, version, why, fix))
 
     # -- requests -------------------------------------------------------------------
 

@@ -43,8 +43,22 @@ def test_forced_version_checked_against_engine_range():
 
 
 def test_engine_older_than_supported_fails_clearly():
-    with pytest.raises(api.DockerError, match='upgrade the engine'):
-        api.negotiate_version('1.39', '1.12')
+    with pytest.raises(api.DockerError, match=r'older than 1\.25 \(Docker 1\.13\).*upgrade the engine'):
+        api.negotiate_version('1.24', '1.12')
+
+
+def test_engines_from_api_1_25_on_are_served():
+    """Docker 1.13 (1.25) and CentOS 7's docker 1.13 (1.26) are spoken in their own version."""
+    assert api.MIN_API_VERSION == '1.25'
+    assert api.negotiate_version('1.25', '1.12') == '1.25'
+    assert api.negotiate_version('1.26', '1.12') == '1.26'
+    assert api.negotiate_version('1.39', '1.12') == '1.39'
+
+
+def test_forced_version_below_the_oldest_supported_fails_clearly():
+    assert api.negotiate_version('1.41', '1.12', '1.25') == '1.25'
+    with pytest.raises(api.DockerError, match=r'api_version 1\.24 is older than 1\.25.*at least 1\.25'):
+        api.negotiate_version('1.41', '1.12', '1.24')
 
 
 def test_one_keep_alive_connection_for_many_requests():
@@ -269,12 +283,28 @@ def test_encode_auth_header_is_urlsafe_base64_json():
     assert json.loads(base64.urlsafe_b64decode(value)) == {'username': 'u', 'password': '?>?'}
 
 
-def test_require_api_names_option_and_versions():
+def test_require_names_option_versions_and_the_fix():
     with FakeEngine(api_version='1.41') as engine:
         client = client_for(engine)
-        with pytest.raises(api.DockerError, match='needs Engine API 1.44 or newer.*speaks 1.41'):
-            client.require_api('1.44', 'option mac_address per network')
-        assert client.api_at_least('1.40')
+        with pytest.raises(api.DockerError, match='mac_address per network needs Engine API 1.44 or newer, but the '
+                           'engine at .* speaks Engine API 1.41; upgrade the engine'):
+            client.require('1.44', 'mac_address per network')
+        assert client.supports('1.40')
+        assert client.supports('1.41')
+        assert not client.supports('1.42')
+        client.require('1.41', 'anything of 1.41')
+        client.close()
+
+
+def test_require_with_a_pinned_api_version_says_to_raise_it():
+    with FakeEngine(api_version='1.41') as engine:
+        client = client_for(engine, api_version='1.30')
+        assert client.supports('1.30') and not client.supports('1.31')
+        with pytest.raises(api.DockerError, match=r'device_requests needs Engine API 1\.40 or newer, but api_version '
+                           r'is set to 1\.30; raise api_version to 1\.40 or more \(or set it to auto\), or leave '
+                           r'device_requests out'):
+            client.require('1.40', 'device_requests')
+        client.close()
 
 
 def _slow(seconds, answer):
