@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils import container_compare as compare
 from ansible_collections.berth.docker.plugins.module_utils import container_ops as ops
+from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 from ansible_collections.berth.docker.plugins.module_utils.compose.labels import LABEL_PROJECT
 from ansible_collections.berth.docker.plugins.module_utils.container_body import create_body, update_body
 from ansible_collections.berth.docker.plugins.module_utils.container_ops import Replacement, exit_explanation, health_log, health_status
@@ -325,6 +326,8 @@ def state_name(container):
 
 def run_container(module, client):
     """berth.docker.container's handler for common.run_module."""
+    if module.params['state'] != 'absent':
+        check_options(client, 'container', module.params)  # an option the negotiated Engine API lacks fails first
     result = ContainerManager(module, client).run()
     if result.pop('failed', False):
         msg = result.pop('msg')

@@ -20,6 +20,7 @@ import zlib
 from urllib.parse import quote, urlencode
 
 from ansible_collections.berth.docker.plugins.module_utils import build_context, files
+from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 from ansible_collections.berth.docker.plugins.module_utils.errors import BuildFailed, Conflict, DockerError, NotFound
 from ansible_collections.berth.docker.plugins.module_utils.image_ops import (
     PENDING,
@@ -544,6 +545,8 @@ class ImageManager:
 
 
 def run_image(module, client):
+    if module.params['state'] != 'absent':
+        check_options(client, 'image', module.params)  # an option the negotiated Engine API lacks fails first
     return ImageManager(module, client).run()
 
 
