@@ -4,6 +4,7 @@
 
 
 from ansible_collections.berth.docker.plugins.module_utils.api import encode_filters
+from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 
 LISTS = ('containers', 'images', 'networks', 'volumes')
 
@@ -102,7 +103,7 @@ def list_objects(client, kind, filters=None, include_all=False):
 def gather(module, client):
     params = module.params
     version = client.version()
-    client.negotiate()
+    check_options(client, 'host_info', params)
     info = client.get('/info')
     result = {
         'changed': False,

@@ -6,6 +6,7 @@ and the orchestration (create / recreate with force / connect / disconnect / rem
 from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, NotFound
+from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager
 from ansible_collections.berth.docker.plugins.module_utils.errors import SpecError
 
@@ -223,4 +224,6 @@ class NetworkManager(ResourceManager):
 
 
 def run_network(module, client):
+    if module.params['state'] != 'absent':
+        check_options(client, 'network', module.params)
     return NetworkManager(module, client).run()

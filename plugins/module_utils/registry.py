@@ -14,6 +14,7 @@ import subprocess
 
 from ansible_collections.berth.docker.plugins.module_utils import files
 from ansible_collections.berth.docker.plugins.module_utils.api import encode_auth_header
+from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 from ansible_collections.berth.docker.plugins.module_utils.errors import APIError, DockerError, RegistryUnreachable
 from ansible_collections.berth.docker.plugins.module_utils.image_ref import HUB_AUTH_KEY, registry_auth_key
 
@@ -308,6 +309,7 @@ def run_login(module, client):
         result['actions'] = []
     else:
         # verify first: a wrong password never reaches the file (or the helper)
+        check_options(client, 'login', params)
         answer = verify_login(client, key, username, password)
         result['login_result'] = {'username': username, 'serveraddress': key, 'status': answer.get('Status')}
         if helper:

@@ -5,6 +5,7 @@
 from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils.api import Conflict, DockerError, NotFound, encode_filters
+from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager
 
 
@@ -85,4 +86,6 @@ class VolumeManager(ResourceManager):
 
 
 def run_volume(module, client):
+    if module.params['state'] != 'absent':
+        check_options(client, 'volume', module.params)
     return VolumeManager(module, client).run()
