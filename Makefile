@@ -10,13 +10,14 @@ INVENTORY ?= inventory/local.yml
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help site test quick unit integration lab sanity lint venv deps engine bench clean-test
+.PHONY: help site test quick unit integration lab sanity lint venv deps engine bench clean-test peer
 
 help:
 	@echo "make site     run playbooks/site.yml on this host (inventory/local.yml)"
 	@echo "make test     everything CI runs: lint, sanity, unit, integration (real engine, registry, HAProxy) and lab"
 	@echo "make quick    unit tests and the fast integration tests (no lab, nothing marked slow)"
 	@echo "make bench    benchmarks (ratios against a baseline measured in the same run)"
+	@echo "make peer     community.docker's own integration tests against our modules (docs/peer-tests.md)"
 
 venv:
 	@tools/venv.sh
@@ -35,6 +36,10 @@ unit: venv
 
 integration: venv engine
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
+
+# the peer tier (part of `make test` too); tools/peer-report.py prints the per-file table
+peer: venv engine
+	$(BIN)/python -m pytest tests/peer $(PYTEST_ARGS); rc=$$?; $(BIN)/python tools/peer-report.py --last; exit $$rc
 
 lab: venv engine
 	$(BIN)/python -m pytest tests/lab $(PYTEST_ARGS)
