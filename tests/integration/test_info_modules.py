@@ -98,3 +98,17 @@ def test_info_modules_in_the_action_group(prefix):
     for m in ('container_info', 'network_info', 'volume_info', 'image_info'):
         result = run.task(m)
         assert result.get('failed') and '/nonexistent.sock' in result['msg'], (m, result)
+
+
+def test_info_modules_at_api_1_25(prefix, busybox_image):
+    """The inspect endpoints are all in Engine API 1.25, the oldest berth.docker speaks."""
+    name = prefix + 'old'
+    docker('volume', 'create', name)
+    docker('network', 'create', name)
+    docker('create', '--name', name, busybox_image, 'true')
+    tasks = [task('%s_info' % kind, {'name': name}, name=kind) for kind in ('container', 'network', 'volume')]
+    tasks.append(task('image_info', {'name': [busybox_image]}, name='image'))
+    run = run_tasks(tasks, module_defaults={'group/berth.docker.docker': {'api_version': '1.25'}}).assert_ok()
+    for kind in ('container', 'network', 'volume'):
+        assert run.task(kind)['exists'] is True, kind
+    assert run.task('image')['images'][0]['Id'] == inspect('image', busybox_image)['Id']

@@ -123,5 +123,49 @@ def test_clear_failures(prefix):
         assert run.rc != 0 and 'bogus' in run.task('t')['msg'], run.task('t')
     run = run_tasks([task('prune', {'builder_cache': True, 'api_version': '1.30'})])
     assert run.rc != 0 and 'needs Engine API 1.31' in run.task('t')['msg'], run.task('t')
+    # label filters came with API 1.28: refused below it (an engine ignoring them would prune everything)
+    for check in (True, False):
+        run = run_tasks([task('prune', {'containers': True, 'containers_filters': {'label': mine(prefix)},
+                                        'api_version': '1.25'})], check=check)
+        assert run.rc != 0 and 'needs Engine API 1.28' in run.task('t')['msg'], run.task('t')
     run = run_tasks([task('prune', {'builder_cache': True, 'builder_cache_keep_storage': 'lots'})], check=True)
     assert run.rc != 0 and 'builder_cache_keep_storage' in run.task('t')['msg'], run.task('t')
+
+
+# -- the prediction's rules on made-up engine data (no engine needed) ------------------------------
+
+def test_prediction_rules_without_engine():
+    from ansible_collections.berth.docker.plugins.module_utils import prune
+
+    # label: every entry must match; label!: kept only when every entry matches
+    assert prune.match_labels({'label': ['a', 'b=2']}, {'a': 'x', 'b': '2'})
+    assert not prune.match_labels({'label': ['a', 'b=2']}, {'a': 'x', 'b': '3'})
+    assert not prune.match_labels({'label!': ['keep']}, {'keep': '1'})
+    assert prune.match_labels({'label!': ['keep', 'also']}, {'keep': '1'})
+    assert not prune.match_labels({'label': ['a']}, {})
+    # until: durations, Unix times, dates with zones and nanoseconds
+    now = 1767607200.0  # 2026-01-05T10:00:00Z
+    assert prune.until_timestamp('10m', now) == now - 600
+    assert prune.until_timestamp('1767600000', now) == 1767600000
+    assert prune.parse_time('2026-01-05T11:00:00.123456789+01:00') == now + 0.123456789
+    assert prune.until_timestamp('2026-01-05T10:00:00Z', now) == now
+    df = {'Containers': [
+        {'Id': 'old', 'State': 'exited', 'Created': now - 7200, 'Labels': {}, 'SizeRw': 5},
+        {'Id': 'new', 'State': 'exited', 'Created': now - 60, 'Labels': {}, 'SizeRw': 7},
+        {'Id': 'up', 'State': 'running', 'Created': now - 7200, 'Labels': {}, 'SizeRw': 9},
+        {'Id': 'paused', 'State': 'paused', 'Created': now - 7200, 'Labels': {}, 'SizeRw': 9}]}
+    assert prune.predict_containers(df, {'until': ['1h']}, now) == {
+        'containers': ['old'], 'containers_space_reclaimed': 5}
+    # build cache: in-use, shared and internal records stay without all; keep_storage trims oldest first
+    records = [
+        {'ID': 'a', 'Size': 100, 'LastUsedAt': '2026-01-01T00:00:00Z', 'Type': 'regular'},
+        {'ID': 'b', 'Size': 100, 'LastUsedAt': '2026-01-03T00:00:00Z', 'Type': 'regular'},
+        {'ID': 'c', 'Size': 100, 'LastUsedAt': '2026-01-02T00:00:00Z', 'Type': 'regular', 'Shared': True},
+        {'ID': 'd', 'Size': 100, 'InUse': True, 'Type': 'regular'},
+        {'ID': 'e', 'Size': 100, 'LastUsedAt': '2026-01-02T00:00:00Z', 'Type': 'internal'}]
+    guess = prune.predict_builder_cache({'BuildCache': records}, {}, False, None, now)
+    assert guess == {'builder_cache_caches_deleted': ['a', 'b'], 'builder_cache_space_reclaimed': 200}
+    guess = prune.predict_builder_cache({'BuildCache': records}, {}, True, 250, now)
+    assert guess['builder_cache_caches_deleted'] == ['a', 'c', 'e']  # 500 -> 200, least recently used first
+    guess = prune.predict_builder_cache({'BuildCache': records}, {'id': ['nothing']}, True, None, now)
+    assert guess['builder_cache_caches_deleted'] == []
