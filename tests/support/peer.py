@@ -78,6 +78,7 @@ UNITS = [
     ('docker_image_load', 'tests/basic.yml', 10),
     ('docker_image_pull', 'tests/basic.yml', 10),
     ('docker_image_pull', 'tests/image-ids.yml', 3),
+    ('docker_image_pull', 'tests/registry.yml', 3),
     ('docker_image_remove', 'main.yml', 10),
     ('docker_image_tag', 'main.yml', 10),
     ('docker_login', 'tests/docker_login.yml', 5),
@@ -93,7 +94,6 @@ UNITS = [
 PRUNE_UNIT = ('docker_prune', 'main.yml', 5)
 # left out entirely, with the reason (docs/peer-tests.md lists them)
 NOT_RUN = {
-    'docker_image_pull/tests/registry.yml': 'needs a registry container pulled from ghcr.io',
     'docker_network/tests/overlay.yml': 'needs a swarm (docker_swarm), out of scope',
     'docker_prune/main.yml': 'prunes the whole engine; runs only with BERTH_PEER_PRUNE=1 (or --prune)',
 }
@@ -168,6 +168,11 @@ STAND_INS = {
     'ghcr.io/ansible-collections/simple-1:tag': 'LABEL org.berth.peer=simple-1\nCMD ["/bin/sh"]\n',
     'ghcr.io/ansible-collections/simple-2:tag': 'LABEL org.berth.peer=simple-2\nCMD ["/bin/sh"]\n',
 }
+# a shell or sleep as PID 1 ignores SIGTERM: without this every stop would wait for the 10 s timeout
+# (the revision label makes ensure_images rebuild stand-ins of an older definition)
+STAND_IN_REVISION = '2'
+STAND_INS = {name: 'STOPSIGNAL SIGKILL\nLABEL org.berth.peer.revision=%s\n%s' % (STAND_IN_REVISION, body)
+             for name, body in STAND_INS.items()}
 STAND_IN_FILES = {'hello': HELLO_SCRIPT.encode(), 'health': HEALTH_SCRIPT.encode()}
 
 
@@ -191,7 +196,9 @@ def ensure_images():
     rebuild take a fraction of a second)."""
     base = images.ensure_busybox()
     for tag, body in STAND_INS.items():
-        if not docker_cli.exists('image', local_name(tag)):
+        found = docker_cli.inspect('image', local_name(tag))
+        labels = ((found or {}).get('Config') or {}).get('Labels') or {}
+        if labels.get('org.berth.peer.revision') != STAND_IN_REVISION:
             images._build(local_name(tag), 'FROM %s\n%s' % (base, body), STAND_IN_FILES)
 
 
@@ -286,9 +293,10 @@ class Rewriter:
     """Rewrites the task files of one target; collects the per-task manifest and the assertion
     rewrites."""
 
-    def __init__(self, target, prefix):
+    def __init__(self, target, prefix, replace=None):
         self.target = target
         self.prefix = prefix
+        self.replace = dict(replace or {})
         self.manifest = {}   # task id -> {file, line, name, action, expect_failure}
         self.rewrites = []   # {file, line, task, original, rewritten}
 
@@ -299,6 +307,8 @@ class Rewriter:
         # so that the cleanup after the run finds them
         for peer_prefix in RANDOM_PREFIXES:
             text = text.replace(peer_prefix, self.prefix + '-')
+        for old, new in self.replace.items():
+            text = text.replace(old, new)
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
         if isinstance(data, list):
             data = self._tasks(data, rel, False, narrow_to)
@@ -373,13 +383,13 @@ class Rewriter:
         task[action] = args
 
 
-def prepare(target, path, workdir, prefix):
+def prepare(target, path, workdir, prefix, replace=None):
     """Write the rewritten target as role ``workdir/roles/<target>``; returns the Rewriter."""
     fetch()
     src = os.path.join(TARGETS_DIR, target)
     dst = os.path.join(workdir, 'roles', target)
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns('meta', 'aliases'))
-    rewriter = Rewriter(target, prefix)
+    rewriter = Rewriter(target, prefix, replace)
     narrow = path if path.startswith('tests/') else None
     tasks_dir = os.path.join(dst, 'tasks')
     for dirpath, _dirs, files in os.walk(tasks_dir):
@@ -458,6 +468,23 @@ def count(manifest, records, unit_path):
     return tasks
 
 
+REGISTRY_TARGETS = ('docker_image', 'docker_image_pull')
+
+
+def start_registries(workdir, count=2):
+    """Local registries (tests/support/registry.py) standing in for the peer's two authenticating
+    registry frontends: user ``testuser`` as in the peer files, a random password instead of theirs."""
+    from tests.support.registry import Registry
+    password = uuid.uuid4().hex
+    started = []
+    for n in range(count):
+        reg = Registry(os.path.join(workdir, 'registry%d' % n))
+        os.makedirs(reg.workdir)
+        reg.username, reg.password = 'testuser', password
+        started.append(reg.start())
+    return started
+
+
 def run_unit(target, path, timeout=1800, keep=False):
     """Run one unit; returns (and saves under tests/output/peer/) its result dict."""
     fetch()
@@ -465,9 +492,26 @@ def run_unit(target, path, timeout=1800, keep=False):
     prefix = 'berth%s-peer' % uuid.uuid4().hex[:6]
     workdir = tempfile.mkdtemp(prefix='berth-peer-')
     start = time.time()
+    registries = []
     try:
         os.makedirs(os.path.join(workdir, 'tmp'))
-        rewriter = prepare(target, path, workdir, prefix)
+        os.makedirs(os.path.join(workdir, 'docker-config'))
+        extra_vars = peer_vars(workdir, prefix)
+        replace = {}
+        if target == 'docker_login':
+            registries = start_registries(workdir)
+            extra_vars['registry_frontend_address'] = registries[0].host
+            extra_vars['registry_frontend2_address'] = registries[1].host
+            replace['hunter2'] = registries[0].password
+        elif target in REGISTRY_TARGETS:
+            # the peer's plain registry (registry_address): ours wants a login, which the run's own
+            # DOCKER_CONFIG already holds
+            from tests.support.registry import login_env
+            registries = start_registries(workdir, 1)
+            login_env(registries[0], os.path.join(workdir, 'docker-config'))
+            extra_vars['registry_address'] = registries[0].host
+        replace['~/.docker/config.json'] = os.path.join(workdir, 'docker-config', 'config.json')
+        rewriter = prepare(target, path, workdir, prefix, replace)
         playbook = os.path.join(workdir, 'play.yml')
         with open(playbook, 'w') as handle:
             yaml.safe_dump([{'name': 'peer %s %s' % (target, path), 'hosts': 'localhost',
@@ -478,10 +522,12 @@ def run_unit(target, path, timeout=1800, keep=False):
             handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
         extra = os.path.join(workdir, 'vars.json')
         with open(extra, 'w') as handle:
-            json.dump(peer_vars(workdir, prefix), handle)
+            json.dump(extra_vars, handle)
         record = os.path.join(workdir, 'record.json')
         env = ansible_env({'BERTH_RECORD': record, 'ANSIBLE_ROLES_PATH': os.path.join(workdir, 'roles'),
-                           'ANSIBLE_DISPLAY_SKIPPED_HOSTS': '0', 'ANSIBLE_PIPELINING': 'True'})
+                           'ANSIBLE_DISPLAY_SKIPPED_HOSTS': '0', 'ANSIBLE_PIPELINING': 'True',
+                           # logins go to a config of the run's own, never ~/.docker
+                           'DOCKER_CONFIG': os.path.join(workdir, 'docker-config')})
         proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), playbook,
                                '-i', inventory, '-e', '@' + extra], cwd=workdir, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, check=False)
@@ -491,6 +537,8 @@ def run_unit(target, path, timeout=1800, keep=False):
                 records = json.load(handle)
         output = proc.stdout.decode('utf-8', 'replace')
     finally:
+        for reg in registries:
+            reg.stop()
         docker_cli.cleanup(prefix)
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
