@@ -3,10 +3,14 @@
 """Engine facts and object lists for berth.docker.host_info."""
 
 
-from ansible_collections.berth.docker.plugins.module_utils.api import encode_filters
+import time
+
+from ansible_collections.berth.docker.plugins.module_utils.api import APIError, encode_filters
 from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 
 LISTS = ('containers', 'images', 'networks', 'volumes')
+DF_BUSY = 'disk usage operation is already running'
+DF_WAIT = 120  # seconds to wait for another client's GET /system/df to finish
 
 
 def engine_summary(version, info):
@@ -100,6 +104,19 @@ def list_objects(client, kind, filters=None, include_all=False):
     return (client.get('/volumes', params) or {}).get('Volumes') or []
 
 
+def disk_usage(client, wait=DF_WAIT, poll=0.5):
+    """GET /system/df. Engines before Docker 23 (API 1.42) refuse a second one while one runs
+    (HTTP 500, another client's or another task's): wait for it, then ask again."""
+    deadline = time.time() + wait
+    while True:
+        try:
+            return client.get('/system/df') or {}
+        except APIError as exc:
+            if DF_BUSY not in exc.msg or time.time() >= deadline:
+                raise
+        time.sleep(poll)
+
+
 def gather(module, client):
     params = module.params
     version = client.version()
@@ -122,7 +139,7 @@ def gather(module, client):
             items = [SHORTEN[kind](item) for item in items]
         result[kind] = items
     if params.get('disk_usage'):
-        usage = client.get('/system/df')
+        usage = disk_usage(client)
         result['disk_usage'] = usage if params.get('verbose_output') else {
             'LayersSize': usage.get('LayersSize'),
             'Images': len(usage.get('Images') or []),
