@@ -97,3 +97,47 @@ def test_disk_usage_waits_for_another_running_one():
         with pytest.raises(api.APIError, match='something else'):
             host_info.disk_usage(client, wait=10, poll=0.01)
         client.close()
+
+
+# GET /containers/{id}/json as Docker 1.13 (API 1.25/1.26) shapes it: no DeviceRequests, CgroupnsMode,
+# MaskedPaths, ConsoleSize, no StartPeriod in Healthcheck, and empty fields left out
+OLD_CONTAINER = {
+    'Id': 'c' * 64, 'Image': 'sha256:' + 'a' * 64, 'Name': '/web',
+    'State': {'Status': 'running', 'Running': True},
+    'Config': {'Hostname': '7ac7e45e76f5', 'Env': ['MODE=api', 'PATH=/usr/bin:/bin'], 'Cmd': ['sleep', '300'],
+               'Healthcheck': {'Test': ['CMD-SHELL', 'true'], 'Interval': 30000000000, 'Retries': 2},
+               'Image': 'busybox:1', 'Labels': {'app': 'api', 'org.image': 'busybox'}, 'StopTimeout': 3},
+    'HostConfig': {'LogConfig': {'Type': 'json-file', 'Config': {}}, 'NetworkMode': 'default',
+                   'RestartPolicy': {'Name': 'no', 'MaximumRetryCount': 0}, 'ShmSize': 67108864,
+                   'Runtime': 'runc', 'Memory': 67108864, 'NanoCpus': 500000000, 'MemorySwap': 134217728,
+                   'Mounts': [{'Type': 'volume', 'Source': 'data', 'Target': '/data'}], 'Init': True},
+    'NetworkSettings': {'Networks': {'bridge': {'Aliases': None, 'IPAMConfig': None, 'Links': None}}},
+}
+OLD_IMAGE = {'Id': 'sha256:' + 'a' * 64, 'Config': {'Env': ['PATH=/usr/bin:/bin'], 'Cmd': ['/bin/sh'],
+                                                    'Labels': {'org.image': 'busybox'}}}
+
+
+def test_container_of_an_old_engine_compares_equal_where_fields_are_missing():
+    """Fields an old engine leaves out count as unset, not as a difference: idempotence holds at 1.25."""
+    from ansible_collections.berth.docker.plugins.module_utils import container_compare
+    options = {'image': 'busybox:1', 'command': ['sleep', '300'], 'init': True, 'cpus': 0.5, 'stop_timeout': 3,
+               'memory': '64m', 'healthcheck': {'test': ['CMD-SHELL', 'true'], 'interval': '30s', 'retries': 2},
+               'mounts': [{'type': 'volume', 'source': 'data', 'target': '/data'}], 'labels': {'app': 'api'},
+               'env': {'MODE': 'api'}, 'privileged': False, 'read_only': False, 'auto_remove': False, 'tty': False,
+               'security_opts': [], 'tmpfs': [], 'devices': []}
+    assert container_compare.compare(options, OLD_CONTAINER, OLD_IMAGE) == []
+    changed = container_compare.compare(dict(options, init=False), OLD_CONTAINER, OLD_IMAGE)
+    assert [d['option'] for d in changed] == ['init']
+
+
+def test_network_and_volume_of_an_old_engine_compare_equal_where_fields_are_missing():
+    from ansible_collections.berth.docker.plugins.module_utils import network, volume
+    old_network = {'Name': 'n', 'Id': 'n' * 64, 'Driver': 'bridge', 'Scope': 'local', 'EnableIPv6': False,
+                   'IPAM': {'Driver': 'default', 'Options': None, 'Config': [{'Subnet': '172.30.0.0/16'}]},
+                   'Internal': False, 'Containers': {}, 'Options': {}, 'Labels': {}}
+    params = {'name': 'n', 'driver': 'bridge', 'internal': False, 'attachable': False, 'enable_ipv6': False,
+              'driver_options': {}, 'labels': {}, 'ipam_config': None}
+    assert network.network_differences(params, old_network) == []
+    old_volume = {'Name': 'v', 'Driver': 'local', 'Mountpoint': '/var/lib/docker/volumes/v/_data', 'Labels': None,
+                  'Scope': 'local', 'Options': None}
+    assert volume.volume_differences({'name': 'v', 'driver': 'local', 'labels': {}, 'driver_options': {}}, old_volume) == []
