@@ -20,8 +20,11 @@ options:
     description:
       - The Engine API version to speak. V(auto) (the default) negotiates it from C(GET /version), taking
         the engine's own version, capped at the newest one this collection knows. Never a fixed pin, so
-        both Docker 20.10 (API 1.41) and Docker 29 (which refuses clients below 1.44) work.
-      - Set a version such as V(1.43) only to force one; it must lie within what the engine accepts.
+        engines from Docker 1.13 (API 1.25) to Docker 29 (which refuses clients below 1.44) work.
+      - Set a version such as V(1.43) only to force one; it must be V(1.25) or newer and lie within what
+        the engine accepts.
+      - An option that needs a newer API version than the one in use fails the task before anything is
+        changed, naming the option and the version it needs; it is never silently ignored.
       - If not set, the environment variable E(DOCKER_API_VERSION) is used.
     type: str
     default: auto
