@@ -26,7 +26,10 @@ def inspect_one(client, kind, name):
     """The engine's inspect answer for one object, or None when there is none by that name or ID.
 
     The engine resolves names, full IDs and unique ID prefixes itself; an image name without a
-    tag means its ``latest`` tag, as everywhere in docker."""
+    tag means its ``latest`` tag, as everywhere in docker. A container name may be written as the
+    engine stores it, with a leading slash (``/web``)."""
+    if kind == 'container' and name.startswith('/'):
+        name = name[1:]
     return client.inspect(kind, name)
 
 

@@ -21,7 +21,8 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - The container's name, full ID, or an ID prefix that only this container's ID starts with.
+      - The container's name (also as the engine writes it, V(/web)), full ID, or an ID prefix that only this
+        container's ID starts with.
     type: str
     required: true
 seealso:

@@ -28,9 +28,10 @@ def test_container_info(prefix, busybox_image):
     cid = inspect('container', name)['Id']
     tasks = [task('container_info', {'name': name}, name='by name'),
              task('container_info', {'name': cid[:12]}, name='by short id'),
+             task('container_info', {'name': '/' + name}, name='as the engine writes it'),
              task('container_info', {'name': prefix + 'missing'}, name='missing')]
     for run in info_runs(tasks):
-        for t in ('by name', 'by short id'):
+        for t in ('by name', 'by short id', 'as the engine writes it'):
             result = run.task(t)
             assert result['exists'] is True
             assert same(result['container'], inspect('container', name)), t
