@@ -33,8 +33,21 @@ author:
 extends_documentation_fragment:
   - berth.docker.docker
   - berth.docker.compose
-  - berth.docker.docker.attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode computes the whole plan (what would be pulled, built, created, recreated, started, stopped or
+        removed) and builds and pulls nothing.
+  diff_mode:
+    support: full
+  idempotent:
+    support: partial
+    details:
+      - O(state=restarted) restarts containers on every run, and O(recreate=always) recreates them on every run;
+        with the other values a second run reports no change.
 options:
   state:
     description:

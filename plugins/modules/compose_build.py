@@ -29,8 +29,20 @@ author:
 extends_documentation_fragment:
   - berth.docker.docker
   - berth.docker.compose
-  - berth.docker.docker.attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is built; each build is predicted from the content hash of the context.
+  diff_mode:
+    support: full
+  idempotent:
+    support: partial
+    details:
+      - O(no_cache=true) builds every selected service, and reports it changed, on every run; otherwise a second
+        run reports no change.
 options:
   services:
     description:

@@ -20,8 +20,9 @@ author:
 extends_documentation_fragment:
   - berth.docker.docker
   - berth.docker.compose
-  - berth.docker.docker.info_attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.info_module
+  - berth.docker.attributes.actiongroup_docker
 options:
   services:
     description: Only these services.

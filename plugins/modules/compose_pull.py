@@ -28,8 +28,20 @@ author:
 extends_documentation_fragment:
   - berth.docker.docker
   - berth.docker.compose
-  - berth.docker.docker.attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is pulled; the prediction asks the registry for the image digest with O(policy=always) (see the notes).
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+    details:
+      - A change is reported only when a pulled image is new or has a new image ID, so a second run reports none
+        unless a newer image was pushed to the registry in between.
 options:
   services:
     description:

@@ -32,19 +32,17 @@ author:
 extends_documentation_fragment:
   - berth.docker.docker
   - berth.docker.compose
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: partial
     details:
       - In check mode nothing is created, pulled, built or run. The task reports a change, the image it would pull or build,
         what it would do to the dependencies, and the container it would run, but no RV(rc), RV(stdout) or RV(stderr).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
     support: none
     details:
       - A one-off run is never idempotent. Each real run creates and runs a new container and reports a change.

@@ -28,8 +28,18 @@ author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
   - berth.docker.docker
-  - berth.docker.docker.attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: partial
+    details:
+      - The diff shows the changes of C(daemon.json) and of the repository file; package installs and removals and
+        the engine's service state are reported in the result only.
+  idempotent:
+    support: full
 options:
   state:
     description:

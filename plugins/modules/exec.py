@@ -17,15 +17,21 @@ author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
   - berth.docker.docker
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: In check mode the command is not run; the task checks that the container is running and reports a change.
+    support: partial
+    details:
+      - In check mode the command is not run. The task checks that the container exists and is running (failing as a
+        real run would when it is not) and reports a change, with no RV(rc), RV(stdout) or RV(stderr).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
+  idempotent:
+    support: none
+    details:
+      - Every real run runs the command and reports a change, like M(ansible.builtin.command), whatever the command
+        does; use C(changed_when) when the command itself says whether it changed something.
 options:
   container:
     description: Name or ID of the container. Give either this, or O(project) and O(service).

@@ -36,12 +36,17 @@ description:
 author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
-  - berth.docker.docker.attributes
+  - berth.docker.attributes
+  - berth.docker.attributes.platform_posix
 attributes:
-  platform:
-    description: Target OS/families that can be operated against.
+  check_mode:
     support: full
-    platforms: posix
+  diff_mode:
+    support: full
+    details:
+      - Password hashes are masked on both sides of the diff.
+  idempotent:
+    support: full
 options:
   state:
     description:

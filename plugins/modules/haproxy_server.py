@@ -17,12 +17,17 @@ description:
 author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
-  - berth.docker.docker.attributes
+  - berth.docker.attributes
+  - berth.docker.attributes.platform_posix
 attributes:
-  platform:
-    description: Target OS/families that can be operated against.
+  check_mode:
     support: full
-    platforms: posix
+    details:
+      - The server state is read and the commands that would be sent are reported; none is sent.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
 options:
   host:
     description:
