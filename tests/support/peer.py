@@ -5,21 +5,24 @@ pinned ``ansible`` sdist from PyPI (it bundles community.docker together with it
 tests/integration/targets), extracts only ``ansible_collections/community/docker`` into
 ``.berth/peer-src/`` (git-ignored) and reuses that copy on later runs.
 
-For one *unit* (one file under a target's ``tasks/tests/``, or a target's ``tasks/main.yml`` when it
-has no such directory) :func:`run_unit`
+A *unit* is one file under a target's ``tasks/tests/`` (or the target's ``tasks/main.yml`` when it
+has no such directory). :func:`run_target` runs the units of one target in one playbook, as the peer
+does:
 
-* copies the target into a temporary directory as a role, rewriting every task file on parsed YAML:
+* it copies the target into a temporary directory as a role, rewriting every task file on parsed YAML:
   ``community.docker.docker_X`` / ``docker_X`` module names (task keys and ``module_defaults``) become
-  ``berth.docker.X``; every task gets ``ignore_errors: true`` (so one failure does not stop the rest)
-  and a ``[file:line]`` tag in its name (so its real status is recorded per task); assertions on the
-  exact wording of the peer's error messages become ``<result> is failed`` (see
+  ``berth.docker.X`` (a module we do not have becomes a failing task); every task gets
+  ``ignore_errors: true`` (so one failure does not stop the rest) and a ``[file:line]`` tag in its
+  name (so its real status is recorded per task, by tests/support/callback/berth_peer.py); assertions
+  on the exact wording of the peer's error messages become ``<result> is failed`` (see
   :func:`rewrite_condition`; each rewrite is listed in the result);
-* narrows the target's ``with_fileglob: tests/*.yml`` loop to the one file, keeping the target's own
-  setup and cleanup (``always:``) around it;
-* supplies the variables the peer's setup roles would set (engine API and CLI versions, test image
-  names, ``remote_tmp_dir``) and builds local stand-ins for the test images (no registry is reachable);
-* runs ``ansible-playbook`` with the recording callback, removes whatever carries the unit's name
-  prefix afterwards, and counts the tasks: passed, failed, skipped, not reached.
+* it narrows the target's ``with_fileglob: tests/*.yml`` loop to the units asked for, keeping the
+  target's own setup and cleanup (``always:``) around them;
+* it supplies the variables the peer's setup roles would set (engine API and CLI versions, test image
+  names, ``remote_tmp_dir``), builds local stand-ins for the test images and starts local registries
+  where a target needs one;
+* it runs ``ansible-playbook``, removes whatever carries the run's name prefix afterwards, and counts
+  each unit's tasks: passed, failed, skipped, not reached.
 """
 
 import hashlib
@@ -276,7 +279,8 @@ def rewrite_condition(cond):
 
 def _module_defaults(value):
     if isinstance(value, dict):
-        return {(berth_module(k) or k): v for k, v in value.items()}
+        return {(berth_module(k) or str(k).replace('group/community.docker.', 'group/berth.docker.')): v
+                for k, v in value.items()}
     if isinstance(value, list):
         return [_module_defaults(v) for v in value]
     return value
@@ -347,8 +351,9 @@ class Rewriter:
                 task = {('ansible.builtin.fail' if k == action else k):
                         ({'msg': '%s does not exist' % new_action} if k == action else v) for k, v in task.items()}
             action = new_action
-        if narrow_to and 'with_fileglob' in task:
-            task['with_fileglob'] = [narrow_to]
+        if 'with_fileglob' in task and task['with_fileglob'] in (['tests/*.yml'], 'tests/*.yml'):
+            # the target's loop over its test files, narrowed to the units asked for
+            task['with_fileglob'] = list(narrow_to or [])
         if action in INCLUDES or (isinstance(action, str) and action.endswith(('include_tasks', 'import_tasks'))):
             return task
         name = task.get('name') or action or 'task'
@@ -383,14 +388,14 @@ class Rewriter:
         task[action] = args
 
 
-def prepare(target, path, workdir, prefix, replace=None):
+def prepare(target, paths, workdir, prefix, replace=None):
     """Write the rewritten target as role ``workdir/roles/<target>``; returns the Rewriter."""
     fetch()
     src = os.path.join(TARGETS_DIR, target)
     dst = os.path.join(workdir, 'roles', target)
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns('meta', 'aliases'))
     rewriter = Rewriter(target, prefix, replace)
-    narrow = path if path.startswith('tests/') else None
+    narrow = [p for p in paths if p.startswith('tests/')]
     tasks_dir = os.path.join(dst, 'tasks')
     for dirpath, _dirs, files in os.walk(tasks_dir):
         for fname in sorted(files):
@@ -398,7 +403,7 @@ def prepare(target, path, workdir, prefix, replace=None):
                 continue
             full = os.path.join(dirpath, fname)
             rel = os.path.relpath(full, tasks_dir)
-            if rel.startswith('tests/') and narrow and rel != narrow:
+            if rel.startswith('tests/') and rel not in narrow:
                 os.unlink(full)
                 continue
             rewriter.rewrite_file(full, full, rel, narrow_to=narrow)
@@ -436,8 +441,16 @@ def _task_key(record_name):
     return match.group(1) if match else None
 
 
+def owns(unit_path, task_file):
+    """Whether a task of ``task_file`` belongs to the unit: the file itself for a tests/ unit, every
+    file outside tests/ for a main.yml unit."""
+    if unit_path.startswith('tests/'):
+        return task_file == unit_path
+    return not task_file.startswith('tests/')
+
+
 def count(manifest, records, unit_path):
-    """Per-task status of the unit's own tasks (the file's, or all for a main.yml unit)."""
+    """Per-task status of the unit's own tasks, and the seconds they took."""
     statuses = {}
     for record in records:
         key = _task_key(record['task'])
@@ -445,27 +458,26 @@ def count(manifest, records, unit_path):
             continue
         statuses.setdefault(key, []).append(record)
     tasks = {}
+    seconds = 0.0
     for key, info in manifest.items():
-        own = info['file'] == unit_path if unit_path.startswith('tests/') else not info['file'].startswith('tests/')
-        if not own:
+        if not owns(unit_path, info['file']):
             continue
         recs = statuses.get(key, [])
+        seconds += sum(r['seconds'] for r in recs)
+        reason = ''
         if not recs:
-            status, reason = 'not-run', ''
+            status = 'not-run'
         elif all(r['status'] == 'skipped' for r in recs):
-            status, reason = 'skipped', ''
+            status = 'skipped'
         else:
             bad = [r for r in recs if r['status'] in ('failed', 'ignored', 'unreachable')]
             if bad and not info['expect_failure']:
-                status = 'failed'
-                res = bad[-1]['result']
-                reason = str(res.get('msg') or res.get('exception') or '').strip().splitlines()
-                reason = reason[0][:300] if reason else ''
+                status, reason = 'failed', bad[-1]['msg'][:300]
             else:
-                status, reason = 'passed', ''
+                status = 'passed'
         tasks['L%s %s' % (info['line'], info['name'])] = {'status': status, 'line': info['line'],
                                                           'action': info['action'], 'reason': reason}
-    return tasks
+    return tasks, round(seconds, 1)
 
 
 REGISTRY_TARGETS = ('docker_image', 'docker_image_pull')
@@ -485,8 +497,20 @@ def start_registries(workdir, count=2):
     return started
 
 
-def run_unit(target, path, timeout=1800, keep=False):
-    """Run one unit; returns (and saves under tests/output/peer/) its result dict."""
+def target_units(target):
+    return [path for t, path, _minimum in units() if t == target]
+
+
+def run_unit(target, path, **kwargs):
+    """Run one unit alone; returns (and saves) its result dict."""
+    return run_target(target, [path], **kwargs)[unit_id(target, path)]
+
+
+def run_target(target, paths=None, timeout=3600, keep=False):
+    """Run the units ``paths`` of ``target`` (default: all of them) in one playbook, as the peer runs
+    its tests/*.yml one after the other between the target's setup and cleanup; returns (and saves
+    under tests/output/peer/) a result dict per unit."""
+    paths = list(paths or target_units(target))
     fetch()
     ensure_images()
     prefix = 'berth%s-peer' % uuid.uuid4().hex[:6]
@@ -511,11 +535,12 @@ def run_unit(target, path, timeout=1800, keep=False):
             login_env(registries[0], os.path.join(workdir, 'docker-config'))
             extra_vars['registry_address'] = registries[0].host
         replace['~/.docker/config.json'] = os.path.join(workdir, 'docker-config', 'config.json')
-        rewriter = prepare(target, path, workdir, prefix, replace)
+        rewriter = prepare(target, paths, workdir, prefix, replace)
         playbook = os.path.join(workdir, 'play.yml')
         with open(playbook, 'w') as handle:
-            yaml.safe_dump([{'name': 'peer %s %s' % (target, path), 'hosts': 'localhost',
-                             'gather_facts': True, 'gather_subset': ['!all'], 'roles': [target]}],
+            yaml.safe_dump([{'name': 'peer %s' % target, 'hosts': 'localhost',
+                             'gather_facts': True, 'gather_subset': ['!all', 'virtual'],
+                             'roles': [target]}],
                            handle, sort_keys=False)
         inventory = os.path.join(workdir, 'hosts.ini')
         with open(inventory, 'w') as handle:
@@ -524,7 +549,8 @@ def run_unit(target, path, timeout=1800, keep=False):
         with open(extra, 'w') as handle:
             json.dump(extra_vars, handle)
         record = os.path.join(workdir, 'record.json')
-        env = ansible_env({'BERTH_RECORD': record, 'ANSIBLE_ROLES_PATH': os.path.join(workdir, 'roles'),
+        env = ansible_env({'BERTH_PEER_RECORD': record, 'ANSIBLE_CALLBACKS_ENABLED': 'berth_peer',
+                           'ANSIBLE_ROLES_PATH': os.path.join(workdir, 'roles'),
                            'ANSIBLE_DISPLAY_SKIPPED_HOSTS': '0', 'ANSIBLE_PIPELINING': 'True',
                            # logins go to a config of the run's own, never ~/.docker
                            'DOCKER_CONFIG': os.path.join(workdir, 'docker-config')})
@@ -542,17 +568,19 @@ def run_unit(target, path, timeout=1800, keep=False):
         docker_cli.cleanup(prefix)
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    tasks = count(rewriter.manifest, records, path)
-    result = {
-        'unit': unit_id(target, path), 'target': target, 'path': path, 'rc': proc.returncode,
-        'seconds': round(time.time() - start, 1), 'tasks': tasks,
-        'rewrites': [r for r in rewriter.rewrites
-                     if (r['file'] == path if path.startswith('tests/') else not r['file'].startswith('tests/'))],
-        'output_tail': output[-4000:],
-    }
-    result.update(summary(result))
-    save(result)
-    return result
+    results = {}
+    for path in paths:
+        tasks, seconds = count(rewriter.manifest, records, path)
+        result = {
+            'unit': unit_id(target, path), 'target': target, 'path': path, 'rc': proc.returncode,
+            'seconds': seconds, 'target_seconds': round(time.time() - start, 1), 'tasks': tasks,
+            'rewrites': [r for r in rewriter.rewrites if owns(path, r['file'])],
+            'output_tail': output[-4000:],
+        }
+        result.update(summary(result))
+        save(result)
+        results[result['unit']] = result
+    return results
 
 
 def summary(result):
