@@ -34,7 +34,7 @@ def selected(args):
 
 
 def table(results):
-    rows = [('file', 'passed/total', 'failed', 'skipped', 'not run', 'seconds')]
+    rows = [('file', 'passed/total', 'failed', 'skipped', 'not run', 'task seconds')]
     totals = [0, 0, 0, 0, 0, 0.0]
     for res in results:
         total = len(res['tasks'])
@@ -89,19 +89,33 @@ def main():
     args = parser.parse_args()
 
     results = []
-    for target, path, _minimum in selected(args):
-        unit = peer.unit_id(target, path)
-        if args.last:
-            res = peer.load_saved(unit)
+    chosen = selected(args)
+    if args.last:
+        for target, path, _minimum in chosen:
+            res = peer.load_saved(peer.unit_id(target, path))
             if res is None:
-                print('%s: no saved result' % unit, file=sys.stderr)
-                continue
-        else:
-            print('running %s ...' % unit, file=sys.stderr, flush=True)
-            res = peer.run_unit(target, path)
-        results.append(res)
+                print('%s: no saved result' % peer.unit_id(target, path), file=sys.stderr)
+            else:
+                results.append(res)
+    else:
+        targets = []
+        for target, _path, _minimum in chosen:
+            if target not in targets:
+                targets.append(target)
+        for target in targets:
+            paths = [path for t, path, _minimum in chosen if t == target]
+            print('running %s (%s) ...' % (target, ', '.join(p.split('/')[-1] for p in paths)),
+                  file=sys.stderr, flush=True)
+            runs = peer.run_target(target, paths)
+            print('  %.0f s' % list(runs.values())[0]['target_seconds'], file=sys.stderr, flush=True)
+            results += [runs[peer.unit_id(target, path)] for path in paths]
 
     print(table(results))
+    by_target = {}
+    for res in results:
+        by_target.setdefault(res['target'], res.get('target_seconds', res['seconds']))
+    print('\nwall-clock seconds per target (one playbook each, setup and cleanup included): %s; total %.0f' % (
+        ', '.join('%s %.0f' % item for item in by_target.items()), sum(by_target.values())))
     known = peer.known_failures()
     if args.failures:
         for res in results:
