@@ -201,3 +201,96 @@ def test_berth_credentials_dir_and_the_defaults_without_an_inventory_file(tmp_pa
     assert os.listdir(playbook_dir) == ['play.yml']
     assert os.listdir(os.path.join(home, '.ansible', 'berth', 'credentials', 'localhost')) == ['mariadb_root_password']
     assert _mode(own_file) == 0o600
+
+
+DEV_ONLY = ('Makefile', 'tools/', 'benchmarks/', 'tests/', '.ci/', 'pyproject.toml', 'ansible.cfg', '.ansible-lint',
+            '.yamllint', '.gitignore', 'collections/')
+
+
+def _user_env(tmp_path, collections_path):
+    """A user's controller: no checkout ansible.cfg, only the given collections path."""
+    cfg = tmp_path / 'user-ansible.cfg'
+    cfg.write_text('[defaults]\nhost_key_checking = False\n')
+    env = dict(os.environ, ANSIBLE_CONFIG=str(cfg), ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCALHOST_WARNING='0', HOME=str(tmp_path / 'home'))
+    for name in ('ANSIBLE_CALLBACK_PLUGINS', 'ANSIBLE_CALLBACKS_ENABLED', 'ANSIBLE_ROLES_PATH', 'ANSIBLE_INVENTORY'):
+        env.pop(name, None)
+    return env
+
+
+def _run(cmd, env, cwd):
+    proc = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False, timeout=600)
+    return proc.returncode, proc.stdout.decode('utf-8', 'replace')
+
+
+def test_tarball_ships_the_license_and_leaves_out_development_files(tmp_path):
+    """The built tarball holds LICENSE (the GPL-3.0 text that galaxy.yml's license names), CHANGELOG.md
+    and the changelog data, and none of the development files (Makefile, tools/, benchmarks/, the test
+    suite, pyproject.toml, the checkout's ansible.cfg); MANIFEST.json names no placeholder URL."""
+    tree = _checkout_copy(str(tmp_path / 'checkout'))
+    members = _members(_build(tree, str(tmp_path / 'dist')))
+    assert 'LICENSE' in members, 'no LICENSE in the tarball'
+    assert b'GNU GENERAL PUBLIC LICENSE' in members['LICENSE'] and b'Version 3, 29 June 2007' in members['LICENSE']
+    for wanted in ('README.md', 'CHANGELOG.md', 'changelogs/changelog.yaml', 'changelogs/config.yaml', 'meta/runtime.yml',
+                   'docs/migrating.md', 'plugins/doc_fragments/attributes.py'):
+        assert wanted in members, wanted
+    shipped_dev = sorted(n for n in members if n.startswith(DEV_ONLY) or n.rstrip('/') in {d.rstrip('/') for d in DEV_ONLY})
+    assert not shipped_dev, 'development files in the tarball: %s' % shipped_dev
+    info = json.loads(members['MANIFEST.json'])['collection_info']
+    assert info['license'] == ['GPL-3.0-or-later']
+    for key in ('repository', 'documentation', 'issues', 'homepage'):
+        assert not info.get(key), '%s: %s (no public URL exists; leave it out)' % (key, info[key])
+
+
+def test_installed_collection_runs_site_by_fqcn_from_a_requirements_file(tmp_path):
+    """What README.md tells a user: `ansible-galaxy collection install -r requirements.yml` with the built
+    tarball (type: file) or a git checkout (type: git) installs berth.docker into a collections path,
+    and `ansible-playbook berth.docker.site -i INVENTORY` runs from there without the checkout's
+    ansible.cfg: a syntax check from the git install, and a check-mode run of the engine part on
+    localhost from the tarball install."""
+    tree = _checkout_copy(str(tmp_path / 'checkout'))
+    tarball = _build(tree, str(tmp_path / 'dist'))
+    subprocess.run(['git', 'init', '-q'], cwd=tree, check=True)
+    subprocess.run(['git', 'add', '-A'], cwd=tree, check=True)
+    subprocess.run(['git', '-c', 'user.email=t@berth', '-c', 'user.name=t', 'commit', '-qm', 'x'], cwd=tree, check=True)
+    work = tmp_path / 'user'
+    (work / 'inventory').mkdir(parents=True)
+    shutil.copy(os.path.join(ROOT, 'inventory', 'local.yml'), str(work / 'inventory' / 'hosts.yml'))
+    for kind, source in (('file', tarball), ('git', 'git+file://' + tree)):
+        (work / ('requirements-%s.yml' % kind)).write_text(
+            'collections:\n  - name: %s\n    type: %s\n' % (source, kind) + ('    version: HEAD\n' if kind == 'git' else ''))
+        path = str(tmp_path / ('collections-%s' % kind))
+        env = _user_env(tmp_path, path)
+        rc, out = _run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-r', 'requirements-%s.yml' % kind,
+                        '-p', path], env, str(work))
+        assert rc == 0, out
+        install_dir = os.path.join(path, 'ansible_collections', 'berth', 'docker')
+        assert os.path.isfile(os.path.join(install_dir, 'LICENSE')), kind
+        assert not os.path.exists(os.path.join(install_dir, 'Makefile')), kind
+        assert not os.path.exists(os.path.join(install_dir, 'tools')), kind
+        rc, out = _run([os.path.join(BIN, 'ansible-playbook'), 'berth.docker.site', '-i', 'inventory', '--syntax-check'],
+                       env, str(work))
+        assert rc == 0 and 'playbook: %s' % os.path.join(install_dir, 'playbooks', 'site.yml') in out, out
+    rc, out = _run([os.path.join(BIN, 'ansible-playbook'), 'berth.docker.site', '-i', 'inventory', '--check',
+                    '-e', 'berth_site_web_stack=false'], _user_env(tmp_path, str(tmp_path / 'collections-file')), str(work))
+    assert rc == 0 and 'failed=0' in out and 'Report the engine' in out, out[-4000:]
+
+
+def test_requires_ansible_agrees_with_the_tested_ansible_core():
+    """meta/runtime.yml's requires_ansible is the lowest ansible-core the dev requirements (pyproject.toml)
+    allow, and the ansible-core the tests run with satisfies it."""
+    import tomllib
+
+    import yaml
+    from ansible.release import __version__ as running
+    with open(os.path.join(ROOT, 'meta', 'runtime.yml')) as handle:
+        required = yaml.safe_load(handle)['requires_ansible']
+    with open(os.path.join(ROOT, 'pyproject.toml'), 'rb') as handle:
+        dev = tomllib.load(handle)['project']['optional-dependencies']['dev']
+    pinned = next(d for d in dev if d.startswith('ansible-core'))
+    lowest = next(part[2:] for part in pinned[len('ansible-core'):].split(',') if part.startswith('>='))
+    assert required == '>=%s.0' % lowest, (required, pinned)
+
+    def version(text):
+        return tuple(int(x) for x in text.split('.')[:2])
+    assert version(running) >= version(required[2:]), (running, required)
