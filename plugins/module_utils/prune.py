@@ -215,16 +215,27 @@ def predict_volumes(client, df, filters):
     return {'volumes': gone, 'volumes_space_reclaimed': space}
 
 
+def _pattern_matches(pattern, text):
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return pattern in text
+
+
 def build_record_matches(record, filters, now):
-    for key in ('id', 'parent', 'type', 'description'):
+    """The engine hands each build cache filter to BuildKit with one value: ``id`` as a regular
+    expression (``id~=``), the others as exact matches (``key==value``); ``until`` by last use."""
+    for key, values in filters.items():
+        if len(values) > 1:
+            raise DockerError('builder_cache_filters: %s takes one value, not %d' % (key, len(values)))
+    for key, field in (('id', 'ID'), ('parent', 'Parent'), ('type', 'Type'), ('description', 'Description')):
         wanted = filters.get(key)
         if not wanted:
             continue
-        field = {'id': 'ID', 'parent': 'Parent', 'type': 'Type', 'description': 'Description'}[key]
         have = record.get(field) or ''
         if key == 'parent' and not have and record.get('Parents'):
             have = record['Parents'][0]
-        if not any(have == w or (key in ('id', 'parent') and have.startswith(w)) for w in wanted):
+        if not (_pattern_matches(wanted[0], have) if key == 'id' else have == wanted[0]):
             return False
     for key, field in (('inuse', 'InUse'), ('shared', 'Shared')):
         flag = bool_filter('builder_cache', filters, key)

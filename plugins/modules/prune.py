@@ -81,8 +81,9 @@ options:
     default: false
   builder_cache_filters:
     description:
-      - 'Engine filters for the build cache, for example V({until: 24h}): C(until), C(id), C(parent), C(type),
-        C(description), C(inuse), C(shared), C(private). Needs Engine API 1.39.'
+      - 'Engine filters for the build cache, for example V({until: 24h}): C(until) (time since last use, a duration),
+        C(id) (a regular expression), C(parent), C(type), C(description) (exact), C(inuse), C(shared), C(private)
+        (V(true) or V(false)). Each takes one value. Needs Engine API 1.39.'
     type: dict
   builder_cache_keep_storage:
     description:

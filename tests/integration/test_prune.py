@@ -169,3 +169,7 @@ def test_prediction_rules_without_engine():
     assert guess['builder_cache_caches_deleted'] == ['a', 'c', 'e']  # 500 -> 200, least recently used first
     guess = prune.predict_builder_cache({'BuildCache': records}, {'id': ['nothing']}, True, None, now)
     assert guess['builder_cache_caches_deleted'] == []
+    guess = prune.predict_builder_cache({'BuildCache': records}, {'id': ['^[ab]$']}, True, None, now)
+    assert guess['builder_cache_caches_deleted'] == ['a', 'b']  # id is a regular expression, as in BuildKit
+    guess = prune.predict_builder_cache({'BuildCache': records}, {'type': ['internal']}, True, None, now)
+    assert guess['builder_cache_caches_deleted'] == ['e']
