@@ -343,7 +343,8 @@ def before_diff(info, existing, path):
         return {'before_header': path, 'before': ''}
     kind = kind_of(info)
     if kind == 'link':
-        target = existing.member.linkname if existing else info.get('linkTarget', '')
+        # the stat's target is the resolved, absolute one (as docker cp shows it)
+        target = info.get('linkTarget') or (existing.member.linkname if existing else '')
         return {'before_header': path, 'before': target}
     if kind != 'file':
         return {'before_header': path, 'before': kind}
