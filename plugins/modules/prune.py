@@ -20,15 +20,20 @@ author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
   - berth.docker.docker
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    details: The prediction lists what the filters select; see the notes for its limits.
+    details:
+      - Nothing is removed. The engine has no dry run for prune, so the module lists what the engine's rules and the
+        filters select; RV(ignore:changed) is predicted from that. The notes say how exact the lists are.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
+  idempotent:
+    support: full
+    details:
+      - A second run finds nothing left to remove and reports no change, unless new unused objects appeared in between.
 options:
   containers:
     description: Remove containers that are not running (created, exited or dead).
