@@ -121,9 +121,11 @@ class ResourceManager:
         self.diff = {'before': {}, 'after': {}}
 
     def diff_options(self, diffs):
-        """The diff from a list of {'option', 'before', 'after'}."""
+        """The diff from a list of {'option', 'before', 'after'}; ``differences`` names the options
+        (as community.docker's network and volume modules do)."""
         self.diff = {'before': dict((d['option'], d['before']) for d in diffs),
-                     'after': dict((d['option'], d['after']) for d in diffs)}
+                     'after': dict((d['option'], d['after']) for d in diffs),
+                     'differences': [d['option'] for d in diffs]}
 
     def finish(self, data):
         self.result[self.kind] = data or {}

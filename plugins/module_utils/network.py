@@ -3,6 +3,7 @@
 """Networks for berth.docker.network: pure comparison helpers (network_body, network_differences)
 and the orchestration (create / recreate with force / connect / disconnect / remove)."""
 
+import ipaddress
 from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, NotFound
@@ -11,10 +12,97 @@ from ansible_collections.berth.docker.plugins.module_utils.common import Resourc
 from ansible_collections.berth.docker.plugins.module_utils.errors import SpecError
 
 PREDEFINED = ('bridge', 'host', 'none')
+# the boolean options and their field in the create body and the inspect data
+FLAGS = (('internal', 'Internal'), ('attachable', 'Attachable'), ('enable_ipv4', 'EnableIPv4'),
+         ('enable_ipv6', 'EnableIPv6'), ('config_only', 'ConfigOnly'), ('ingress', 'Ingress'))
 
 
 def _q(name):
     return quote(name, safe='')
+
+# the module's own options (modules/network.py documents them)
+NETWORK_SPEC = dict(
+    name=dict(type='str', required=True, aliases=['network_name']),
+    state=dict(type='str', default='present', choices=['absent', 'present']),
+    driver=dict(type='str', default='bridge'),
+    driver_options=dict(type='dict'),
+    ipam_driver=dict(type='str'),
+    ipam_driver_options=dict(type='dict'),
+    ipam_config=dict(type='list', elements='dict', options=dict(
+        subnet=dict(type='str'),
+        gateway=dict(type='str'),
+        iprange=dict(type='str'),
+        aux_addresses=dict(type='dict'),
+    )),
+    internal=dict(type='bool'),
+    attachable=dict(type='bool'),
+    enable_ipv4=dict(type='bool'),
+    enable_ipv6=dict(type='bool'),
+    scope=dict(type='str', choices=['local', 'global', 'swarm']),
+    config_only=dict(type='bool'),
+    config_from=dict(type='str'),
+    ingress=dict(type='bool'),
+    labels=dict(type='dict'),
+    connected=dict(type='list', elements='str', aliases=['containers']),
+    appends=dict(type='bool', default=False, aliases=['incremental']),
+    force=dict(type='bool', default=False),
+    debug=dict(type='bool', default=False),
+)
+
+
+def _strings(mapping):
+    return dict((str(k), str(v)) for k, v in (mapping or {}).items())
+
+
+def _option_strings(mapping):
+    """Driver options as the engine keeps them: strings, booleans as true / false."""
+    return dict((str(k), ('true' if v else 'false') if isinstance(v, bool) else str(v)) for k, v in (mapping or {}).items())
+
+
+IPAM_KEYS = (('subnet', 'Subnet'), ('gateway', 'Gateway'), ('iprange', 'IPRange'), ('aux_addresses', 'AuxiliaryAddresses'))
+
+
+def _canonical_address(value):
+    """An address or network in one spelling (fdd1:0557::/64 and fdd1:557::/64 are the same)."""
+    text = str(value)
+    try:
+        if '/' in text:
+            return str(ipaddress.ip_network(text, strict=False))
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def _canonical_ipam(entry):
+    """An IPAM Config entry (engine field names) with its addresses in one spelling."""
+    result = {}
+    for _key, api in IPAM_KEYS:
+        value = entry.get(api)
+        if not value:
+            continue
+        if isinstance(value, dict):
+            result[api] = dict((str(k), _canonical_address(v)) for k, v in value.items())
+        else:
+            result[api] = _canonical_address(value)
+    return result
+
+
+def ipam_differences(wanted, existing):
+    """The IPAM entries of ``wanted`` (normalize_ipam) that no entry of ``existing`` (the engine's)
+    matches in every key given, as [(option, before, after)] with one option per given key
+    (``ipam_config[0].subnet``). The order of the entries, keys not given and entries not listed
+    cause no difference."""
+    have = [_canonical_ipam(h) for h in existing or []]
+    diffs = []
+    for index, entry in enumerate(wanted):
+        want = _canonical_ipam(entry)
+        if any(all(h.get(k) == v for k, v in want.items()) for h in have):
+            continue
+        other = existing[index] if index < len(existing or []) else {}
+        for key, api in IPAM_KEYS:
+            if api in want:
+                diffs.append(('ipam_config[%d].%s' % (index, key), other.get(api), entry[api]))
+    return diffs
 
 
 def normalize_ipam(ipam_config):
@@ -38,15 +126,21 @@ def network_body(params):
     """POST /networks/create body from the module's options."""
     body = {'Name': params['name'], 'Driver': params.get('driver') or 'bridge', 'CheckDuplicate': True}
     if params.get('driver_options'):
-        body['Options'] = dict((str(k), str(v)) for k, v in params['driver_options'].items())
+        body['Options'] = _option_strings(params['driver_options'])
     ipam = normalize_ipam(params.get('ipam_config'))
-    if ipam or params.get('ipam_driver'):
+    if ipam or params.get('ipam_driver') or params.get('ipam_driver_options'):
         body['IPAM'] = {'Driver': params.get('ipam_driver') or 'default', 'Config': ipam}
-    for key, api in (('internal', 'Internal'), ('attachable', 'Attachable'), ('enable_ipv6', 'EnableIPv6')):
+        if params.get('ipam_driver_options'):
+            body['IPAM']['Options'] = _option_strings(params['ipam_driver_options'])
+    for key, api in FLAGS:
         if params.get(key) is not None:
             body[api] = bool(params[key])
+    if params.get('scope'):
+        body['Scope'] = params['scope']
+    if params.get('config_from'):
+        body['ConfigFrom'] = {'Network': params['config_from']}
     if params.get('labels'):
-        body['Labels'] = dict((str(k), str(v)) for k, v in params['labels'].items())
+        body['Labels'] = _strings(params['labels'])
     return body
 
 
@@ -60,25 +154,34 @@ def network_differences(params, network):
         diffs.append({'option': option, 'before': before, 'after': after})
 
     driver = params.get('driver') or 'bridge'
-    if network.get('Driver') != driver:
+    # a config-only network has no driver of its own (the engine shows null)
+    if network.get('Driver') != driver and not (network.get('ConfigOnly') and params.get('config_only')):
         add('driver', network.get('Driver'), driver)
-    want_opts = dict((str(k), str(v)) for k, v in (params.get('driver_options') or {}).items())
+    want_opts = _option_strings(params.get('driver_options'))
     have_opts = network.get('Options') or {}
     if any(have_opts.get(k) != v for k, v in want_opts.items()):
         add('driver_options', have_opts, want_opts)
-    if params.get('ipam_config') is not None:
-        want = normalize_ipam(params['ipam_config'])
+    if params.get('ipam_config'):
         have = ((network.get('IPAM') or {}).get('Config')) or []
-        have_cmp = []
-        for entry, h in zip(want, have):
-            have_cmp.append(dict((k, h.get(k)) for k in entry))
-        if len(want) != len(have) or have_cmp != want:
-            add('ipam_config', have, want)
+        for option, before, after in ipam_differences(normalize_ipam(params['ipam_config']), have):
+            add(option, before, after)
     if params.get('ipam_driver') and (network.get('IPAM') or {}).get('Driver') != params['ipam_driver']:
         add('ipam_driver', (network.get('IPAM') or {}).get('Driver'), params['ipam_driver'])
-    for key, api in (('internal', 'Internal'), ('attachable', 'Attachable'), ('enable_ipv6', 'EnableIPv6')):
-        if params.get(key) is not None and bool(network.get(api)) != bool(params[key]):
-            add(key, bool(network.get(api)), bool(params[key]))
+    want_ipam_opts = _option_strings(params.get('ipam_driver_options'))
+    have_ipam_opts = (network.get('IPAM') or {}).get('Options') or {}
+    if want_ipam_opts != dict((k, v) for k, v in have_ipam_opts.items() if k in want_ipam_opts):
+        add('ipam_driver_options', have_ipam_opts, want_ipam_opts)
+    for key, api in FLAGS:
+        # enable_ipv4 defaults to true on the engines that know it; a field an older engine does
+        # not return is the flag's default there
+        value = network.get(api)
+        have = (key == 'enable_ipv4') if value is None else bool(value)
+        if params.get(key) is not None and have != bool(params[key]):
+            add(key, have, bool(params[key]))
+    if params.get('scope') and network.get('Scope') != params['scope']:
+        add('scope', network.get('Scope'), params['scope'])
+    if params.get('config_from') and (network.get('ConfigFrom') or {}).get('Network') != params['config_from']:
+        add('config_from', (network.get('ConfigFrom') or {}).get('Network'), params['config_from'])
     want_labels = dict((str(k), str(v)) for k, v in (params.get('labels') or {}).items())
     have_labels = network.get('Labels') or {}
     if any(have_labels.get(k) != v for k, v in want_labels.items()):
@@ -206,10 +309,8 @@ class NetworkManager(ResourceManager):
             pass
 
     def remove(self, network):
-        users = container_names(network)
-        if users and not self.p['force']:
-            raise DockerError('network %s is in use by %s; stop or disconnect them first, or set force: true to '
-                              'disconnect them' % (self.name, ', '.join(users)))
+        # as docker_network: the containers on it are disconnected (they keep running), then it goes
+        self.actions.extend('disconnect:%s' % c for c in container_names(network))
         self.actions.append('remove')
         self.result['changed'] = True
         self.diff = {'before': {'state': 'present'}, 'after': {'state': 'absent'}}

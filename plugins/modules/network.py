@@ -30,7 +30,9 @@ options:
     required: true
     aliases: [network_name]
   state:
-    description: V(present) or V(absent).
+    description:
+      - V(present) or V(absent).
+      - V(absent) disconnects the containers still on the network (they keep running), then removes it.
     type: str
     default: present
     choices: [absent, present]
@@ -61,14 +63,43 @@ options:
       aux_addresses:
         description: 'Addresses the IPAM driver must not hand out, V({name: address}).'
         type: dict
+  ipam_driver_options:
+    description: Options of the IPAM driver.
+    type: dict
   internal:
     description: No external connectivity.
     type: bool
   attachable:
     description: Standalone containers may attach to a swarm network.
     type: bool
+  enable_ipv4:
+    description:
+      - Give containers IPv4 addresses. Engines default to V(true); V(false) makes an IPv6-only network.
+      - Needs Engine API 1.47 (Docker 28) or newer.
+    type: bool
   enable_ipv6:
     description: Enable IPv6 (give an IPv6 subnet in O(ipam_config)).
+    type: bool
+  scope:
+    description:
+      - V(local), V(global) or V(swarm). The engine picks it from the driver when not set.
+      - Needs Engine API 1.30 or newer.
+    type: str
+    choices: [local, global, swarm]
+  config_only:
+    description:
+      - A configuration-only network, a template that O(config_from) of other networks names; no container can use it.
+      - Needs Engine API 1.30 or newer.
+    type: bool
+  config_from:
+    description:
+      - Take the configuration of this config-only network (see O(config_only)).
+      - Needs Engine API 1.30 or newer.
+    type: str
+  ingress:
+    description:
+      - The swarm routing-mesh network (overlay driver on a swarm manager only).
+      - Needs Engine API 1.29 or newer.
     type: bool
   labels:
     description: Labels of the network (labels present on the network but not listed here cause no change).
@@ -82,10 +113,19 @@ options:
     description: Only connect the containers of O(connected); disconnect no other one.
     type: bool
     default: false
+    aliases: [incremental]
   force:
-    description: Recreate or remove a network even when containers use it (they are disconnected first, and reconnected after a recreation).
+    description:
+      - Recreate a network whose configuration must change even when containers use it (they are disconnected
+        first, and reconnected after the recreation).
     type: bool
     default: false
+  debug:
+    description: Accepted for compatibility with C(community.docker.docker_network); the result always holds RV(actions) and, in diff mode, the diff.
+    type: bool
+    default: false
+notes:
+  - An option that needs a newer Engine API than the one in use fails the task before anything changes, naming the option and the version.
 '''
 
 EXAMPLES = r'''
@@ -103,11 +143,10 @@ EXAMPLES = r'''
     name: frontend
     connected: [web1, web2]
 
-- name: Removed, even if containers still use it
+- name: Removed (containers still on it are disconnected first)
   berth.docker.network:
     name: backend
     state: absent
-    force: true
 '''
 
 RETURN = r'''
@@ -125,31 +164,12 @@ actions:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.network import run_network
+from ansible_collections.berth.docker.plugins.module_utils.network import NETWORK_SPEC, run_network
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=docker_argument_spec(dict(
-            name=dict(type='str', required=True, aliases=['network_name']),
-            state=dict(type='str', default='present', choices=['absent', 'present']),
-            driver=dict(type='str', default='bridge'),
-            driver_options=dict(type='dict'),
-            ipam_driver=dict(type='str'),
-            ipam_config=dict(type='list', elements='dict', options=dict(
-                subnet=dict(type='str'),
-                gateway=dict(type='str'),
-                iprange=dict(type='str'),
-                aux_addresses=dict(type='dict'),
-            )),
-            internal=dict(type='bool'),
-            attachable=dict(type='bool'),
-            enable_ipv6=dict(type='bool'),
-            labels=dict(type='dict'),
-            connected=dict(type='list', elements='str', aliases=['containers']),
-            appends=dict(type='bool', default=False),
-            force=dict(type='bool', default=False),
-        )),
+        argument_spec=docker_argument_spec(NETWORK_SPEC),
         supports_check_mode=True,
     )
     run_module(module, run_network)
