@@ -40,7 +40,7 @@ def test_network_same_config_and_engine_additions_are_no_difference():
 def test_network_differences():
     params = {'name': 'app', 'driver': 'bridge', 'internal': True, 'labels': {'app': 'cart'},
               'ipam_config': [{'subnet': '172.29.0.0/16'}]}
-    assert sorted(d['option'] for d in network_differences(params, NETWORK)) == ['internal', 'ipam_config', 'labels']
+    assert sorted(d['option'] for d in network_differences(params, NETWORK)) == ['internal', 'ipam_config[0].subnet', 'labels']
     assert [d['option'] for d in network_differences({'name': 'app', 'driver': 'macvlan'}, NETWORK)] == ['driver']
 
 
