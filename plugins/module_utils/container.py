@@ -6,6 +6,7 @@
 mode. The engine operations themselves are container_ops and image_ops."""
 
 import contextlib
+import shlex
 import time
 from urllib.parse import quote
 
@@ -13,15 +14,24 @@ from ansible_collections.berth.docker.plugins.module_utils import container_comp
 from ansible_collections.berth.docker.plugins.module_utils import container_ops as ops
 from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 from ansible_collections.berth.docker.plugins.module_utils.compose.labels import LABEL_PROJECT
-from ansible_collections.berth.docker.plugins.module_utils.container_body import create_body, update_body
+from ansible_collections.berth.docker.plugins.module_utils.container_body import create_body, create_params, update_body
 from ansible_collections.berth.docker.plugins.module_utils.container_ops import Replacement, exit_explanation, health_log, health_status
-from ansible_collections.berth.docker.plugins.module_utils.container_options import OPTIONS, normalize_options
+from ansible_collections.berth.docker.plugins.module_utils.container_options import (
+    OPTIONS, REMOVED_IN_API, api_requirements, normalize_options)
 from ansible_collections.berth.docker.plugins.module_utils.errors import APIError, BerthError, Conflict, DockerError, NotFound, SpecError
 from ansible_collections.berth.docker.plugins.module_utils.image_ops import resolve_image
 
 # the module options that describe the container (container_options)
 CONTAINER_OPTIONS = tuple(sorted(set(OPTIONS) | set(['env_file'])))
 START_GRACE = 0.5  # seconds to watch a freshly started container for an immediate exit
+# container_default_behavior=compatibility: the defaults community.docker's options had before 3.0
+COMPATIBILITY_DEFAULTS = dict(auto_remove=False, detach=True, init=False, interactive=False, memory='0', paused=False,
+                              privileged=False, read_only=False, tty=False)
+# options an engine may accept at create and then drop (a create warning, the field comes back
+# unset): checked on the new container, so that such an option fails instead of being ignored
+DISCARDABLE = ('blkio_weight', 'cpu_period', 'cpu_quota', 'cpuset_mems', 'kernel_memory', 'memory_swappiness',
+               'oom_killer', 'device_read_bps', 'device_write_bps', 'device_read_iops', 'device_write_iops',
+               'storage_opts', 'mac_address', 'memory_reservation', 'memory_swap')
 
 
 def _q(name):
@@ -34,11 +44,16 @@ class ContainerManager:
     def __init__(self, module, client):
         self.module = module
         self.client = client
-        self.p = module.params
+        self.p = dict(module.params)
+        if self.p.get('container_default_behavior') == 'compatibility':
+            for key, value in COMPATIBILITY_DEFAULTS.items():
+                if self.p.get(key) is None:
+                    self.p[key] = value
         self.name = self.p['name']
         self.check = module.check_mode
         self.actions = []
         self.replacement = None  # the old container while a recreate is under way
+        self.create_warnings = []
         self.diff = {'before': {}, 'after': {}}
         self.result = {'changed': False}
 
@@ -48,6 +63,9 @@ class ContainerManager:
         return ops.stop_timeout(container, self.p.get('stop_timeout'))
 
     def do_stop(self, container):
+        if self.p.get('force_kill'):
+            ops.kill(self.client, container['Id'], self.p.get('kill_signal'), what='container %s' % self.name)
+            return
         ops.stop(self.client, container['Id'], self.stop_timeout(container), what='container %s' % self.name)
 
     def do_remove(self, container):
@@ -56,17 +74,39 @@ class ContainerManager:
 
     def do_create(self, options, image_info):
         body = create_body(options, image_info, self.client.api_version)
+        params = dict(create_params(options), name=self.name)
         try:
-            created = self.client.post('/containers/create', params={'name': self.name}, body=body,
+            created = self.client.post('/containers/create', params=params, body=body,
                                        what='container %s' % self.name)
         except Conflict as exc:
             raise DockerError('name: a container called %s already exists (%s); it was created by someone else meanwhile. '
                               'Pick another name, or remove that container first' % (self.name, exc.msg))
         except APIError as exc:
-            raise DockerError('creating container %s failed: %s. Check the options named in that message' % (self.name, exc.msg))
-        for warning in (created or {}).get('Warnings') or []:
-            self.module.warn('engine: %s' % warning)
+            hint = 'Check the options named in that message'
+            if 'storage-opt' in exc.msg or 'storage opt' in exc.msg.lower():
+                hint = ('storage_opts needs a storage driver that supports it (overlay2 on xfs with pquota, '
+                        'devicemapper, btrfs, zfs); remove storage_opts or change the engine\'s storage')
+            raise DockerError('creating container %s failed: %s. %s' % (self.name, exc.msg, hint))
+        self.create_warnings = list((created or {}).get('Warnings') or [])
+        for warning in self.create_warnings:
+            self.module.warn('Docker warning: %s' % warning)
         return created['Id']
+
+    def check_honoured(self, cid, options, image_info):
+        """Fail when the engine dropped an option it accepted at create (for example a cgroup
+        limit the host's kernel does not support): such an option would never be in place."""
+        wanted = dict((k, v) for k, v in options.items() if k in DISCARDABLE or k == 'image')
+        if len(wanted) < 2:
+            return
+        created = self.client.inspect('container', cid) or {}
+        dropped = [d['option'] for d in compare.compare(wanted, created, image_info, comparisons={'image': 'ignore'})]
+        if dropped:
+            warnings = '; '.join(self.create_warnings) or 'no warning given'
+            raise DockerError('the engine accepted container %s but did not apply %s (engine warnings: %s). The host '
+                              '(kernel, cgroup setup or storage driver) cannot honour %s; remove %s or run on a host '
+                              'that supports it' % (self.name, ', '.join(dropped), warnings,
+                                                    'it' if len(dropped) == 1 else 'them',
+                                                    'it' if len(dropped) == 1 else 'them'))
 
     def do_network(self, container_id, step):
         path = '/networks/%s/%s' % (_q(step['network']), step['action'])
@@ -85,8 +125,58 @@ class ContainerManager:
     # -- the run ----------------------------------------------------------------------
 
     def options(self):
-        raw = dict((k, self.p.get(k)) for k in CONTAINER_OPTIONS if k in self.p)
-        return normalize_options(raw)
+        p = self.p
+        raw = dict((k, p.get(k)) for k in CONTAINER_OPTIONS if k in p)
+        if p.get('command_handling') == 'compatibility':
+            # community.docker before 3.0: list items joined and split again like a shell; empty means unset
+            for key in ('command', 'entrypoint'):
+                value = raw.get(key)
+                if isinstance(value, list):
+                    value = ' '.join(str(v) for v in value)
+                if value is not None and not str(value).strip():
+                    raw[key] = None
+                elif value is not None:
+                    raw[key] = shlex.split(str(value))
+        if raw.get('networks') and raw.get('network_mode') is None and p.get('networks_cli_compatible') is False:
+            raw['network_mode'] = 'default'  # created on the default bridge, the networks connected after
+        options = normalize_options(raw)
+        host_ip = p.get('default_host_ip')
+        if host_ip and 'published_ports' in options:
+            host_ip = host_ip.strip('[]')
+            options['published_ports'] = sorted(set((cport, ip or host_ip, hport)
+                                                    for cport, ip, hport in options['published_ports']))
+        return options
+
+    def check_api(self, options):
+        """Fail clearly when an option needs a newer Engine API than the one in use, or one the
+        engine's API no longer has."""
+        for version, what in api_requirements(options):
+            self.client.require(version, what)
+        for name, version in REMOVED_IN_API:
+            if name in options and self.client.supports(version):
+                raise SpecError(name, 'Engine API %s and newer have no %s (the engine dropped it; Docker 23 removed '
+                                'kernel memory limits); remove %s from the task' % (version, name, name))
+
+    def image_checks(self, options, container, image_info, modes):
+        """image_name_mismatch, image_label_mismatch and image_comparison: extra differences,
+        a failure, and the image whose defaults the other options are compared against."""
+        p = self.p
+        extra = []
+        if (p.get('image_name_mismatch') == 'recreate' and p.get('image') and modes['image'] == 'strict'
+                and (container.get('Config') or {}).get('Image') != p['image']):
+            extra.append({'option': 'image_name', 'before': (container.get('Config') or {}).get('Image'),
+                          'after': p['image'], 'update': False})
+        compared_image = image_info
+        if p.get('image_comparison') == 'current-image':
+            compared_image = self.client.inspect('image', container.get('Image')) if container.get('Image') else None
+        if p.get('image_label_mismatch') == 'fail' and modes['labels'] == 'strict' and 'labels' in options:
+            image_labels = ((compared_image or {}).get('Config') or {}).get('Labels') or {}
+            missing = sorted(k for k in image_labels if k not in options['labels'])
+            if missing:
+                raise SpecError('labels', 'the image has labels that the task does not list, and labels are compared '
+                                'strictly: %s. List them in labels, or set image_label_mismatch to ignore'
+                                % ', '.join(missing))
+        return extra, compared_image
 
     def resolve_network_mode(self, options):
         """``container:NAME`` in network_mode, ipc_mode and pid_mode -> ``container:ID``."""
@@ -111,6 +201,7 @@ class ContainerManager:
             raise SpecError('pull', '%r is not one of never, missing, always' % (pull,))
         options = self.options()
         modes = compare.resolve_comparisons(p.get('comparisons'), p.get('purge_networks'))
+        self.check_api(options)
         self.resolve_network_mode(options)
         image = options.get('image')
         if image is None:
@@ -120,14 +211,19 @@ class ContainerManager:
             options['image'] = image
             modes['image'] = 'ignore'
         image_info, pulled = resolve_image(self.client, image, pull, self.check)
-        if pulled:
+        if pulled or (self.check and pull == 'always' and p.get('pull_check_mode_behavior') == 'always'):
             self.actions.append('pull')
         comparisons = dict((k, v) for k, v in modes.items())
 
         differences = []
         net_steps = []
         if container is not None:
-            differences = compare.compare(options, container, image_info, comparisons=comparisons)
+            extra, compared_image = self.image_checks(options, container, image_info, modes)
+            differences = compare.compare(options, container, compared_image, comparisons=comparisons) + extra
+            if compared_image is not image_info and image_info is not None and modes['image'] != 'ignore' \
+                    and image_info.get('Id') != container.get('Image'):
+                differences.append({'option': 'image', 'before': container.get('Image'), 'after': image_info.get('Id'),
+                                    'update': False})
             if image_info is None and self.check and modes['image'] != 'ignore':
                 differences.append({'option': 'image', 'before': container.get('Image'), 'after': image + ' (to be pulled)',
                                     'update': False})
@@ -141,6 +237,11 @@ class ContainerManager:
                 actions.append('wait')
             else:
                 actions.append('start')
+        paused = p.get('paused')
+        if paused is not None and state in ('started', 'healthy'):
+            was_paused = bool(((container or {}).get('State') or {}).get('Paused')) and 'recreate' not in actions
+            if paused != was_paused:
+                actions.append('pause' if paused else 'unpause')
         if not detach and p.get('cleanup') and state in ('started', 'healthy'):
             actions.append('remove')
         if container is not None and 'recreate' in actions:
@@ -180,6 +281,7 @@ class ContainerManager:
         if on_created is not None:
             on_created(cid)
         try:
+            self.check_honoured(cid, options, image_info)
             for step in compare.initial_network_actions(options):
                 self.do_network(cid, step)
         except BerthError:
@@ -223,6 +325,9 @@ class ContainerManager:
             return self.after_start(current)
         if action == 'wait':
             return self.run_to_completion(current)
+        if action in ('pause', 'unpause'):
+            client.post('/containers/%s/%s' % (current['Id'], action), what='container %s' % self.name)
+            return client.inspect('container', current['Id'])
         if action == 'remove':
             self.do_remove(current)
             return current
@@ -268,6 +373,8 @@ class ContainerManager:
         tty = bool((current.get('Config') or {}).get('Tty'))
         self.result['status'] = status
         self.result['stdout'], self.result['stderr'] = ops.logs(self.client, cid, tty=tty)
+        if self.p.get('output_logs'):
+            self.module.log(msg=self.result['stdout'] + self.result['stderr'])
         data = self.client.inspect('container', cid) or current
         data = dict(data, Output=self.result['stdout'])
         if status != 0:

@@ -9,6 +9,9 @@
     ``networks`` (or ``network_mode``); connect the others with :func:`endpoint_config` before
     starting (Engine API < 1.44 accepts one network at create).
 
+``create_params(options) -> dict``
+    The query parameters of the create call that come from options (``platform``).
+
 ``update_body(differences, options, container) -> dict``
     The ``POST /containers/{id}/update`` body for in-place differences.
 """
@@ -32,6 +35,8 @@ def endpoint_config(net):
         cfg['Aliases'] = list(net['aliases'])
     if net.get('links'):
         cfg['Links'] = list(net['links'])
+    if net.get('mac_address'):
+        cfg['MacAddress'] = net['mac_address']
     return cfg
 
 
@@ -109,6 +114,10 @@ def _write_log_config(o, body, host):
     host['LogConfig'] = {'Type': o.get('log_driver') or '', 'Config': dict(o.get('log_options') or {})}
 
 
+def _write_nothing(o, body, host):
+    """platform is a query parameter of the create call (create_params), not part of the body."""
+
+
 # the writers the option table names (ContainerOption.write): each writes its options into the
 # create body (top level) or its HostConfig, called once when any of its options is set
 BODY_WRITERS = {
@@ -120,7 +129,14 @@ BODY_WRITERS = {
     'restart_policy': _write_restart_policy,
     'nano_cpus': _write_nano_cpus,
     'log_config': _write_log_config,
+    'platform': _write_nothing,
 }
+
+
+def create_params(options):
+    """The query parameters of ``POST /containers/create`` beyond the name: the platform."""
+    o = normalize_options(options)
+    return {'platform': o['platform']} if o.get('platform') else {}
 
 
 def _copy(value):

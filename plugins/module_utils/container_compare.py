@@ -108,6 +108,25 @@ def _read_device_requests(container, option):
             for r in (container.get('HostConfig') or {}).get('DeviceRequests') or []]
 
 
+def _read_as_is(container, option):
+    """A field whose unset value (null) differs from 0 (memory_swappiness)."""
+    section, api = option.field
+    return (container.get(section) or {}).get(api)
+
+
+def _read_links(container, option):
+    """HostConfig.Links ('/other:/this/alias') -> 'other:alias', sorted."""
+    links = []
+    for link in (container.get('HostConfig') or {}).get('Links') or []:
+        other, _sep, path = link.partition(':')
+        links.append('%s:%s' % (other.lstrip('/'), path.rsplit('/', 1)[-1]))
+    return sorted(links)
+
+
+def _read_platform(container, option):
+    return container.get('Platform') or ''
+
+
 def _read_published_ports(container, option):
     ports = set()
     for cport, binds in ((container.get('HostConfig') or {}).get('PortBindings') or {}).items():
@@ -151,7 +170,39 @@ READERS = {
     'published_ports': _read_published_ports,
     'exposed_ports': _read_exposed_ports,
     'volumes': _read_volumes,
+    'as_is': _read_as_is,
+    'links': _read_links,
+    'platform': _read_platform,
 }
+
+_ARCH_ALIASES = {'x86_64': 'amd64', 'x86-64': 'amd64', 'aarch64': 'arm64', 'armhf': 'arm', 'armel': 'arm',
+                 'i386': '386', 'i686': '386'}
+
+
+def platform_parts(platform):
+    """'linux/x86_64' -> ['linux', 'amd64']: OS, architecture and variant in the engine's names."""
+    parts = [p for p in str(platform or '').lower().split('/') if p]
+    if len(parts) > 1:
+        parts[1] = _ARCH_ALIASES.get(parts[1], parts[1])
+    if parts[1:2] == ['amd64'] and parts[2:] == ['v1']:
+        parts = parts[:2]
+    return parts
+
+
+def image_platform(image_info, container=None):
+    """The platform of an image ('linux/arm64/v8'), from its Os, Architecture and Variant;
+    the container's own Platform (its OS only) when the image is unknown."""
+    img = image_info or {}
+    if img.get('Os') or img.get('Architecture'):
+        return '/'.join(p for p in (img.get('Os'), img.get('Architecture'), img.get('Variant')) if p)
+    return (container or {}).get('Platform') or ''
+
+
+def platforms_differ(desired, actual):
+    """Whether the desired platform is not the actual one; a shorter desired platform
+    (linux, linux/arm64) matches any actual one it is the beginning of."""
+    want, have = platform_parts(desired), platform_parts(actual)
+    return have[:len(want)] != want
 
 
 def _read_field(container, option):
@@ -303,6 +354,11 @@ def compare(options, container, image_info=None, comparisons=None, purge_network
                 continue
             want = image_info.get('Id')
         elif name == 'restart_retries' and desired.get('restart_policy', actual['restart_policy']) != 'on-failure':
+            continue
+        elif name == 'platform':
+            have = image_platform(image_info, container)
+            if mode != 'ignore' and platforms_differ(want, have):
+                diffs.append({'option': name, 'before': have, 'after': want, 'update': False})
             continue
         if values_differ(option.kind, mode, want, have):
             diffs.append({'option': name, 'before': _display(name, have), 'after': _display(name, want),

@@ -14,6 +14,7 @@ error's message, as the caller wants it worded):
   ``timeout`` seconds); the HTTP call waits long enough for that.
 - ``restart(client, container_id, timeout, what=None)``: the same for a restart.
 - ``start(client, container_id, what=None)``: start.
+- ``kill(client, container_id, signal=None, what=None)``: send ``signal`` (default SIGKILL).
 - ``remove(client, container_id, volumes=False, what=None, wait=False, wait_timeout=None)``:
   force-remove; a container already gone is fine, and so is a removal already in progress; with
   ``wait`` it returns only once the container is gone (wait_removed).
@@ -87,6 +88,16 @@ def restart(client, container_id, timeout, what=None):
 
 def start(client, container_id, what=None):
     client.post('/containers/%s/start' % container_id, what=what)
+
+
+def kill(client, container_id, signal=None, what=None):
+    """Send ``signal`` (the engine's default: SIGKILL) to the container's main process; a
+    container that is not running is fine."""
+    try:
+        client.post('/containers/%s/kill' % container_id, params={'signal': signal} if signal else None, what=what)
+    except Conflict as exc:
+        if 'is not running' not in exc.msg:
+            raise
 
 
 def remove(client, container_id, volumes=False, what=None, wait=False, wait_timeout=None):

@@ -28,6 +28,7 @@ reader in ``container_compare.READERS``.
 """
 
 import copy
+import re
 
 from ansible_collections.berth.docker.plugins.module_utils.container_values import (
     RESTART_POLICIES, argument_list, normalize_capability, normalize_network_mode, parse_device, parse_device_request,
@@ -59,13 +60,14 @@ class ContainerOption:
     ``write``: the name of its writer in container_body (instead of ``field``).
     ``read``: the name of its reader in container_compare (instead of ``field``).
     ``compose``: the compose key that means the same, where one maps one to one.
+    ``api``: the oldest Engine API version that knows the option (None: every version berth speaks).
     """
 
     __slots__ = ('name', 'spec', 'kind', 'comparison', 'updatable', 'parse', 'field', 'empty', 'write', 'read',
-                 'compose')
+                 'compose', 'api')
 
     def __init__(self, name, spec, kind=None, comparison='strict', updatable=False, parse=None, field=None,
-                 empty=None, write=None, read=None, compose=None):
+                 empty=None, write=None, read=None, compose=None, api=None):
         self.name = name
         self.spec = spec
         self.kind = kind
@@ -77,6 +79,7 @@ class ContainerOption:
         self.write = write
         self.read = read
         self.compose = compose
+        self.api = api
 
 
 # -- how values are normalised --------------------------------------------------------------
@@ -139,6 +142,58 @@ def _cgroupns_mode(value, name):
     if mode not in ('host', 'private'):
         raise SpecError(name, 'expected host or private, got %r' % (mode,))
     return mode
+
+
+def _memory_swappiness(value, name):
+    swappiness = _whole_number(value, name)
+    if not 0 <= swappiness <= 100:
+        raise SpecError(name, 'must be between 0 and 100, got %d' % swappiness)
+    return swappiness
+
+
+def _mac_address(value, name):
+    mac = str(value).replace('-', ':').lower()
+    if not re.match(r'^([0-9a-f]{2}:){5}[0-9a-f]{2}$', mac):
+        raise SpecError(name, 'invalid MAC address %r; write six hex pairs such as 02:42:ac:11:00:02' % (value,))
+    return mac
+
+
+def _links(value, name):
+    """'other' / 'other:alias' -> 'other:alias' (the alias defaults to the container's name), sorted."""
+    links = set()
+    for item in value:
+        other, _sep, alias = str(item).partition(':')
+        if not other:
+            raise SpecError(name, 'invalid link %r; write CONTAINER or CONTAINER:ALIAS' % (item,))
+        links.add('%s:%s' % (other, alias or other))
+    return sorted(links)
+
+
+def _device_rates(per_second):
+    """device_read_bps and friends: {path, rate} -> the engine's {Path, Rate}; a bps rate is a
+    size (10M), an iops rate a whole number."""
+    def parse(value, name):
+        rates = []
+        for item in value:
+            if isinstance(item, dict) and 'Path' in item:
+                rates.append(item)
+                continue
+            if not isinstance(item, dict) or not item.get('path') or item.get('rate') is None:
+                raise SpecError(name, 'each entry is a dictionary with path and rate, got %r' % (item,))
+            if per_second == 'bytes':
+                rate = parse_size(item['rate'], name + '.rate')
+            else:
+                rate = _whole_number(item['rate'], name + '.rate')
+            rates.append({'Path': str(item['path']), 'Rate': rate})
+        return rates
+    return parse
+
+
+def _platform(value, name):
+    platform = str(value).strip().lower()
+    if not platform or platform.count('/') > 2 or '' in platform.split('/'):
+        raise SpecError(name, 'invalid platform %r; write OS[/ARCH[/VARIANT]], for example linux/amd64' % (value,))
+    return platform
 
 
 def _restart_policy(value, name):
@@ -226,7 +281,7 @@ TABLE = (
     _setting('state', type='str', default='started', choices=['absent', 'present', 'started', 'stopped', 'healthy']),
     ContainerOption('image', dict(type='str'), 'value', parse=_text, field=('Config', 'Image'), read='image',
                     compose='image'),
-    _setting('pull', type='raw', default='missing'),
+    _setting('pull', type='raw', default='missing', choices=['never', 'missing', 'always', True, False]),
     ContainerOption('command', dict(type='raw'), 'list', parse=argument_list, field=('Config', 'Cmd'), empty=[],
                     compose='command'),
     ContainerOption('entrypoint', dict(type='list', elements='str'), 'list', parse=argument_list,
@@ -237,7 +292,7 @@ TABLE = (
     ContainerOption('labels', dict(type='dict'), 'dict', 'allow_more_present', parse=string_dict,
                     field=('Config', 'Labels'), empty={}),
     ContainerOption('published_ports', dict(type='list', elements='str', aliases=['ports']), 'set',
-                    parse=_published_ports, write='ports', read='published_ports'),
+                    'allow_more_present', parse=_published_ports, write='ports', read='published_ports'),
     ContainerOption('exposed_ports', dict(type='list', elements='str', aliases=['exposed', 'expose']), 'set',
                     'allow_more_present', parse=_exposed_ports, write='ports', read='exposed_ports', compose='expose'),
     ContainerOption('volumes', dict(type='list', elements='str'), 'set', 'allow_more_present', parse=_volumes,
@@ -245,7 +300,7 @@ TABLE = (
     ContainerOption('mounts', dict(type='list', elements='dict', options=dict(
         target=_t('str', required=True),
         source=_t('str'),
-        type=_t('str', choices=['bind', 'volume', 'tmpfs'], default='volume'),
+        type=_t('str', choices=['bind', 'volume', 'tmpfs', 'npipe', 'cluster', 'image'], default='volume'),
         read_only=_t('bool'),
         consistency=_t('str', choices=['cached', 'consistent', 'default', 'delegated']),
         propagation=_t('str', choices=['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']),
@@ -255,6 +310,12 @@ TABLE = (
         volume_options=_t('dict'),
         tmpfs_size=_t('str'),
         tmpfs_mode=_t('str'),
+        non_recursive=_t('bool'),
+        create_mountpoint=_t('bool'),
+        read_only_non_recursive=_t('bool'),
+        read_only_force_recursive=_t('bool'),
+        subpath=_t('str'),
+        tmpfs_options=_t('list', elements='dict'),
     )), 'set(dict)', 'allow_more_present', parse=_each(parse_mount), field=('HostConfig', 'Mounts'), empty=[]),
     # networks are connected and disconnected, not compared (container_compare.network_actions)
     ContainerOption('networks', dict(type='list', elements='dict', options=dict(
@@ -263,6 +324,7 @@ TABLE = (
         ipv4_address=_t('str'),
         ipv6_address=_t('str'),
         links=_t('list', elements='str'),
+        mac_address=_t('str'),
     )), 'set(dict)', 'allow_more_present', parse=_networks, write='network'),
     ContainerOption('network_mode', dict(type='str'), 'value', parse=_network_mode, write='network',
                     read='network_mode'),
@@ -273,10 +335,12 @@ TABLE = (
                     write='restart_policy', read='restart_retries'),
     ContainerOption('healthcheck', dict(type='dict', options=dict(
         test=_t('raw'),
+        test_cli_compatible=_t('bool', default=False),
         interval=_t('str'),
         timeout=_t('str'),
         retries=_t('int'),
         start_period=_t('str'),
+        start_interval=_t('str'),
         disable=_t('bool'),
     )), 'dict', parse=parse_healthcheck, field=('Config', 'Healthcheck')),
     _setting('healthy_wait_timeout', type='float', default=300),
@@ -349,18 +413,18 @@ TABLE = (
     ContainerOption('userns_mode', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'UsernsMode'),
                     empty='', compose='userns_mode'),
     ContainerOption('cgroupns_mode', dict(type='str', choices=['host', 'private']), 'value', parse=_cgroupns_mode,
-                    field=('HostConfig', 'CgroupnsMode'), empty='', compose='cgroup'),
+                    field=('HostConfig', 'CgroupnsMode'), empty='', compose='cgroup', api='1.41'),
     ContainerOption('runtime', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'Runtime'), empty='runc',
                     compose='runtime'),
-    ContainerOption('groups', dict(type='list', elements='str'), 'set', parse=_argument_set,
+    ContainerOption('groups', dict(type='list', elements='str'), 'set', 'allow_more_present', parse=_argument_set,
                     field=('HostConfig', 'GroupAdd'), empty=[], compose='group_add'),
     ContainerOption('oom_score_adj', dict(type='int'), 'value', parse=_oom_score_adj,
                     field=('HostConfig', 'OomScoreAdj'), empty=0, compose='oom_score_adj'),
     ContainerOption('dns_search_domains', dict(type='list', elements='str'), 'list', parse=_text_list,
                     field=('HostConfig', 'DnsSearch'), empty=[], compose='dns_search'),
-    ContainerOption('dns_opts', dict(type='list', elements='str'), 'set', parse=_text_set,
+    ContainerOption('dns_opts', dict(type='list', elements='str'), 'set', 'allow_more_present', parse=_text_set,
                     field=('HostConfig', 'DnsOptions'), empty=[]),
-    ContainerOption('volumes_from', dict(type='list', elements='str'), 'set', parse=_text_set,
+    ContainerOption('volumes_from', dict(type='list', elements='str'), 'set', 'allow_more_present', parse=_text_set,
                     field=('HostConfig', 'VolumesFrom'), empty=[]),
     ContainerOption('uts', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'UTSMode'), empty=''),
     ContainerOption('cgroup_parent', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'CgroupParent'),
@@ -371,8 +435,48 @@ TABLE = (
         device_ids=_t('list', elements='str'),
         capabilities=_t('list', elements='list'),
         options=_t('dict'),
-    )), 'set(dict)', parse=_each(parse_device_request), field=('HostConfig', 'DeviceRequests'),
-        read='device_requests'),
+    )), 'set(dict)', 'allow_more_present', parse=_each(parse_device_request),
+        field=('HostConfig', 'DeviceRequests'), read='device_requests', api='1.40'),
+    # resource limits (cgroups)
+    ContainerOption('blkio_weight', dict(type='int'), 'value', updatable=True, parse=_whole_number,
+                    field=('HostConfig', 'BlkioWeight'), empty=0),
+    ContainerOption('cpu_period', dict(type='int'), 'value', updatable=True, parse=_whole_number,
+                    field=('HostConfig', 'CpuPeriod'), empty=0),
+    ContainerOption('cpu_quota', dict(type='int'), 'value', updatable=True, parse=_whole_number,
+                    field=('HostConfig', 'CpuQuota'), empty=0),
+    ContainerOption('cpuset_mems', dict(type='str'), 'value', updatable=True, parse=_text,
+                    field=('HostConfig', 'CpusetMems'), empty=''),
+    ContainerOption('kernel_memory', dict(type='str'), 'value', updatable=True, parse=_size,
+                    field=('HostConfig', 'KernelMemory'), empty=0),
+    ContainerOption('memory_swappiness', dict(type='int'), 'value', parse=_memory_swappiness,
+                    field=('HostConfig', 'MemorySwappiness'), read='as_is'),
+    ContainerOption('oom_killer', dict(type='bool'), 'value', parse=_flag, field=('HostConfig', 'OomKillDisable'),
+                    empty=False),
+    ContainerOption('device_cgroup_rules', dict(type='list', elements='str'), 'list', parse=_text_list,
+                    field=('HostConfig', 'DeviceCgroupRules'), empty=[], api='1.28'),
+    ContainerOption('device_read_bps', dict(type='list', elements='dict', options=dict(
+        path=_t('str', required=True), rate=_t('str', required=True))), 'set(dict)', 'allow_more_present',
+        parse=_device_rates('bytes'), field=('HostConfig', 'BlkioDeviceReadBps'), empty=[]),
+    ContainerOption('device_write_bps', dict(type='list', elements='dict', options=dict(
+        path=_t('str', required=True), rate=_t('str', required=True))), 'set(dict)', 'allow_more_present',
+        parse=_device_rates('bytes'), field=('HostConfig', 'BlkioDeviceWriteBps'), empty=[]),
+    ContainerOption('device_read_iops', dict(type='list', elements='dict', options=dict(
+        path=_t('str', required=True), rate=_t('int', required=True))), 'set(dict)', 'allow_more_present',
+        parse=_device_rates('ops'), field=('HostConfig', 'BlkioDeviceReadIOps'), empty=[]),
+    ContainerOption('device_write_iops', dict(type='list', elements='dict', options=dict(
+        path=_t('str', required=True), rate=_t('int', required=True))), 'set(dict)', 'allow_more_present',
+        parse=_device_rates('ops'), field=('HostConfig', 'BlkioDeviceWriteIOps'), empty=[]),
+    ContainerOption('storage_opts', dict(type='dict'), 'dict', 'allow_more_present', parse=string_dict,
+                    field=('HostConfig', 'StorageOpt'), empty={}),
+    ContainerOption('volume_driver', dict(type='str'), 'value', parse=_text, field=('HostConfig', 'VolumeDriver'),
+                    empty=''),
+    ContainerOption('links', dict(type='list', elements='str'), 'set', 'allow_more_present', parse=_links,
+                    field=('HostConfig', 'Links'), read='links'),
+    ContainerOption('mac_address', dict(type='str'), 'value', parse=_mac_address, field=('Config', 'MacAddress'),
+                    empty=''),
+    # a query parameter of the create call, compared with the platform of the container's image
+    ContainerOption('platform', dict(type='str'), 'value', parse=_platform, write='platform', read='platform',
+                    api='1.41'),
     _setting('detach', type='bool', default=True),
     _setting('cleanup', type='bool', default=False),
     _setting('keep_volumes', type='bool', default=True),
@@ -380,6 +484,21 @@ TABLE = (
     _setting('recreate', type='bool', default=False),
     _setting('restart', type='bool', default=False),
     _setting('comparisons', type='dict'),
+    _setting('paused', type='bool'),
+    _setting('force_kill', type='bool', default=False, aliases=['forcekill']),
+    _setting('kill_signal', type='str'),
+    _setting('output_logs', type='bool', default=False),
+    _setting('default_host_ip', type='str'),
+    _setting('debug', type='bool', default=False),
+    _setting('use_ssh_client', type='bool', default=False),
+    # the compatibility switches of community.docker.docker_container, with its current defaults
+    _setting('command_handling', type='str', default='correct', choices=['compatibility', 'correct']),
+    _setting('container_default_behavior', type='str', default='no_defaults', choices=['compatibility', 'no_defaults']),
+    _setting('image_comparison', type='str', default='desired-image', choices=['desired-image', 'current-image']),
+    _setting('image_label_mismatch', type='str', default='ignore', choices=['ignore', 'fail']),
+    _setting('image_name_mismatch', type='str', default='recreate', choices=['ignore', 'recreate']),
+    _setting('networks_cli_compatible', type='bool', default=True),
+    _setting('pull_check_mode_behavior', type='str', default='image_not_present', choices=['image_not_present', 'always']),
 )
 
 # the options that are properties of the container (compared with it), by name
@@ -391,6 +510,39 @@ NOT_COMPARED = tuple(option.name for option in TABLE if not option.kind)
 def argument_spec():
     """The module's own options (a fresh copy: AnsibleModule may change it)."""
     return dict((option.name, copy.deepcopy(option.spec)) for option in TABLE)
+
+
+# (sub-option, the oldest Engine API version that knows it, whether a normalised value uses it)
+_SUB_API = (
+    ('mounts[].non_recursive', '1.40', lambda m: 'NonRecursive' in (m.get('BindOptions') or {})),
+    ('mounts[].create_mountpoint', '1.42', lambda m: 'CreateMountpoint' in (m.get('BindOptions') or {})),
+    ('mounts[].type=cluster', '1.42', lambda m: m.get('Type') == 'cluster'),
+    ('mounts[].read_only_non_recursive', '1.44', lambda m: 'ReadOnlyNonRecursive' in (m.get('BindOptions') or {})),
+    ('mounts[].read_only_force_recursive', '1.44', lambda m: 'ReadOnlyForceRecursive' in (m.get('BindOptions') or {})),
+    ('mounts[].subpath', '1.45', lambda m: 'Subpath' in (m.get('VolumeOptions') or m.get('ImageOptions') or {})),
+    ('mounts[].tmpfs_options', '1.46', lambda m: 'Options' in (m.get('TmpfsOptions') or {})),
+    ('mounts[].type=image', '1.47', lambda m: m.get('Type') == 'image'),
+)
+# options the engine dropped: (option, the first Engine API version without it)
+REMOVED_IN_API = (('kernel_memory', '1.42'),)
+
+
+def api_requirements(options):
+    """``[(version, what)]``: the Engine API version each option (or sub-option) set in the
+    normalised ``options`` needs, for ``EngineClient.require(version, what)``."""
+    needs = []
+    for name, option in OPTIONS.items():
+        if option.api and name in options:
+            needs.append((option.api, name))
+    for mount in options.get('mounts') or []:
+        for what, version, used in _SUB_API:
+            if used(mount) and (version, what) not in needs:
+                needs.append((version, what))
+    if 'StartInterval' in (options.get('healthcheck') or {}):
+        needs.append(('1.44', 'healthcheck.start_interval'))
+    if any(net.get('mac_address') for net in options.get('networks') or []):
+        needs.append(('1.44', 'networks[].mac_address'))
+    return needs
 
 
 def compose_key_map():

@@ -173,7 +173,31 @@ def format_bind(volume):
     return '%s:%s:%s' % (source, target, mode) if mode else '%s:%s' % (source, target)
 
 
-MOUNT_TYPES = ('bind', 'volume', 'tmpfs')
+MOUNT_TYPES = ('bind', 'volume', 'tmpfs', 'npipe', 'cluster', 'image')
+# the mount types each type-specific mount sub-option belongs to
+MOUNT_OPTION_TYPES = {
+    'propagation': ('bind',), 'non_recursive': ('bind',), 'create_mountpoint': ('bind',),
+    'read_only_non_recursive': ('bind',), 'read_only_force_recursive': ('bind',),
+    'no_copy': ('volume',), 'labels': ('volume',), 'volume_driver': ('volume',), 'volume_options': ('volume',),
+    'subpath': ('volume', 'image'),
+    'tmpfs_size': ('tmpfs',), 'tmpfs_mode': ('tmpfs',), 'tmpfs_options': ('tmpfs',),
+}
+# bind sub-option -> the engine's BindOptions field
+BIND_FLAGS = (('non_recursive', 'NonRecursive'), ('create_mountpoint', 'CreateMountpoint'),
+              ('read_only_non_recursive', 'ReadOnlyNonRecursive'),
+              ('read_only_force_recursive', 'ReadOnlyForceRecursive'))
+
+
+def _tmpfs_options(value, field):
+    """[{opt: value-or-null}, ...] -> the engine's [[opt, value] or [opt], ...]."""
+    options = []
+    for number, item in enumerate(value or [], 1):
+        if not isinstance(item, dict) or len(item) != 1:
+            raise SpecError(field, 'entry %d must be a dictionary with one key, such as {noexec: null} or '
+                            '{nr_inodes: "1k"}, got %r' % (number, item))
+        key, val = list(item.items())[0]
+        options.append([str(key)] if val is None else [str(key), str(val)])
+    return options
 
 
 def parse_mount(item, field='mounts'):
@@ -187,12 +211,19 @@ def parse_mount(item, field='mounts'):
     if kind not in MOUNT_TYPES:
         raise SpecError(field, 'type %r is not one of %s' % (kind, ', '.join(MOUNT_TYPES)))
     target = item.get('target')
-    if not target or not str(target).startswith('/'):
+    if not target or (kind != 'npipe' and not str(target).startswith('/')):
         raise SpecError(field, 'target %r must be an absolute path in the container, like /data' % (target,))
     source = item.get('source')
+    for key, kinds in sorted(MOUNT_OPTION_TYPES.items()):
+        if item.get(key) is not None and kind not in kinds:
+            raise SpecError(field, '%s cannot be set for mount %s of type %s (it needs type %s)'
+                            % (key, target, kind, ' or '.join(kinds)))
     if kind == 'bind':
         if not source or not str(source).startswith('/'):
             raise SpecError(field, 'a bind mount needs an absolute host path as source, got %r' % (source,))
+    elif kind in ('npipe', 'image') and not source:
+        raise SpecError(field, 'a mount of type %s needs a source (%s)'
+                        % (kind, 'a named pipe' if kind == 'npipe' else 'an image name'))
     elif kind == 'tmpfs' and source:
         raise SpecError(field, 'a tmpfs mount has no source; remove source %r' % (source,))
     mount = {'Type': kind, 'Target': str(target)}
@@ -202,10 +233,21 @@ def parse_mount(item, field='mounts'):
         mount['ReadOnly'] = True
     if item.get('consistency') and item['consistency'] != 'default':
         mount['Consistency'] = item['consistency']
-    if kind == 'bind' and item.get('propagation'):
-        mount['BindOptions'] = {'Propagation': item['propagation']}
+    if kind == 'bind':
+        bind = {}
+        if item.get('propagation'):
+            bind['Propagation'] = item['propagation']
+        for key, api in BIND_FLAGS:
+            if item.get(key) is not None:
+                bind[api] = bool(item[key])
+        if bind:
+            mount['BindOptions'] = bind
+    if kind == 'image' and item.get('subpath'):
+        mount['ImageOptions'] = {'Subpath': str(item['subpath'])}
     if kind == 'volume':
         opts = {}
+        if item.get('subpath'):
+            opts['Subpath'] = str(item['subpath'])
         if item.get('no_copy'):
             opts['NoCopy'] = True
         if item.get('labels'):
@@ -227,6 +269,8 @@ def parse_mount(item, field='mounts'):
                 opts['Mode'] = int(str(mode), 8) if not isinstance(mode, int) else mode
             except ValueError:
                 raise SpecError(field + '.tmpfs_mode', 'expected an octal mode like 1777, got %r' % (mode,))
+        if item.get('tmpfs_options'):
+            opts['Options'] = _tmpfs_options(item['tmpfs_options'], field + '.tmpfs_options')
         if opts:
             mount['TmpfsOptions'] = opts
     return mount
@@ -314,8 +358,11 @@ def parse_healthcheck(value, field='healthcheck'):
         return value
     if value.get('disable'):
         return {'Test': ['NONE']}
-    check = {}
     test = value.get('test')
+    if not value or (test is None and value.get('test_cli_compatible') is False):
+        # community.docker's meaning: a healthcheck without test (unless test_cli_compatible) disables it
+        return {'Test': ['NONE']}
+    check = {}
     if test is not None:
         if isinstance(test, (list, tuple)):
             test = [str(t) for t in test]
@@ -326,7 +373,8 @@ def parse_healthcheck(value, field='healthcheck'):
         else:
             test = ['CMD-SHELL', str(test)]
         check['Test'] = test
-    for key, api in (('interval', 'Interval'), ('timeout', 'Timeout'), ('start_period', 'StartPeriod')):
+    for key, api in (('interval', 'Interval'), ('timeout', 'Timeout'), ('start_period', 'StartPeriod'),
+                     ('start_interval', 'StartInterval')):
         if value.get(key) is not None:
             check[api] = parse_duration(value[key], '%s.%s' % (field, key))
     if value.get('retries') is not None:
@@ -350,6 +398,8 @@ def parse_network(item, field='networks'):
     for key in ('ipv4_address', 'ipv6_address'):
         if item.get(key):
             net[key] = str(item[key])
+    if item.get('mac_address'):
+        net['mac_address'] = str(item['mac_address']).replace('-', ':').lower()
     if item.get('links'):
         links = []
         for link in item['links']:

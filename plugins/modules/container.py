@@ -49,6 +49,7 @@ options:
         the container is recreated.
     type: str
   pull:
+    choices: [never, missing, always, true, false]
     description:
       - When to pull O(image). V(missing) (default) pulls only if the engine does not have it, V(always)
         pulls on every run (in check mode the pull is not done, so a new image cannot be predicted),
@@ -105,9 +106,11 @@ options:
         description: Host path (bind, absolute) or volume name (volume); none for tmpfs.
         type: str
       type:
-        description: Kind of mount.
+        description:
+          - Kind of mount. V(npipe) is a Windows named pipe, V(cluster) a Swarm cluster volume (Engine API 1.42),
+            V(image) the file system of an image named by O(mounts[].source) (Engine API 1.47).
         type: str
-        choices: [bind, volume, tmpfs]
+        choices: [bind, volume, tmpfs, npipe, cluster, image]
         default: volume
       read_only:
         description: Mount read-only.
@@ -138,6 +141,27 @@ options:
       tmpfs_mode:
         description: Octal permissions of a tmpfs mount, for example V("1777").
         type: str
+      tmpfs_options:
+        description:
+          - 'More options of a tmpfs mount, each a dictionary of one option and its value (or null for a flag),
+            for example V([{noexec: null}, {nr_inodes: 1k}]). Needs Engine API 1.46.'
+        type: list
+        elements: dict
+      non_recursive:
+        description: Do not bind the mounts below the source of a bind mount (Engine API 1.40).
+        type: bool
+      create_mountpoint:
+        description: Create the source path of a bind mount on the host when it is missing (Engine API 1.42).
+        type: bool
+      read_only_non_recursive:
+        description: With O(mounts[].read_only), make only the bind mount itself read-only, not the mounts below it (Engine API 1.44).
+        type: bool
+      read_only_force_recursive:
+        description: With O(mounts[].read_only), make the mounts below a bind mount read-only too, or fail (Engine API 1.44).
+        type: bool
+      subpath:
+        description: Mount only this path inside the volume or image (Engine API 1.45 for volumes, 1.47 for images).
+        type: str
   networks:
     description:
       - Networks to connect the container to. Missing ones are connected, and with O(purge_networks) (or
@@ -164,6 +188,9 @@ options:
         description: Links to other containers, V(name) or V(name:alias).
         type: list
         elements: str
+      mac_address:
+        description: MAC address of the container on this network (Engine API 1.44).
+        type: str
   network_mode:
     description: V(bridge), V(host), V(none), V(container:NAME) or a network name. V(default) is the same as V(bridge).
     type: str
@@ -179,12 +206,19 @@ options:
     description: Maximum restarts with O(restart_policy=on-failure).
     type: int
   healthcheck:
-    description: Healthcheck, merged over the image's HEALTHCHECK.
+    description:
+      - Healthcheck, merged over the image's HEALTHCHECK.
+      - As in community.docker, a healthcheck without O(healthcheck.test) turns the image's healthcheck off, unless
+        O(healthcheck.test_cli_compatible=true), which keeps the image's test and changes only the times given.
     type: dict
     suboptions:
       test:
         description: A shell command string (C(CMD-SHELL)), or a list (C(CMD) form; a list may start with C(CMD), C(CMD-SHELL) or C(NONE)).
         type: raw
+      test_cli_compatible:
+        description: Without O(healthcheck.test), keep the image's test (like C(docker run --health-interval)) instead of disabling it.
+        type: bool
+        default: false
       interval:
         description: Time between checks, for example V(30s) or V(1m30s).
         type: str
@@ -196,6 +230,9 @@ options:
         type: int
       start_period:
         description: Start-up time during which failures do not count.
+        type: str
+      start_interval:
+        description: Time between checks during the start period (Engine API 1.44).
         type: str
       disable:
         description: Disable the image's healthcheck (same as O(healthcheck.test=[NONE])).
@@ -412,12 +449,207 @@ options:
       - 'How each option is compared with the existing container: V(strict) (must be equal), V(allow_more_present)
         (for lists and dictionaries: everything listed must be there, more is fine), V(ignore).'
       - 'Key C(*) sets V(strict) or V(ignore) for every option not named.'
-      - 'Defaults: lists that are sets (O(env), O(exposed_ports), O(volumes), O(mounts), O(etc_hosts), O(ulimits),
-        O(devices), O(capabilities), O(cap_drop), O(security_opts)) and dictionaries (O(labels), O(log_options),
-        O(sysctls), O(tmpfs)) and O(networks) use V(allow_more_present), so what the image or the engine adds
-        causes no change; O(stop_timeout) is V(ignore); everything else, including O(published_ports),
-        O(command) and O(image), is V(strict).'
+      - 'Defaults, as in community.docker: lists that are sets (O(env), O(exposed_ports), O(volumes), O(mounts),
+        O(etc_hosts), O(ulimits), O(devices), O(device_requests), O(device_read_bps), O(device_write_bps),
+        O(device_read_iops), O(device_write_iops), O(capabilities), O(cap_drop), O(security_opts), O(groups),
+        O(dns_opts), O(volumes_from), O(links)) and dictionaries (O(labels), O(log_options), O(sysctls), O(tmpfs),
+        O(storage_opts)) and O(networks) use V(allow_more_present), so what the image or the engine adds causes no
+        change; O(stop_timeout) is V(ignore); everything else, including O(published_ports), O(command),
+        O(dns_servers), O(device_cgroup_rules) and O(image), is V(strict).'
     type: dict
+  blkio_weight:
+    description:
+      - Block IO weight, from V(10) to V(1000); changed in place.
+      - Needs a kernel with a weight-aware IO scheduler; where the engine drops it (its warning says the weight was
+        discarded) the task fails instead of ignoring it.
+    type: int
+  cpu_period:
+    description: Length of a CPU CFS period in microseconds; changed in place.
+    type: int
+  cpu_quota:
+    description: Microseconds of CPU time the container may use per O(cpu_period); changed in place.
+    type: int
+  cpuset_mems:
+    description: Memory nodes (NUMA) the container may use, for example V(0-1); changed in place.
+    type: str
+  kernel_memory:
+    description:
+      - Kernel memory limit, for example V(64m); changed in place.
+      - Deprecated by the engine and gone from Engine API 1.42 (Docker 23); the task fails on such an engine.
+    type: str
+  memory_swappiness:
+    description: How eagerly the kernel swaps the container's memory, from V(0) to V(100).
+    type: int
+  oom_killer:
+    description:
+      - V(true) disables the OOM killer for the container (C(--oom-kill-disable)); the name and meaning are those of
+        community.docker.
+    type: bool
+  device_cgroup_rules:
+    description: Rules added to the container's device cgroup, for example V(c 42:* rmw) (Engine API 1.28).
+    type: list
+    elements: str
+  device_read_bps:
+    description: Read rate limits of devices, in bytes per second.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: Device path on the host, for example V(/dev/sda).
+        type: str
+        required: true
+      rate:
+        description: Bytes per second, for example V(20M).
+        type: str
+        required: true
+  device_write_bps:
+    description: Write rate limits of devices, in bytes per second.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: Device path on the host.
+        type: str
+        required: true
+      rate:
+        description: Bytes per second, for example V(20M).
+        type: str
+        required: true
+  device_read_iops:
+    description: Read rate limits of devices, in operations per second.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: Device path on the host.
+        type: str
+        required: true
+      rate:
+        description: Operations per second.
+        type: int
+        required: true
+  device_write_iops:
+    description: Write rate limits of devices, in operations per second.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: Device path on the host.
+        type: str
+        required: true
+      rate:
+        description: Operations per second.
+        type: int
+        required: true
+  storage_opts:
+    description:
+      - 'Storage driver options of the container, for example V({size: 10G}).'
+      - Only some storage drivers accept them (overlay2 on xfs with C(pquota), btrfs, zfs); elsewhere the engine
+        refuses the container and the task fails with its message.
+    type: dict
+  volume_driver:
+    description: Volume driver for the volumes of O(volumes) that do not exist yet.
+    type: str
+  links:
+    description: Legacy links to containers on the default bridge, V(name) or V(name:alias).
+    type: list
+    elements: str
+  mac_address:
+    description:
+      - MAC address of the container, for example V(02:42:ac:11:00:02) (dashes are accepted).
+      - The container-wide address of Engine API before 1.44; for a network use O(networks[].mac_address).
+    type: str
+  platform:
+    description:
+      - Platform of the container as V(OS[/ARCH[/VARIANT]]), for example V(linux/arm64) (Engine API 1.41).
+      - Compared with the platform of the image; a shorter value such as V(linux) matches any architecture.
+    type: str
+  paused:
+    description:
+      - With O(state=started) or O(state=healthy), V(true) pauses the running container (its processes are frozen)
+        and V(false) resumes a paused one. Not set, the paused state is left alone.
+    type: bool
+  force_kill:
+    description: Kill the container instead of stopping it gracefully, whenever it is stopped (including before a recreate).
+    type: bool
+    default: false
+    aliases: [forcekill]
+  kill_signal:
+    description: Signal O(force_kill) sends, for example V(SIGINT); the engine's default is V(SIGKILL).
+    type: str
+  output_logs:
+    description: With O(detach=false), also write the container's output to the managed host's log (syslog or journal).
+    type: bool
+    default: false
+  default_host_ip:
+    description:
+      - Host address for the ports of O(published_ports) that name none, for example V(127.0.0.1) or V(::1).
+        Not set, such ports listen on every address (the engine's default).
+    type: str
+  debug:
+    description: Accepted for compatibility with community.docker; the result always has RV(actions) and, with C(--diff), the diff.
+    type: bool
+    default: false
+  use_ssh_client:
+    description:
+      - Accepted for compatibility with community.docker, where it selects the C(ssh) CLI over paramiko for
+        C(ssh://) hosts. berth.docker always talks to C(ssh://) hosts through paramiko (see docs/architecture.md), so the
+        value changes nothing.
+    type: bool
+    default: false
+  command_handling:
+    description:
+      - V(correct) (default) keeps O(command) and O(entrypoint) lists as they are.
+      - V(compatibility) behaves like community.docker before 3.0 - list items are joined with spaces and split again
+        like a shell would, and an empty value counts as not set.
+    type: str
+    choices: [compatibility, correct]
+    default: correct
+  container_default_behavior:
+    description:
+      - V(no_defaults) (default) compares only the options given.
+      - V(compatibility) gives O(auto_remove), O(init), O(interactive), O(paused), O(privileged), O(read_only) and O(tty)
+        the value V(false), O(memory) V(0) and O(detach) V(true) when they are not set, as community.docker did before 3.0,
+        so they are compared too.
+    type: str
+    choices: [compatibility, no_defaults]
+    default: no_defaults
+  image_comparison:
+    description:
+      - Which image's defaults (ENV, LABEL, EXPOSE, VOLUME, ...) the other options are compared with. V(desired-image)
+        (default) uses O(image); V(current-image) uses the image the container runs now.
+    type: str
+    choices: [desired-image, current-image]
+    default: desired-image
+  image_label_mismatch:
+    description:
+      - With O(comparisons) C(labels=strict), V(fail) makes the task fail when the image has labels that O(labels)
+        does not list (they cannot be removed from the container); V(ignore) (default) merges the image's labels.
+    type: str
+    choices: [ignore, fail]
+    default: ignore
+  image_name_mismatch:
+    description:
+      - V(recreate) (default) recreates the container when it was created from another name of the image (for example
+        an ID or another tag of the same image) than O(image); V(ignore) compares only the image ID.
+    type: str
+    choices: [ignore, recreate]
+    default: recreate
+  networks_cli_compatible:
+    description:
+      - V(true) (default) attaches the container to the first network of O(networks) at create when O(network_mode)
+        is not set, like C(docker run --network).
+      - V(false) creates it on the default bridge and connects every network of O(networks) after, so it keeps the
+        default bridge too (unless O(purge_networks)).
+    type: bool
+    default: true
+  pull_check_mode_behavior:
+    description:
+      - What check mode says with O(pull=always) for an image the engine already has. V(image_not_present) (default)
+        predicts no pull; V(always) reports a pull (a change), as the real run may pull a newer image.
+    type: str
+    choices: [image_not_present, always]
+    default: image_not_present
 notes:
   - A container that belongs to a compose project is not recreated unless O(recreate=true).
   - A recreation keeps the old container (renamed aside, still running) until the new one is created, and removes
@@ -426,7 +658,11 @@ notes:
     O(healthy_wait_timeout)), the new one is removed and the old one (the same container) gets its name back and runs
     again if it ran; the task fails with the original cause (engine message, health log, or exit code and last log
     lines).
-  - With O(pull=always) in check mode the image is not pulled, so a newer image in the registry is not predicted.
+  - With O(pull=always) in check mode the image is not pulled, so a newer image in the registry is not predicted
+    (see O(pull_check_mode_behavior)).
+  - Every option of C(community.docker.docker_container) 4.8.5 is accepted with its meaning and default. An option
+    the engine cannot honour fails the task with what to do - one newer than the engine's API (the message names
+    both versions), a cgroup limit the host's kernel discards, C(storage_opts) on a storage driver without them.
 '''
 
 EXAMPLES = r'''

@@ -2,13 +2,14 @@
 
 from ansible_collections.berth.docker.plugins.module_utils import container_options as coptions
 
-# A literal copy of the argument spec plugins/modules/container.py wrote out by hand before the
-# option table existed: the spec derived from the table must stay exactly this.
-ARGUMENT_SPEC_BEFORE_THE_TABLE = dict(
+# The argument spec written out literally: every option of community.docker.docker_container
+# 4.8.5 with its type, default, aliases and choices (issue 13), plus berth's purge_networks and
+# healthcheck.disable. The spec derived from the table must stay exactly this.
+ARGUMENT_SPEC = dict(
     name=dict(type='str', required=True),
     state=dict(type='str', default='started', choices=['absent', 'present', 'started', 'stopped', 'healthy']),
     image=dict(type='str'),
-    pull=dict(type='raw', default='missing'),
+    pull=dict(type='raw', default='missing', choices=['never', 'missing', 'always', True, False]),
     command=dict(type='raw'),
     entrypoint=dict(type='list', elements='str'),
     env=dict(type='dict'),
@@ -20,7 +21,7 @@ ARGUMENT_SPEC_BEFORE_THE_TABLE = dict(
     mounts=dict(type='list', elements='dict', options=dict(
         target=dict(type='str', required=True),
         source=dict(type='str'),
-        type=dict(type='str', choices=['bind', 'volume', 'tmpfs'], default='volume'),
+        type=dict(type='str', choices=['bind', 'volume', 'tmpfs', 'npipe', 'cluster', 'image'], default='volume'),
         read_only=dict(type='bool'),
         consistency=dict(type='str', choices=['cached', 'consistent', 'default', 'delegated']),
         propagation=dict(type='str', choices=['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave']),
@@ -30,6 +31,12 @@ ARGUMENT_SPEC_BEFORE_THE_TABLE = dict(
         volume_options=dict(type='dict'),
         tmpfs_size=dict(type='str'),
         tmpfs_mode=dict(type='str'),
+        non_recursive=dict(type='bool'),
+        create_mountpoint=dict(type='bool'),
+        read_only_non_recursive=dict(type='bool'),
+        read_only_force_recursive=dict(type='bool'),
+        subpath=dict(type='str'),
+        tmpfs_options=dict(type='list', elements='dict'),
     )),
     networks=dict(type='list', elements='dict', options=dict(
         name=dict(type='str', required=True),
@@ -37,6 +44,7 @@ ARGUMENT_SPEC_BEFORE_THE_TABLE = dict(
         ipv4_address=dict(type='str'),
         ipv6_address=dict(type='str'),
         links=dict(type='list', elements='str'),
+        mac_address=dict(type='str'),
     )),
     network_mode=dict(type='str'),
     purge_networks=dict(type='bool', default=False),
@@ -44,10 +52,12 @@ ARGUMENT_SPEC_BEFORE_THE_TABLE = dict(
     restart_retries=dict(type='int'),
     healthcheck=dict(type='dict', options=dict(
         test=dict(type='raw'),
+        test_cli_compatible=dict(type='bool', default=False),
         interval=dict(type='str'),
         timeout=dict(type='str'),
         retries=dict(type='int'),
         start_period=dict(type='str'),
+        start_interval=dict(type='str'),
         disable=dict(type='bool'),
     )),
     healthy_wait_timeout=dict(type='float', default=300),
@@ -109,22 +119,57 @@ ARGUMENT_SPEC_BEFORE_THE_TABLE = dict(
     recreate=dict(type='bool', default=False),
     restart=dict(type='bool', default=False),
     comparisons=dict(type='dict'),
+    blkio_weight=dict(type='int'),
+    cpu_period=dict(type='int'),
+    cpu_quota=dict(type='int'),
+    cpuset_mems=dict(type='str'),
+    kernel_memory=dict(type='str'),
+    memory_swappiness=dict(type='int'),
+    oom_killer=dict(type='bool'),
+    device_cgroup_rules=dict(type='list', elements='str'),
+    device_read_bps=dict(type='list', elements='dict', options=dict(
+        path=dict(type='str', required=True), rate=dict(type='str', required=True))),
+    device_write_bps=dict(type='list', elements='dict', options=dict(
+        path=dict(type='str', required=True), rate=dict(type='str', required=True))),
+    device_read_iops=dict(type='list', elements='dict', options=dict(
+        path=dict(type='str', required=True), rate=dict(type='int', required=True))),
+    device_write_iops=dict(type='list', elements='dict', options=dict(
+        path=dict(type='str', required=True), rate=dict(type='int', required=True))),
+    storage_opts=dict(type='dict'),
+    volume_driver=dict(type='str'),
+    links=dict(type='list', elements='str'),
+    mac_address=dict(type='str'),
+    platform=dict(type='str'),
+    paused=dict(type='bool'),
+    force_kill=dict(type='bool', default=False, aliases=['forcekill']),
+    kill_signal=dict(type='str'),
+    output_logs=dict(type='bool', default=False),
+    default_host_ip=dict(type='str'),
+    debug=dict(type='bool', default=False),
+    use_ssh_client=dict(type='bool', default=False),
+    command_handling=dict(type='str', default='correct', choices=['compatibility', 'correct']),
+    container_default_behavior=dict(type='str', default='no_defaults', choices=['compatibility', 'no_defaults']),
+    image_comparison=dict(type='str', default='desired-image', choices=['desired-image', 'current-image']),
+    image_label_mismatch=dict(type='str', default='ignore', choices=['ignore', 'fail']),
+    image_name_mismatch=dict(type='str', default='recreate', choices=['ignore', 'recreate']),
+    networks_cli_compatible=dict(type='bool', default=True),
+    pull_check_mode_behavior=dict(type='str', default='image_not_present', choices=['image_not_present', 'always']),
 )
 
 
-def test_argument_spec_is_the_one_written_by_hand_before():
-    assert coptions.argument_spec() == ARGUMENT_SPEC_BEFORE_THE_TABLE
+def test_argument_spec_is_the_one_written_out():
+    assert coptions.argument_spec() == ARGUMENT_SPEC
 
 
 def test_argument_spec_is_a_fresh_copy():
     spec = coptions.argument_spec()
-    spec['mounts']['options']['type']['choices'].append('npipe')
+    spec['mounts']['options']['type']['choices'].append('glusterfs')
     spec.pop('name')
-    assert coptions.argument_spec() == ARGUMENT_SPEC_BEFORE_THE_TABLE
+    assert coptions.argument_spec() == ARGUMENT_SPEC
 
 
 def test_every_option_is_a_property_or_not_compared():
-    names = set(ARGUMENT_SPEC_BEFORE_THE_TABLE)
+    names = set(ARGUMENT_SPEC)
     assert set(coptions.OPTIONS) | set(coptions.NOT_COMPARED) == names
     assert not set(coptions.OPTIONS) & set(coptions.NOT_COMPARED)
 

@@ -44,7 +44,7 @@ def container_from(options, image=None, running=True):
         'Config': {'Env': ['%s=%s' % kv for kv in env.items()], 'Labels': labels, 'ExposedPorts': exposed,
                    'Volumes': volumes, 'Cmd': body.get('Cmd', img['Cmd']), 'Entrypoint': body.get('Entrypoint'),
                    'Healthcheck': dict(img['Healthcheck'], **body.get('Healthcheck', {})), 'StopSignal': img['StopSignal'],
-                   'Hostname': 'cccccccccccc', 'User': body.get('User', '')},
+                   'Hostname': 'cccccccccccc', 'User': body.get('User', ''), 'MacAddress': body.get('MacAddress', '')},
         'HostConfig': host,
         'NetworkSettings': {'Networks': {'bridge': {'Aliases': None}}},
     }
@@ -204,7 +204,12 @@ def test_privileges_and_namespaces_create_and_compare():
     container = container_from(NAMESPACES)
     assert ccompare.compare(NAMESPACES, container, IMAGE) == []
     diffs = ccompare.compare(dict(NAMESPACES, privileged=False, groups=['audio'], ipc_mode='private'), container, IMAGE)
-    assert sorted(d['option'] for d in diffs) == ['groups', 'ipc_mode', 'privileged'] and ccompare.needs_recreate(diffs)
+    # groups is a set: fewer groups is no change by default (allow_more_present, like community.docker), more is
+    assert sorted(d['option'] for d in diffs) == ['ipc_mode', 'privileged'] and ccompare.needs_recreate(diffs)
+    diffs = ccompare.compare(dict(NAMESPACES, groups=['audio', 27, 'video']), container, IMAGE)
+    assert [d['option'] for d in diffs] == ['groups']
+    diffs = ccompare.compare(dict(NAMESPACES, groups=['audio']), container, IMAGE, comparisons={'groups': 'strict'})
+    assert [d['option'] for d in diffs] == ['groups']
     # not given: not compared, whatever the engine chose
     assert ccompare.compare({'image': 'x'}, container, IMAGE) == []
 
@@ -229,7 +234,10 @@ def test_dns_volumes_from_uts_cgroup_parent_device_requests():
     container = container_from(opts)
     assert ccompare.compare(opts, container, IMAGE) == []
     diffs = ccompare.compare(dict(opts, dns_search_domains=['a.test', 'b.test'], device_requests=[]), container, IMAGE)
-    assert sorted(d['option'] for d in diffs) == ['device_requests', 'dns_search_domains']  # search order matters
+    # search order matters; device_requests is a set (allow_more_present by default, like community.docker)
+    assert [d['option'] for d in diffs] == ['dns_search_domains']
+    diffs = ccompare.compare(dict(opts, device_requests=[]), container, IMAGE, comparisons={'device_requests': 'strict'})
+    assert [d['option'] for d in diffs] == ['device_requests']
     with pytest.raises(SpecError, match='list of lists'):
         coptions.normalize_options({'image': 'x', 'device_requests': [{'capabilities': ['gpu']}]})
 
@@ -293,11 +301,16 @@ def test_allow_more_present_vs_strict():
     assert ccompare.compare(dict(FULL, env={'A': '2'}), container, IMAGE)[0]['option'] == 'env'
 
 
-def test_published_ports_strict_and_ip_normalised():
-    container = container_from({'image': 'x', 'published_ports': ['0.0.0.0:8080:80']})
+def test_published_ports_allow_more_present_and_ip_normalised():
+    container = container_from({'image': 'x', 'published_ports': ['0.0.0.0:8080:80', '9000']})
+    assert ccompare.compare({'image': 'x', 'published_ports': ['8080:80', '9000']}, container, IMAGE) == []
+    # like community.docker: a port no longer listed is no change by default, a new one is
     assert ccompare.compare({'image': 'x', 'published_ports': ['8080:80']}, container, IMAGE) == []
     diffs = ccompare.compare({'image': 'x', 'published_ports': ['8081:80']}, container, IMAGE)
-    assert diffs[0]['before'] == ['8080:80/tcp'] and diffs[0]['after'] == ['8081:80/tcp']
+    assert diffs[0]['before'] == ['8080:80/tcp', ':9000/tcp'] and diffs[0]['after'] == ['8081:80/tcp']
+    diffs = ccompare.compare({'image': 'x', 'published_ports': ['8080:80']}, container, IMAGE,
+                             comparisons={'published_ports': 'strict'})
+    assert [d['option'] for d in diffs] == ['published_ports']
 
 
 def test_comparisons_validation():
@@ -348,3 +361,130 @@ def test_plan():
     assert ccompare.plan('started', running, restart=True) == ['restart']
     assert ccompare.plan('absent', running) == ['remove'] and ccompare.plan('absent', None) == []
     assert ccompare.plan('started', running, recreate=True) == ['recreate', 'start']
+
+
+# -- community.docker's remaining options (issue 13) -----------------------------------------
+
+LIMITS = {'image': 'x', 'blkio_weight': 300, 'cpu_period': 100000, 'cpu_quota': 50000, 'cpuset_mems': '0',
+          'kernel_memory': '8m', 'memory_swappiness': 0, 'oom_killer': True, 'device_cgroup_rules': ['c 42:* rmw'],
+          'device_read_bps': [{'path': '/dev/vda', 'rate': '1M'}], 'device_write_bps': [{'path': '/dev/vda', 'rate': 512}],
+          'device_read_iops': [{'path': '/dev/vda', 'rate': 10}], 'device_write_iops': [{'path': '/dev/vda', 'rate': '20'}],
+          'storage_opts': {'size': '1G'}, 'volume_driver': 'local', 'mac_address': '02-42-AC-11-00-09'}
+
+
+def test_new_limits_reach_the_create_body_and_compare_equal():
+    body = cbody.create_body(LIMITS, IMAGE)
+    host = body['HostConfig']
+    assert (host['BlkioWeight'], host['CpuPeriod'], host['CpuQuota'], host['CpusetMems']) == (300, 100000, 50000, '0')
+    assert host['KernelMemory'] == 8 * 1024 ** 2 and host['MemorySwappiness'] == 0 and host['OomKillDisable'] is True
+    assert host['DeviceCgroupRules'] == ['c 42:* rmw']
+    assert host['BlkioDeviceReadBps'] == [{'Path': '/dev/vda', 'Rate': 1024 ** 2}]
+    assert host['BlkioDeviceWriteBps'] == [{'Path': '/dev/vda', 'Rate': 512}]
+    assert host['BlkioDeviceWriteIOps'] == [{'Path': '/dev/vda', 'Rate': 20}]
+    assert host['StorageOpt'] == {'size': '1G'} and host['VolumeDriver'] == 'local'
+    assert body['MacAddress'] == '02:42:ac:11:00:09'
+    assert ccompare.compare(LIMITS, container_from(LIMITS), IMAGE) == []
+
+
+def test_new_limits_differences_update_in_place_or_recreate():
+    container = container_from(LIMITS)
+    diffs = ccompare.compare(dict(LIMITS, cpu_quota=25000, blkio_weight=500, cpuset_mems='0-1'), container, IMAGE)
+    assert sorted(d['option'] for d in diffs) == ['blkio_weight', 'cpu_quota', 'cpuset_mems']
+    assert not ccompare.needs_recreate(diffs)
+    assert cbody.update_body(diffs, dict(LIMITS, cpu_quota=25000, blkio_weight=500, cpuset_mems='0-1'), container) == {
+        'BlkioWeight': 500, 'CpuQuota': 25000, 'CpusetMems': '0-1'}
+    # swappiness 0 is a value, not unset: null on the container is a difference
+    unset = dict(container, HostConfig=dict(container['HostConfig'], MemorySwappiness=None))
+    assert [d['option'] for d in ccompare.compare({'image': 'x', 'memory_swappiness': 0}, unset, IMAGE)] == ['memory_swappiness']
+    diffs = ccompare.compare(dict(LIMITS, oom_killer=False, device_read_bps=[{'path': '/dev/vda', 'rate': '2M'}]),
+                             container, IMAGE)
+    assert sorted(d['option'] for d in diffs) == ['device_read_bps', 'oom_killer'] and ccompare.needs_recreate(diffs)
+    # device rates are sets: allow_more_present by default, like community.docker
+    assert ccompare.compare(dict(LIMITS, device_read_bps=[]), container, IMAGE) == []
+
+
+@pytest.mark.parametrize('bad,field', [
+    ({'memory_swappiness': 101}, 'memory_swappiness'),
+    ({'mac_address': '02:42'}, 'mac_address'),
+    ({'device_read_bps': [{'path': '/dev/vda'}]}, 'device_read_bps'),
+    ({'device_read_iops': [{'path': '/dev/vda', 'rate': 'fast'}]}, 'device_read_iops.rate'),
+    ({'links': [':alias']}, 'links'),
+    ({'platform': 'linux//amd64'}, 'platform'),
+])
+def test_new_options_refuse_bad_values(bad, field):
+    with pytest.raises(SpecError) as err:
+        coptions.normalize_options(dict({'image': 'x'}, **bad))
+    assert err.value.field == field
+
+
+def test_links_compare_with_the_engines_form():
+    opts = {'image': 'x', 'links': ['db', 'cache:redis']}
+    assert cbody.create_body(opts, IMAGE)['HostConfig']['Links'] == ['cache:redis', 'db:db']
+    container = container_from(opts)
+    container['HostConfig']['Links'] = ['/db:/me/db', '/cache:/me/redis']  # what inspect shows
+    assert ccompare.compare(opts, container, IMAGE) == []
+    assert [d['option'] for d in ccompare.compare({'image': 'x', 'links': ['db:other']}, container, IMAGE)] == ['links']
+
+
+def test_platform_is_a_create_parameter_compared_with_the_image():
+    image = dict(IMAGE, Os='linux', Architecture='arm64', Variant='v8')
+    assert cbody.create_params({'image': 'x', 'platform': 'Linux/ARM64'}) == {'platform': 'linux/arm64'}
+    assert 'platform' not in cbody.create_body({'image': 'x', 'platform': 'linux/arm64'}, image)
+    container = dict(container_from({'image': 'x'}, image), Platform='linux')
+    for same in ('linux', 'linux/arm64', 'linux/aarch64', 'linux/arm64/v8'):
+        assert ccompare.compare({'image': 'x', 'platform': same}, container, image) == [], same
+    diffs = ccompare.compare({'image': 'x', 'platform': 'linux/amd64'}, container, image)
+    assert diffs == [{'option': 'platform', 'before': 'linux/arm64/v8', 'after': 'linux/amd64', 'update': False}]
+
+
+def test_mount_suboptions_and_their_engine_fields():
+    mounts = coptions.normalize_options({'mounts': [
+        {'type': 'bind', 'source': '/srv', 'target': '/srv', 'non_recursive': True, 'create_mountpoint': True,
+         'read_only_non_recursive': False, 'read_only_force_recursive': True, 'propagation': 'rshared'},
+        {'type': 'volume', 'source': 'data', 'target': '/data', 'subpath': 'sub'},
+        {'type': 'tmpfs', 'target': '/tmp', 'tmpfs_options': [{'noexec': None}, {'nr_inodes': '1k'}]},
+        {'type': 'image', 'source': 'busybox', 'target': '/img', 'subpath': 'bin'},
+        {'type': 'cluster', 'target': '/csi'},
+    ]})['mounts']
+    assert mounts[0]['BindOptions'] == {'Propagation': 'rshared', 'NonRecursive': True, 'CreateMountpoint': True,
+                                        'ReadOnlyNonRecursive': False, 'ReadOnlyForceRecursive': True}
+    assert mounts[1]['VolumeOptions'] == {'Subpath': 'sub'}
+    assert mounts[2]['TmpfsOptions'] == {'Options': [['noexec'], ['nr_inodes', '1k']]}
+    assert mounts[3] == {'Type': 'image', 'Target': '/img', 'Source': 'busybox', 'ImageOptions': {'Subpath': 'bin'}}
+    assert mounts[4] == {'Type': 'cluster', 'Target': '/csi'}
+    needs = coptions.api_requirements({'mounts': mounts})
+    assert ('1.40', 'mounts[].non_recursive') in needs and ('1.42', 'mounts[].create_mountpoint') in needs
+    assert ('1.45', 'mounts[].subpath') in needs and ('1.46', 'mounts[].tmpfs_options') in needs
+    assert ('1.47', 'mounts[].type=image') in needs and ('1.42', 'mounts[].type=cluster') in needs
+
+
+@pytest.mark.parametrize('mount,message', [
+    ({'type': 'volume', 'target': '/d', 'non_recursive': True}, 'non_recursive cannot be set for mount /d of type volume'),
+    ({'type': 'bind', 'source': '/s', 'target': '/d', 'tmpfs_options': [{'a': None}]}, 'needs type tmpfs'),
+    ({'type': 'tmpfs', 'target': '/d', 'tmpfs_options': [{'a': None, 'b': None}]}, 'one key'),
+    ({'type': 'image', 'target': '/d'}, 'needs a source'),
+])
+def test_mount_suboptions_refused_where_they_do_not_belong(mount, message):
+    with pytest.raises(SpecError, match=message):
+        coptions.normalize_options({'mounts': [mount]})
+
+
+def test_healthcheck_start_interval_and_test_cli_compatible():
+    check = coptions.normalize_options({'healthcheck': {'test': 'true', 'start_interval': '2s',
+                                                        'test_cli_compatible': False}})['healthcheck']
+    assert check == {'Test': ['CMD-SHELL', 'true'], 'StartInterval': 2 * 10 ** 9}
+    assert coptions.api_requirements({'healthcheck': check}) == [('1.44', 'healthcheck.start_interval')]
+    # like community.docker: without test the healthcheck is off, unless test_cli_compatible keeps the image's
+    assert coptions.normalize_options({'healthcheck': {'interval': '5s', 'test_cli_compatible': False}})['healthcheck'] == {
+        'Test': ['NONE']}
+    assert coptions.normalize_options({'healthcheck': {'interval': '5s', 'test_cli_compatible': True}})['healthcheck'] == {
+        'Interval': 5 * 10 ** 9}
+
+
+def test_api_requirements_of_options_and_network_mac_address():
+    opts = coptions.normalize_options({'image': 'x', 'platform': 'linux', 'device_cgroup_rules': ['a'],
+                                       'networks': [{'name': 'n', 'mac_address': '02-42-AC-11-00-09'}]})
+    assert sorted(coptions.api_requirements(opts)) == [
+        ('1.28', 'device_cgroup_rules'), ('1.41', 'platform'), ('1.44', 'networks[].mac_address')]
+    assert cbody.endpoint_config(opts['networks'][0]) == {'MacAddress': '02:42:ac:11:00:09'}
+    assert coptions.REMOVED_IN_API == (('kernel_memory', '1.42'),)
