@@ -34,6 +34,7 @@ def test_containers_networks_volumes(prefix, busybox_image):
     docker('start', '-a', prefix + 'exited')
     docker('network', 'create', '--label', label, prefix + 'unused')
     docker('volume', 'create', '--label', label, prefix + 'unused')
+    docker('run', '--rm', '-v', prefix + 'unused:/d', busybox_image, 'sh', '-c', 'head -c 65536 /dev/zero > /d/blob')
     anonymous = docker('volume', 'create', '--label', label).stdout.strip()
     # kept: a running container and the network and volume it uses; a stopped container with label! keep;
     # a stopped container without the label
@@ -57,7 +58,8 @@ def test_containers_networks_volumes(prefix, busybox_image):
     assert sorted(real['volumes']) == sorted([prefix + 'unused', anonymous])
     same_lists(predicted, real, ('containers', 'networks', 'volumes'))
     for key in ('containers_space_reclaimed', 'volumes_space_reclaimed'):
-        assert isinstance(real[key], int) and isinstance(predicted[key], int)
+        assert isinstance(real[key], int) and predicted[key] == real[key], (key, predicted[key], real[key])
+    assert real['volumes_space_reclaimed'] >= 65536  # the blob in the named volume
     again = runs[3].task('t')
     assert again['containers'] == [] and again['networks'] == [] and again['volumes'] == []
     assert again['containers_space_reclaimed'] == 0 and again['volumes_space_reclaimed'] == 0
