@@ -19,18 +19,22 @@ author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
   - berth.docker.docker
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
+    details:
+      - Nothing is written; what is in the container is read and compared as in a real run.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - Text files up to 104448 bytes (the default of ansible-core's MAX_FILE_SIZE_FOR_DIFF) are shown; for larger or
         binary files the diff says so instead (C(src_larger), C(dst_larger), C(src_binary), C(dst_binary)).
-      - O(content) is hidden from the log (C(no_log)), so its text shows masked in a diff.
+  idempotent:
+    support: partial
+    details:
+      - Idempotent unless O(force=true), which writes every time.
 options:
   container:
     description: Name or ID of the container.
