@@ -133,3 +133,13 @@ def test_every_module_declares_check_diff_and_idempotent(path):
         group = yaml.safe_load(handle)['action_groups']['docker']
     if os.path.basename(path)[:-3] in group:
         assert attributes.get('action_group', {}).get('membership') == ['berth.docker.docker']
+
+
+def test_docs_and_comments_cite_only_files_in_the_repository():
+    """The reference deployment's description file is not in the repository: nothing tracked may point at
+    it; docs/web_stack.md describes the reference deployment."""
+    import subprocess
+    missing = 'REFERENCE' + '.md'
+    found = subprocess.run(['git', 'grep', '-n', '-F', missing, '--', '.', ':!collections'], cwd=ROOT,
+                           stdout=subprocess.PIPE, check=False).stdout.decode()
+    assert found == '', found
