@@ -28,8 +28,9 @@ SHARED_GROUPS = {
     # whole main jobs on this host (inventory/local.yml)
     'main-job': ('tests/integration/test_site.py', 'tests/integration/test_packaging.py'),
 }
-# the longest groups first, so that neither worker is left with a long one at the end
-FIRST = ('lab', 'tests/integration/test_web_stack.py', 'tests/integration/test_rolling_update.py',
+# the longest groups first, so that neither worker is left with a long one at the end (the peer
+# tier, tests/peer, is one group of its own: its files share stand-in images and run one at a time)
+FIRST = ('tests/peer/test_peer_suites.py', 'lab', 'tests/integration/test_web_stack.py', 'tests/integration/test_rolling_update.py',
          'tests/integration/test_container.py', 'tests/integration/test_compose.py', 'main-job')
 
 
