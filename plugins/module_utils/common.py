@@ -16,7 +16,7 @@ from ansible_collections.berth.docker.plugins.module_utils.api import (
     ConnectionConfig,
     EngineClient,
 )
-from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError
+from ansible_collections.berth.docker.plugins.module_utils.errors import BerthError, SpecError
 
 
 def _cert_path_fallback(filename):
@@ -102,6 +102,16 @@ def run_module(module, handler, on_error=None):
         if client is not None:
             client.close()
     module.exit_json(**result)
+
+
+def check_labels(labels, field='labels'):
+    """Refuse label values YAML did not read as text or a whole number (``1.0``, ``yes``): stored as
+    Python writes them (``True``), they would not be what the user meant."""
+    for key, value in (labels or {}).items():
+        if isinstance(value, (bool, float)):
+            raise SpecError(field, 'the value %r of %r is a %s, not text; quote it (for example "%s") so that the '
+                            'label holds what you wrote' % (value, key, type(value).__name__,
+                                                            str(value).lower() if isinstance(value, bool) else value))
 
 
 class ResourceManager:

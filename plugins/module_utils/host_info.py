@@ -5,7 +5,7 @@
 
 import time
 
-from ansible_collections.berth.docker.plugins.module_utils.api import APIError, encode_filters
+from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, EngineUnreachable, encode_filters
 from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
 
 LISTS = ('containers', 'images', 'networks', 'volumes')
@@ -36,58 +36,18 @@ def engine_summary(version, info):
     }
 
 
-def _short_container(c):
-    return {
-        'Id': c.get('Id'),
-        'Names': c.get('Names'),
-        'Image': c.get('Image'),
-        'ImageID': c.get('ImageID'),
-        'Command': c.get('Command'),
-        'Created': c.get('Created'),
-        'State': c.get('State'),
-        'Status': c.get('Status'),
-        'Ports': c.get('Ports'),
-        'Labels': c.get('Labels'),
-    }
-
-
-def _short_image(i):
-    return {
-        'Id': i.get('Id'),
-        'RepoTags': i.get('RepoTags'),
-        'RepoDigests': i.get('RepoDigests'),
-        'Created': i.get('Created'),
-        'Size': i.get('Size'),
-        'Labels': i.get('Labels'),
-    }
-
-
-def _short_network(n):
-    return {
-        'Id': n.get('Id'),
-        'Name': n.get('Name'),
-        'Driver': n.get('Driver'),
-        'Scope': n.get('Scope'),
-        'Internal': n.get('Internal'),
-        'Labels': n.get('Labels'),
-    }
-
-
-def _short_volume(v):
-    return {
-        'Name': v.get('Name'),
-        'Driver': v.get('Driver'),
-        'Mountpoint': v.get('Mountpoint'),
-        'Labels': v.get('Labels'),
-    }
-
-
-SHORTEN = {
-    'containers': _short_container,
-    'images': _short_image,
-    'networks': _short_network,
-    'volumes': _short_volume,
+# the fields of each object in the short lists: docker_host_info's, plus the labels (and a
+# container's state) that plays filter on
+SHORT_FIELDS = {
+    'containers': ('Id', 'Image', 'Command', 'Created', 'Status', 'State', 'Ports', 'Names', 'Labels'),
+    'images': ('Id', 'RepoTags', 'Created', 'Size', 'Labels'),
+    'networks': ('Id', 'Driver', 'Name', 'Scope', 'Labels'),
+    'volumes': ('Driver', 'Name', 'Labels'),
 }
+
+
+def shorten(kind, item):
+    return dict((key, item.get(key)) for key in SHORT_FIELDS[kind])
 
 
 def list_objects(client, kind, filters=None, include_all=False):
@@ -120,6 +80,11 @@ def disk_usage(client, wait=DF_WAIT, poll=0.5):
 def gather(module, client):
     params = module.params
     version = client.version()
+    try:
+        client.negotiate()
+    except DockerError as exc:
+        # no API version both sides speak (api_version outside the engine's range): no talking to it
+        raise EngineUnreachable(exc.msg)
     check_options(client, 'host_info', params)
     info = client.get('/info')
     result = {
@@ -136,15 +101,9 @@ def gather(module, client):
         items = list_objects(client, kind, params.get('%s_filters' % kind),
                              params.get('%s_all' % kind, False))
         if not params.get('verbose_output'):
-            items = [SHORTEN[kind](item) for item in items]
+            items = [shorten(kind, item) for item in items]
         result[kind] = items
     if params.get('disk_usage'):
         usage = disk_usage(client)
-        result['disk_usage'] = usage if params.get('verbose_output') else {
-            'LayersSize': usage.get('LayersSize'),
-            'Images': len(usage.get('Images') or []),
-            'Containers': len(usage.get('Containers') or []),
-            'Volumes': len(usage.get('Volumes') or []),
-            'BuildCache': len(usage.get('BuildCache') or []),
-        }
+        result['disk_usage'] = usage if params.get('verbose_output') else {'LayersSize': usage.get('LayersSize')}
     return result

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils.api import APIError, DockerError, NotFound
 from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
-from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager
+from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager, check_labels
 from ansible_collections.berth.docker.plugins.module_utils.errors import SpecError
 
 PREDEFINED = ('bridge', 'host', 'none')
@@ -203,6 +203,7 @@ class NetworkManager(ResourceManager):
         return data
 
     def run(self):
+        check_labels(self.p.get('labels'))
         if self.name in PREDEFINED:
             raise SpecError('name', '%s is a network the engine predefines; it cannot be created, changed or removed. '
                             'Pick another name' % self.name)

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from ansible_collections.berth.docker.plugins.module_utils.api import Conflict, DockerError, NotFound, encode_filters
 from ansible_collections.berth.docker.plugins.module_utils.api_features import check_options
-from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager
+from ansible_collections.berth.docker.plugins.module_utils.common import ResourceManager, check_labels
 
 
 def volume_differences(params, volume):
@@ -41,6 +41,7 @@ class VolumeManager(ResourceManager):
         return sorted(c['Names'][0].lstrip('/') for c in found if c.get('Names'))
 
     def run(self):
+        check_labels(self.p.get('labels'))
         volume = self.client.inspect('volume', self.name)
         if self.p['state'] == 'absent':
             if volume is not None:

@@ -139,27 +139,29 @@ docker_version:
   returned: success
   type: dict
 containers:
-  description: Containers (a summary of each unless O(verbose_output)).
+  description:
+    - Containers; unless O(verbose_output), each with C(Id), C(Image), C(Command), C(Created), C(Status), C(State),
+      C(Ports), C(Names) and C(Labels).
   returned: when O(containers=true)
   type: list
   elements: dict
 images:
-  description: Images (a summary of each unless O(verbose_output)).
+  description: Images; unless O(verbose_output), each with C(Id), C(RepoTags), C(Created), C(Size) and C(Labels).
   returned: when O(images=true)
   type: list
   elements: dict
 networks:
-  description: Networks (a summary of each unless O(verbose_output)).
+  description: Networks; unless O(verbose_output), each with C(Id), C(Driver), C(Name), C(Scope) and C(Labels).
   returned: when O(networks=true)
   type: list
   elements: dict
 volumes:
-  description: Volumes (a summary of each unless O(verbose_output)).
+  description: Volumes; unless O(verbose_output), each with C(Driver), C(Name) and C(Labels).
   returned: when O(volumes=true)
   type: list
   elements: dict
 disk_usage:
-  description: Disk usage summary (counts and layer size), or all of C(GET /system/df) with O(verbose_output).
+  description: The size of all image layers (C(LayersSize)), or all of C(GET /system/df) with O(verbose_output).
   returned: when O(disk_usage=true)
   type: dict
 '''

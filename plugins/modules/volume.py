@@ -48,6 +48,12 @@ options:
     type: str
     default: never
     choices: [always, never, options-changed]
+  debug:
+    description: Accepted for compatibility with C(community.docker.docker_volume); the result always holds RV(actions) and, in diff mode, the diff.
+    type: bool
+    default: false
+notes:
+  - Label values must be text or whole numbers; quote a value YAML would read as a boolean or a decimal number (V("1.0"), V("true")).
 '''
 
 EXAMPLES = r'''
@@ -94,6 +100,7 @@ def main():
             driver_options=dict(type='dict', aliases=['driver_opts']),
             labels=dict(type='dict'),
             recreate=dict(type='str', default='never', choices=['always', 'never', 'options-changed']),
+            debug=dict(type='bool', default=False),
         )),
         supports_check_mode=True,
     )

@@ -52,6 +52,12 @@ def test_lists_with_filters(engine, prefix, busybox_image):
     assert [v['Name'] for v in by_label['volumes']] == [prefix + 'vol']
     assert any(busybox_image in (i['RepoTags'] or []) for i in by_label['images'])
     assert [c['Names'][0] for c in run.task('running by name')['containers']] == ['/' + keep]
+    # the short lists carry docker_host_info's fields (plus labels, and a container's state)
+    assert sorted(by_label['containers'][0]) == ['Command', 'Created', 'Id', 'Image', 'Labels', 'Names', 'Ports',
+                                                 'State', 'Status']
+    assert sorted(by_label['volumes'][0]) == ['Driver', 'Labels', 'Name']
+    assert sorted(by_label['networks'][0]) == ['Driver', 'Id', 'Labels', 'Name', 'Scope']
+    assert sorted(by_label['images'][0]) == ['Created', 'Id', 'Labels', 'RepoTags', 'Size']
     everything = run.task('all by name')['containers']
     assert sorted(c['Names'][0] for c in everything) == sorted(['/' + keep, '/' + other])
     assert 'HostConfig' in everything[0]  # verbose: the engine's whole object
@@ -61,7 +67,8 @@ def test_lists_with_filters(engine, prefix, busybox_image):
 def test_check_mode_reports_facts(engine):
     run = run_tasks([{'name': 'facts', 'berth.docker.host_info': {'disk_usage': True}}], check=True).assert_ok()
     facts = run.task('facts')
-    assert facts['changed'] is False and 'Images' in facts['disk_usage']
+    # the short form is docker_host_info's: the layers' size only (verbose_output gives all of /system/df)
+    assert facts['changed'] is False and sorted(facts['disk_usage']) == ['LayersSize']
 
 
 def test_missing_socket_fails_with_install_and_start_message(engine):
@@ -102,6 +109,8 @@ def test_forced_api_version(engine):
     assert run.task('facts')['api_version_used'] == '1.40'
     run = run_tasks([{'name': 'facts', 'berth.docker.host_info': {'api_version': '9.99'}}])
     assert run.rc != 0 and 'newer than the engine supports' in run.task('facts')['msg']
+    # no version both sides speak: as docker_host_info, the engine counts as one we cannot talk to
+    assert run.task('facts')['can_talk_to_docker'] is False
 
 
 def test_module_runs_with_bare_interpreter(engine, tmp_path):

@@ -42,3 +42,15 @@ def test_in_use_volume_is_not_removed(prefix, busybox_image):
             assert run.rc != 0 and (prefix + 'user') in run.task('t')['msg']
     assert exists('volume', name)
     assert inspect('container', prefix + 'user')['State']['Running']
+
+
+def test_label_values_yaml_did_not_read_as_text_are_refused(prefix):
+    """As docker_volume and docker_network: 1.0 or yes would be stored as 1.0 / True, not as written."""
+    tasks = [dict(task('volume', {'name': prefix + 'v', 'labels': {'version': 1.0}}, name='v'), ignore_errors=True),
+             dict(task('network', {'name': prefix + 'n', 'labels': {'on': True}}, name='n'), ignore_errors=True),
+             task('volume', {'name': prefix + 'ok', 'labels': {'n': 1}, 'debug': True}, name='ok')]
+    run = run_tasks(tasks)
+    assert 'labels: the value 1.0 of \'version\' is a float, not text; quote it' in run.task('v')['msg']
+    assert 'quote it (for example "true")' in run.task('n')['msg']
+    assert not exists('volume', prefix + 'v') and not exists('network', prefix + 'n')
+    assert inspect('volume', prefix + 'ok')['Labels'] == {'n': '1'}
