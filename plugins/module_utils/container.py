@@ -362,10 +362,12 @@ class ContainerManager:
             raise DockerError('container %s disappeared while waiting for it to become healthy' % self.name)
         if outcome == 'exited':
             raise DockerError('container %s stopped before it became healthy: %s; health checks: %s'
-                              % (self.name, exit_explanation(self.client, data), health_log(data) or 'none ran'))
+                              % (self.name, exit_explanation(self.client, data), health_log(data) or 'none ran'),
+                              details={'container': data})
         raise DockerError('container %s is not healthy after %s s (status %s); last health checks: %s. '
                           'Fix the service or the healthcheck, or raise healthy_wait_timeout'
-                          % (self.name, timeout, health_status(data), health_log(data) or 'none ran yet'))
+                          % (self.name, timeout, health_status(data), health_log(data) or 'none ran yet'),
+                          details={'container': data})
 
     def run_to_completion(self, current):
         cid = current['Id']
@@ -429,6 +431,14 @@ class ContainerManager:
 def state_name(container):
     st = (container or {}).get('State') or {}
     return st.get('Status') or ('running' if st.get('Running') else 'exited')
+
+
+def failure_details(exc):
+    """run_module's on_error: a failed health wait returns the container's inspect data too."""
+    details = getattr(exc, 'details', None)
+    if isinstance(details, dict) and details.get('container'):
+        return {'container': details['container']}
+    return {}
 
 
 def run_container(module, client):

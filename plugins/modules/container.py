@@ -720,8 +720,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 container:
-  description: The container's inspect data (C(docker inspect)) after the run; empty when absent. In check mode, the data before the run.
-  returned: success
+  description:
+    - The container's inspect data (C(docker inspect)) after the run; empty when absent. In check mode, the data before the run.
+    - Also returned when O(state=healthy) fails because the container is not healthy in time or exited.
+  returned: success, and a failed health wait
   type: dict
 actions:
   description: What was done (or, in check mode, would be done), in order.
@@ -752,13 +754,13 @@ exited:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.container import run_container
+from ansible_collections.berth.docker.plugins.module_utils.container import failure_details, run_container
 from ansible_collections.berth.docker.plugins.module_utils.container_options import argument_spec
 
 
 def main():
     module = AnsibleModule(argument_spec=docker_argument_spec(argument_spec()), supports_check_mode=True)
-    run_module(module, run_container)
+    run_module(module, run_container, on_error=failure_details)
 
 
 if __name__ == '__main__':

@@ -219,3 +219,13 @@ def test_options_newer_than_the_engine_api_fail_clearly(prefix, busybox_image, t
     four_step([ctask(sleeper(name, busybox_image, mounts=[
         {'type': 'bind', 'source': str(tmp_path), 'target': '/data', 'non_recursive': True}]))])
     assert inspect('container', name)['HostConfig']['Mounts'][0]['BindOptions'] == {'NonRecursive': True}
+
+
+def test_failed_health_wait_returns_the_container(prefix, busybox_image):
+    name = prefix + 'unhealthy'
+    run = run_tasks([ctask(sleeper(name, busybox_image, state='healthy', healthy_wait_timeout=2,
+                                   healthcheck={'test': ['CMD', 'false'], 'interval': '10s', 'start_period': '60s'}))])
+    assert run.failed
+    result = run.failed[0]['result']
+    assert 'is not healthy after 2' in result['msg']
+    assert result['container']['State']['Health']['Status'] == 'starting'

@@ -110,3 +110,12 @@ def test_build_sends_compose_build_keys(tmp_path):
         assert asked['shmsize'] == [str(64 * 1024 ** 2)]
         assert asked['extrahosts'] == ['cache:10.0.0.3,db:10.0.0.2']
         assert asked['cachefrom'] == ['["berth-test/unit:0"]']
+
+
+def test_failed_health_wait_returns_the_container():
+    """state: healthy that times out fails with the container's inspect data, as community.docker does."""
+    from ansible_collections.berth.docker.plugins.module_utils.container import failure_details
+    from ansible_collections.berth.docker.plugins.module_utils.errors import DockerError
+    data = {'Id': 'c' * 64, 'State': {'Health': {'Status': 'starting'}}}
+    assert failure_details(DockerError('not healthy', details={'container': data})) == {'container': data}
+    assert failure_details(DockerError('other')) == {}
