@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run community.docker's own integration test files against berth.docker and print the results.
 
     .venv/bin/python tools/peer-report.py                      # every unit, then the table
@@ -54,6 +53,32 @@ def table(results):
     return '\n'.join(lines)
 
 
+def markdown(results):
+    """The sections of docs/peer-tests.md: results table, rewrites, known failures."""
+    out = ['| file | passed/total | failed | skipped | not run | task seconds |', '|---|---|---|---|---|---|']
+    for res in results:
+        out.append('| %s | %d/%d | %d | %d | %d | %.0f |' % (res['unit'], res['passed'], len(res['tasks']), res['failed'],
+                                                       res['skipped'], res['not-run'], res['seconds']))
+    out += ['', '| target | wall-clock seconds |', '|---|---|']
+    by_target = {}
+    for res in results:
+        by_target.setdefault(res['target'], res.get('target_seconds', res['seconds']))
+    out += ['| %s | %.0f |' % item for item in by_target.items()]
+    out += ['', '### Rewritten assertions', '']
+    for res in results:
+        for rewrite in res['rewrites']:
+            out.append('- `%s` line %s (%s): `%s` became `%s`' % (
+                res['unit'], rewrite['line'], rewrite['task'], ' '.join(rewrite['original'].split()),
+                ' '.join(rewrite['rewritten'].split())))
+    out += ['', '### Failing tasks', '']
+    for res in results:
+        failing = [(k, t) for k, t in res['tasks'].items() if t['status'] in ('failed', 'not-run')]
+        if failing:
+            out.append('- `%s`:' % res['unit'])
+            out += ['  - %s: %s' % (key, (t['reason'] or t['status']).replace('|', '/')) for key, t in failing]
+    return '\n'.join(out)
+
+
 def update_known_failures(results):
     """Known failures := the failed tasks of ``results``; reasons already written by hand are kept,
     new entries get the task's failure message."""
@@ -83,6 +108,7 @@ def main():
     parser.add_argument('--file', help='one test file of the target, e.g. options.yml (main.yml for targets without tests/)')
     parser.add_argument('--last', action='store_true', help='do not run: print the last saved results')
     parser.add_argument('--failures', action='store_true', help='list every failed or not reached task with its message')
+    parser.add_argument('--markdown', action='store_true', help='print the tables of docs/peer-tests.md instead')
     parser.add_argument('--prune', action='store_true', help='include docker_prune (prunes the whole engine!)')
     parser.add_argument('--update-known-failures', action='store_true',
                         help='write the failed tasks of these results into tests/peer/known_failures.yml')
@@ -110,6 +136,9 @@ def main():
             print('  %.0f s' % list(runs.values())[0]['target_seconds'], file=sys.stderr, flush=True)
             results += [runs[peer.unit_id(target, path)] for path in paths]
 
+    if args.markdown:
+        print(markdown(results))
+        return
     print(table(results))
     by_target = {}
     for res in results:
@@ -127,9 +156,9 @@ def main():
     if rewrites:
         print('\nassertions on the peer\'s message wording, rewritten to "the task failed":')
         for unit, rewrite in rewrites:
-            print('- %s L%s %s\n    was: %s\n    now: %s' % (unit, rewrite['line'], rewrite['task'],
-                                                            ' '.join(rewrite['original'].split()),
-                                                            ' '.join(rewrite['rewritten'].split())))
+            was = ' '.join(rewrite['original'].split())
+            now = ' '.join(rewrite['rewritten'].split())
+            print('- %s L%s %s\n    was: %s\n    now: %s' % (unit, rewrite['line'], rewrite['task'], was, now))
     print('\nnot run: ' + '; '.join('%s (%s)' % item for item in sorted(peer.NOT_RUN.items())))
     if args.update_known_failures:
         update_known_failures(results)

@@ -103,9 +103,15 @@ NOT_RUN = {
 
 
 def units(with_prune=None):
+    """The units to run: all of UNITS, or only the targets named in BERTH_PEER_TARGETS (comma
+    separated), plus docker_prune with BERTH_PEER_PRUNE=1."""
     if with_prune is None:
         with_prune = os.environ.get('BERTH_PEER_PRUNE') == '1'
-    return UNITS + ([PRUNE_UNIT] if with_prune else [])
+    chosen = UNITS + ([PRUNE_UNIT] if with_prune else [])
+    wanted = [t.strip() for t in os.environ.get('BERTH_PEER_TARGETS', '').split(',') if t.strip()]
+    if wanted:
+        chosen = [u for u in chosen if u[0] in wanted]
+    return chosen
 
 
 def unit_id(target, path):
@@ -607,4 +613,3 @@ def known_failures():
         return {}
     with open(KNOWN_FAILURES) as handle:
         return yaml.safe_load(handle) or {}
-

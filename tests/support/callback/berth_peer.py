@@ -36,6 +36,8 @@ class CallbackModule(CallbackBase):
         msg = data.get('msg') or data.get('exception') or ''
         if not isinstance(msg, str):
             msg = json.dumps(msg, default=str)
+        if data.get('assertion'):  # a failed assert: which condition
+            msg = '%s: %s' % (msg.strip(), ' '.join(str(data['assertion']).split()))
         if status == 'ok' and data.get('changed'):
             status = 'changed'
         start = self.started.get(result._task._uuid, time.time())
