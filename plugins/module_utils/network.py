@@ -20,6 +20,7 @@ FLAGS = (('internal', 'Internal'), ('attachable', 'Attachable'), ('enable_ipv4',
 def _q(name):
     return quote(name, safe='')
 
+
 # the module's own options (modules/network.py documents them)
 NETWORK_SPEC = dict(
     name=dict(type='str', required=True, aliases=['network_name']),

@@ -128,7 +128,7 @@ def test_image_and_host_info_options_the_version_lacks(prefix, busybox_image, tm
     assert 'networks_filters dangling needs Engine API 1.40' in run.task('facts')['msg']
     assert not exists('image', prefix + 'plat:latest') and not exists('image', prefix + 'tgt:latest')
     df = run.task('df')
-    assert df['api_version_used'] == '1.25' and df['disk_usage']['Images'] >= 1 and df['images']
+    assert df['api_version_used'] == '1.25' and df['disk_usage']['LayersSize'] > 0 and df['images']
 
 
 def test_api_version_below_1_25_is_refused(prefix):
