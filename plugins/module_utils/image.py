@@ -54,6 +54,14 @@ BUILD_SPEC = dict(
     shm_size=dict(type='str'),
     cache_from=dict(type='list', elements='str'),
     rebuild=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
+    container_limits=dict(type='dict', options=dict(
+        memory=dict(type='str'),
+        memswap=dict(type='str'),
+        cpushares=dict(type='int'),
+        cpusetcpus=dict(type='str'),
+    )),
+    http_timeout=dict(type='int'),
+    use_config_proxy=dict(type='bool', default=False),
 )
 
 IMAGE_SPEC = dict(
@@ -162,10 +170,11 @@ def query(path, pairs):
 
 
 class ImageManager:
-    def __init__(self, module, client):
+    def __init__(self, module, client, params=None):
         self.module = module
         self.client = client
-        self.params = module.params
+        # the split modules (image_pull, image_tag, ...) pass the image module's params for their step
+        self.params = module.params if params is None else params
         self.check_mode = module.check_mode
         self.results = {'changed': False, 'actions': [], 'image': None}
         self.before = None
@@ -211,6 +220,9 @@ class ImageManager:
             ref = self.ref(p['name'], p['tag'])
         # every reference is checked before anything is done
         if p['repository']:
+            if is_image_id(p['repository']):
+                raise DockerError('repository %s is an image ID; give a repository name (with an optional tag) to '
+                                  'tag the image as' % p['repository'])
             self.ref(p['repository'], ref.tag or 'latest', 'repository')
         for extra in p['archive_names'] or []:
             self.ref(extra, None, 'archive_names')
@@ -280,6 +292,7 @@ class ImageManager:
         self.results['build_hash'] = outcome['build_hash']
         if outcome['build_output'] is not None:
             self.results['build_output'] = outcome['build_output']
+            self.results['stdout'] = '\n'.join(outcome['build_output'])  # the peer's name, as one text
         if outcome['message']:
             self.act(outcome['message'])
 
@@ -287,21 +300,33 @@ class ImageManager:
         path = self.params['load_path']
         if not path:
             raise DockerError('source=load needs load_path: the tar made by docker save (or archive_path)')
-        if not os.path.isfile(path):
-            raise DockerError('load_path %s does not exist (or is not a file)' % path)
-        try:
-            inside = archive_manifest(path)
-        except ValueError as exc:
-            raise DockerError('load_path: %s; nothing was loaded' % exc)
+        inside = self.load_manifest(path, 'load_path')
         tags = sorted(t for ts in inside.values() for t in ts)
-        wanted_tag = None
-        for image_id, image_tags in inside.items():
-            for t in image_tags:
-                if full_name(t) == ref.full:
-                    wanted_tag = (t, image_id)
-        if wanted_tag is None:
+        if not any(full_name(t) == ref.full for ts in inside.values() for t in ts):
             raise DockerError('load_path %s holds %s, not %s; set name to one of those'
                               % (path, ', '.join(tags) or 'only untagged images', ref.name))
+        if not self.load_archive(path, inside, 'load_path'):
+            self.image = self.before
+        elif self.check_mode:
+            self.image = PENDING
+        else:
+            self.image = self.inspect(ref.name)
+            if self.image is None:
+                raise DockerError('loaded %s but %s is not among the images' % (path, ref.name))
+
+    @staticmethod
+    def load_manifest(path, option):
+        """{image ID: [tags]} of the docker save archive ``path`` (the option ``option`` names it)."""
+        if not os.path.isfile(path):
+            raise DockerError('%s %s does not exist (or is not a file)' % (option, path))
+        try:
+            return archive_manifest(path)
+        except ValueError as exc:
+            raise DockerError('%s: %s; nothing was loaded' % (option, exc))
+
+    def load_archive(self, path, inside, option):
+        """Load ``path`` unless every image ID and tag in it (``inside``) is present already (or
+        force_source). Returns whether it was (or would be) loaded."""
         missing = []
         for image_id, image_tags in inside.items():
             local = self.inspect(image_id)
@@ -313,26 +338,22 @@ class ImageManager:
                 if tagged is None or tagged.get('Id') != image_id:
                     missing.append(t)
         if not missing and not self.params['force_source']:
-            self.image = self.before
-            return
+            return False
+        names = ', '.join(missing) or ', '.join(sorted(t for ts in inside.values() for t in ts)) or path
         if self.check_mode:
-            self.act('Would load %s from %s' % (', '.join(missing) or ref.name, path))
-            self.image = PENDING
-            return
+            self.act('Would load %s from %s' % (names, path))
+            return True
         with open(path, 'rb') as body:
             try:
-                messages = self.stream('POST', '/images/load', params={'quiet': True}, body=body,
-                                       headers={'Content-Type': 'application/x-tar'}, what='load %s' % path)
+                self.stream('POST', '/images/load', params={'quiet': True}, body=body,
+                            headers={'Content-Type': 'application/x-tar'}, what='load %s' % path)
             except DockerError as exc:
-                raise DockerError('loading %s failed: %s' % (path, exc.msg))
-        loaded = [m.get('stream', '').strip() for m in messages if isinstance(m, dict) and m.get('stream')]
-        self.image = self.inspect(ref.name)
-        if self.image is None:
-            raise DockerError('loaded %s (%s) but %s is not among the images' % (path, '; '.join(loaded), ref.name))
+                raise DockerError('loading %s (%s) failed: %s' % (path, option, exc.msg))
         if missing:
             self.act('Loaded %s from %s' % (', '.join(missing), path))
         else:
             self.note('Loaded %s again (force_source); nothing changed' % path)
+        return True
 
     def source_import(self, ref):
         path = self.params['import_path']
@@ -395,7 +416,7 @@ class ImageManager:
                 current = archive_manifest(path)
             except ValueError:
                 current = None
-        if current is not None and not pending:
+        if current is not None and not pending and not self.params.get('force_archive'):
             # the archive holds the same image IDs, each with (at least) the requested names
             same = set(current) == set(wanted) and all(
                 set(full_name(n) for n in wanted[i]) <= set(full_name(t) for t in current[i]) for i in wanted)
@@ -415,16 +436,24 @@ class ImageManager:
                 out.write(chunk)
         self.act('Saved %s to %s' % (', '.join(names), path))
 
-    def tag_as(self, ref):
-        """Tag the image as ``repository`` (its own tag, else the tag of name). Returns the new ref."""
-        repo = self.ref(self.params['repository'], ref.tag or 'latest', 'repository')
+    def tag_as(self, ref, repository=None, keep=False):
+        """Tag the image as ``repository`` (default: the repository option; its own tag, else the tag of
+        name). Returns the new ref. ``keep``: a tag naming another image stays as it is (no error)."""
+        repository = repository or self.params['repository']
+        if is_image_id(repository):
+            raise DockerError('repository %s is an image ID; give a repository name (with an optional tag) to tag '
+                              'the image as' % repository)
+        repo = self.ref(repository, ref.tag or 'latest', 'repository')
         if repo.digest:
-            raise DockerError('repository %s has a digest; give a repository with an optional tag' % self.params['repository'])
+            raise DockerError('repository %s has a digest; give a repository with an optional tag' % repository)
         if self.image is None:
             raise DockerError('cannot tag %s as %s: the image is not present' % (ref.name, repo.name))
         existing = self.inspect(repo.name)
         if existing is not None and self.image is not PENDING and existing.get('Id') == self.image.get('Id'):
             return repo
+        if existing is not None and keep:
+            self.note('Kept %s, which names another image (%s)' % (repo.name, existing.get('Id')))
+            return None
         if existing is not None and not self.params['force_tag']:
             raise DockerError(
                 '%s already names another image (%s), not %s (%s); set force_tag: true to move the tag'
@@ -501,8 +530,11 @@ class ImageManager:
             self.act('Would ' + what[0].lower() + what[1:])
             return
         try:
-            answer = self.client.delete('/images/%s' % quote(ref.name, safe=':/@'),
-                                        params={'force': bool(self.params['force_absent'])}, what='image %s' % ref.name)
+            params = {'force': bool(self.params['force_absent'])}
+            if self.params.get('prune') is False:
+                params['noprune'] = True
+            answer = self.client.delete('/images/%s' % quote(ref.name, safe=':/@'), params=params,
+                                        what='image %s' % ref.name)
         except Conflict as exc:
             if 'multiple repositories' in exc.msg:
                 raise DockerError(
@@ -555,3 +587,122 @@ def on_error(exc):
     if isinstance(exc, BuildFailed):
         return {'build_output': exc.output}
     return {}
+
+
+# -- the split modules: one step of the image module each, under the peer's option names ---------
+
+def step_params(**values):
+    """The image module's params (its defaults) with ``values``: what ImageManager reads."""
+    params = dict((key, spec.get('default')) for key, spec in IMAGE_SPEC.items())
+    params.update(values)
+    return params
+
+
+def named_ref(manager, name, tag):
+    return IdRef(name) if is_image_id(name) else manager.ref(name, tag)
+
+
+def _step(module, client, **values):
+    manager = ImageManager(module, client, step_params(**values))
+    ref = named_ref(manager, values['name'], values.get('tag'))
+    manager.before = manager.inspect(ref.name)
+    return manager, ref
+
+
+def run_image_pull(module, client):
+    p = module.params
+    manager, ref = _step(module, client, name=p['name'], tag=p['tag'], source='pull',
+                         force_source=p['pull'] == 'always', pull={'platform': p['platform']})
+    if isinstance(ref, IdRef):
+        raise DockerError('name %s is an image ID; give a repository name to pull' % p['name'])
+    manager.source_pull(ref)
+    return manager.finish(ref)
+
+
+def run_image_build(module, client):
+    p = module.params
+    platform = p['platform'] or []
+    if len(platform) > 1:
+        raise DockerError('platform: the Engine API builds one platform at a time; give one (got %s)' % ', '.join(platform))
+    spec = dict((key, p[key]) for key in ('path', 'dockerfile', 'cache_from', 'pull', 'network', 'nocache', 'etc_hosts',
+                                          'args', 'target', 'shm_size', 'labels', 'rebuild'))
+    spec.update(platform=platform[0] if platform else None, rm=True)
+    manager, ref = _step(module, client, name=p['name'], tag=p['tag'], source='build', build=spec)
+    manager.source_build(ref)
+    return manager.finish(ref)
+
+
+def run_image_push(module, client):
+    p = module.params
+    manager, ref = _step(module, client, name=p['name'], tag=p['tag'], source='local')
+    manager.source_local(ref)
+    manager.push(ref)
+    return manager.finish(ref)
+
+
+def run_image_tag(module, client):
+    p = module.params
+    manager, ref = _step(module, client, name=p['name'], tag=p['tag'], source='local',
+                         force_tag=p['existing_images'] == 'overwrite')
+    for repository in p['repository']:
+        manager.ref(repository, ref.tag or 'latest', 'repository')  # all checked before any is tagged
+    manager.source_local(ref)
+    tagged = []
+    for repository in p['repository']:
+        before = len(manager.results['actions'])
+        repo = manager.tag_as(ref, repository, keep=p['existing_images'] == 'keep')
+        if repo is not None and len(manager.results['actions']) > before:
+            tagged.append(repo.name)
+    manager.results['tagged_images'] = tagged
+    return manager.finish(ref)
+
+
+def run_image_remove(module, client):
+    p = module.params
+    manager, ref = _step(module, client, name=p['name'], tag=p['tag'], state='absent', force_absent=p['force'],
+                         prune=p['prune'])
+    image = manager.before
+    manager.remove(ref)
+    results = manager.finish(ref)
+    results['image'] = image or {}
+    removed = results.get('removed') or []
+    if image is not None and module.check_mode:
+        # predicted: the tag goes (every tag, when the image goes by its ID), the image with the last one
+        by_id = isinstance(ref, IdRef)
+        untagged = list(image.get('RepoTags') or []) if by_id else [ref.name]
+        removed = [{'Untagged': t} for t in untagged]
+        if results.get('removal') == 'delete':
+            removed.append({'Deleted': image.get('Id')})
+    results['deleted'] = [r['Deleted'] for r in removed if isinstance(r, dict) and r.get('Deleted')]
+    results['untagged'] = [r['Untagged'] for r in removed if isinstance(r, dict) and r.get('Untagged')]
+    return results
+
+
+def run_image_load(module, client):
+    p = module.params
+    manager = ImageManager(module, client, step_params(state='present', force_source=False))
+    inside = manager.load_manifest(p['path'], 'path')
+    manager.load_archive(p['path'], inside, 'path')
+    names = sorted(set(t for ts in inside.values() for t in ts)) + sorted(i for i, ts in inside.items() if not ts)
+    manager.results['image_names'] = names
+    images = []
+    if not module.check_mode:
+        images = [img for img in (manager.inspect(i) for i in sorted(inside)) if img is not None]
+    manager.results['images'] = images
+    manager.results.pop('image', None)
+    return manager.results
+
+
+def run_image_export(module, client):
+    p = module.params
+    names = p['names']
+    if not p['path']:
+        raise DockerError('path: give the file to write the archive to')
+    manager, ref = _step(module, client, name=names[0], tag=p['tag'], source='local', archive_path=p['path'],
+                         archive_names=names[1:], force_archive=p['force'])
+    manager.source_local(ref)
+    manager.archive(ref)
+    images = [manager.image] + [manager.inspect(manager.ref(n, None, 'names').name) for n in names[1:]]
+    manager.results['images'] = [img for img in images if img]
+    manager.results.pop('image', None)
+    return manager.results

@@ -41,7 +41,8 @@ from urllib.parse import quote
 from ansible_collections.berth.docker.plugins.module_utils import build_context, units
 from ansible_collections.berth.docker.plugins.module_utils.errors import APIError, BuildFailed, DockerError, NotFound, SpecError, StreamError
 from ansible_collections.berth.docker.plugins.module_utils.image_ref import parse, repo_digests_for, resolve
-from ansible_collections.berth.docker.plugins.module_utils.registry import auth_header, build_config_header, registry_error
+from ansible_collections.berth.docker.plugins.module_utils.registry import (
+    auth_header, build_config_header, default_config_path, load_config, registry_error)
 
 # pulls, pushes and builds may take long: the stream gets its own, longer timeout
 STREAM_TIMEOUT = 3600
@@ -62,12 +63,24 @@ def parse_size(value):
 ARCH_ALIASES = {'x86_64': 'amd64', 'x86-64': 'amd64', 'aarch64': 'arm64', 'armhf': 'arm', 'armel': 'arm', 'i386': '386'}
 
 
+KNOWN_ARCHES = {'amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'}
+
+
+def platform_parts(platform):
+    """``os[/arch[/variant]]`` as a list; one word that is an architecture (V(amd64)) means linux/that, as
+    the engine reads it."""
+    parts = platform.lower().split('/')
+    if len(parts) == 1 and ARCH_ALIASES.get(parts[0], parts[0]) in KNOWN_ARCHES:
+        parts = ['linux', parts[0]]
+    return parts
+
+
 def platform_matches(image, platform):
     """Whether an image (inspect data) is for ``platform`` (``os[/arch[/variant]]``); True
     when no platform is asked for."""
     if not platform or not image:
         return True
-    parts = platform.lower().split('/')
+    parts = platform_parts(platform)
     if parts[0] and parts[0] != (image.get('Os') or '').lower():
         return False
     if len(parts) > 1:
@@ -240,6 +253,34 @@ def extra_hosts(build_spec):
     return hosts + [str(h) for h in build_spec.get('extra_hosts') or []]
 
 
+def limit_params(limits):
+    """The /build query parameters of the image module's ``build.container_limits`` (the RUN steps' limits)."""
+    limits = limits or {}
+    params = {}
+    for key, name in (('memory', 'memory'), ('memswap', 'memswap')):
+        if limits.get(key) not in (None, ''):
+            value = str(limits[key])
+            params[name] = -1 if value == '-1' else parse_size(value)
+    if limits.get('cpushares') is not None:
+        params['cpushares'] = limits['cpushares']
+    if limits.get('cpusetcpus'):
+        params['cpusetcpus'] = limits['cpusetcpus']
+    return params
+
+
+def config_proxy_args():
+    """Build args from the ``proxies.default`` of the docker CLI's config.json (HTTP_PROXY, ...), as
+    ``docker build`` adds them."""
+    proxies = (load_config(default_config_path()).get('proxies') or {}).get('default') or {}
+    names = (('httpProxy', 'HTTP_PROXY'), ('httpsProxy', 'HTTPS_PROXY'), ('noProxy', 'NO_PROXY'), ('ftpProxy', 'FTP_PROXY'),
+             ('allProxy', 'ALL_PROXY'))
+    args = {}
+    for key, env in names:
+        if proxies.get(key):
+            args[env] = args[env.lower()] = str(proxies[key])
+    return args
+
+
 def build(client, ref, build_spec, before=None, force=False, check_mode=False):
     """Build ``ref`` from ``build_spec`` (the image module's ``build`` option: path, dockerfile, args,
     target, labels, pull, nocache, rm, network, platform, etc_hosts, shm_size, cache_from, rebuild;
@@ -295,13 +336,19 @@ def build(client, ref, build_spec, before=None, force=False, check_mode=False):
         'shmsize': parse_size(build_spec['shm_size']) if build_spec.get('shm_size') else None,
         'cachefrom': json.dumps(build_spec['cache_from']) if build_spec.get('cache_from') else None,
     }
+    params.update(limit_params(build_spec.get('container_limits')))
+    proxy_args = config_proxy_args() if build_spec.get('use_config_proxy') else {}
+    if proxy_args:
+        # the proxies of the docker CLI's config.json, under the build args given (which win)
+        params['buildargs'] = json.dumps(dict(proxy_args, **options['args']))
     headers = {'Content-Type': 'application/x-tar'}
     headers.update(build_config_header())
     messages = []
+    build_timeout = max(client.config.timeout, STREAM_TIMEOUT, build_spec.get('http_timeout') or 0)
     with build_context.write_tar(context) as body:
         try:
             client.stream_json('POST', '/build', params=params, body=body, headers=headers,
-                               timeout=max(client.config.timeout, STREAM_TIMEOUT), on_message=messages.append)
+                               timeout=build_timeout, on_message=messages.append)
         except StreamError as exc:
             raise BuildFailed(build_context.build_failure_message(ref.name, exc.msg, messages),
                               build_context.bounded(build_context.output_lines(messages)))
@@ -313,5 +360,9 @@ def build(client, ref, build_spec, before=None, force=False, check_mode=False):
     if after is None:
         raise DockerError('the build of %s finished but the engine does not show the image; build output:\n%s'
                           % (ref.name, '\n'.join(outcome['build_output'][-20:])))
+    if before is not None and before.get('Id') == after.get('Id'):
+        # rebuilt (forced or rebuild=always) from the cache into the same image: nothing changed
+        outcome.update(image=after)
+        return outcome
     outcome.update(image=after, message='Built %s (%s)' % (ref.name, after.get('Id')))
     return outcome

@@ -129,6 +129,31 @@ options:
         type: str
         default: auto
         choices: [auto, always, never]
+      container_limits:
+        description: Limits of the containers that run the C(RUN) steps.
+        type: dict
+        suboptions:
+          memory:
+            description: Memory limit, such as V(512MB) (a number is bytes).
+            type: str
+          memswap:
+            description: Memory plus swap limit, V(-1) for unlimited swap.
+            type: str
+          cpushares:
+            description: CPU shares (relative weight).
+            type: int
+          cpusetcpus:
+            description: The CPUs the steps may use, such as V(0-3) or V(0,1).
+            type: str
+      http_timeout:
+        description: Seconds the build may run, when longer than the module's timeout and the default build timeout.
+        type: int
+      use_config_proxy:
+        description:
+          - Pass the proxies of the docker CLI's C(config.json) (C(proxies.default)) as the build arguments C(HTTP_PROXY),
+            C(HTTPS_PROXY), C(NO_PROXY), C(FTP_PROXY) and C(ALL_PROXY) (and their lower-case forms); O(build.args) win.
+        type: bool
+        default: false
   pull:
     description: Options of O(source=pull).
     type: dict
@@ -286,6 +311,10 @@ build_output:
   returned: when a build ran
   type: list
   elements: str
+stdout:
+  description: RV(build_output) as one text (the name C(community.docker.docker_image) uses).
+  returned: when a build ran
+  type: str
 build_hash:
   description: The build hash of the context, Dockerfile and options (compared with the image's C(berth.docker.build-hash) label).
   returned: with O(source=build)
