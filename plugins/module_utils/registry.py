@@ -265,6 +265,7 @@ LOGIN_SPEC = dict(
     reauthorize=dict(type='bool', default=False, aliases=['reauth']),
     config_path=dict(type='path', aliases=['dockercfg_path']),
     state=dict(type='str', default='present', choices=['present', 'absent']),
+    debug=dict(type='bool', default=False),
 )
 
 

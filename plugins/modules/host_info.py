@@ -68,6 +68,10 @@ options:
         RV(can_talk_to_docker=false) and the reason in RV(msg).
     type: bool
     default: true
+  debug:
+    description: Accepted for compatibility with C(community.docker.docker_host_info); it changes nothing.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -188,6 +192,7 @@ def main():
             disk_usage=dict(type='bool', default=False),
             verbose_output=dict(type='bool', default=False),
             fail_on_unreachable=dict(type='bool', default=True),
+            debug=dict(type='bool', default=False),
         )),
         supports_check_mode=True,
     )

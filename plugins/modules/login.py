@@ -52,6 +52,10 @@ options:
     type: str
     default: present
     choices: [present, absent]
+  debug:
+    description: Accepted for compatibility with C(community.docker.docker_login); the result always holds RV(actions).
+    type: bool
+    default: false
 notes:
   - When the config file names a credential helper for the registry (C(credHelpers), else C(credsStore)), the secret
     goes to C(docker-credential-HELPER) (C(store), C(get), C(erase)) and the config file only lists the registry, as the
