@@ -17,8 +17,9 @@ author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
   - berth.docker.docker
-  - berth.docker.docker.info_attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.info_module
+  - berth.docker.attributes.actiongroup_docker
 options:
   containers:
     description: List containers (running ones; see O(containers_all)).

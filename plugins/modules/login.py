@@ -20,8 +20,20 @@ author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
   - berth.docker.docker
-  - berth.docker.docker.attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+    details:
+      - New credentials are verified with the registry through the engine in check mode too; nothing is written.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+    details:
+      - With O(reauthorize=true) the registry is asked again on every run, but a change is only reported when the stored
+        credentials change.
 options:
   registry_url:
     description:
