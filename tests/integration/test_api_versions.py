@@ -13,7 +13,7 @@ from tests.conftest import free_port
 from tests.support.ansible_run import four_step, run_tasks
 from tests.support.containers import task
 from tests.support.docker_cli import exists, inspect
-from tests.support.registry import docker_config, registry  # noqa: F401 - fixtures
+from tests.support.registry import docker_config, registry  # noqa: F401 pylint: disable=unused-import
 
 VERSIONS = ('1.25', '1.30', '1.35', '1.41')
 
