@@ -313,7 +313,7 @@ class ContainerManager:
                 self.do_network(current['Id'], step[0])
             elif kind == 'disconnect':
                 self.do_network(current['Id'], {'action': 'disconnect', 'network': net, 'config': None})
-            return current
+            return client.inspect('container', current['Id']) or current  # the result shows the networks now
         if action == 'start':
             self.do_start(current['Id'])
             return self.after_start(current)

@@ -176,9 +176,11 @@ def test_networks_cli_compatible_false_keeps_the_default_bridge(prefix, busybox_
     net = prefix + 'net'
     name = prefix + 'ncc'
     run_tasks([task('network', {'name': net}, name='n')]).assert_ok()
-    four_step([ctask(sleeper(name, busybox_image, networks=[{'name': net}], networks_cli_compatible=False))])
+    runs = four_step([ctask(sleeper(name, busybox_image, networks=[{'name': net}], networks_cli_compatible=False))])
     data = inspect('container', name)
     assert sorted(data['NetworkSettings']['Networks']) == sorted(['bridge', net])
+    # the result shows the container after its networks were connected, not before
+    assert sorted(runs[1].task('c')['container']['NetworkSettings']['Networks']) == sorted(['bridge', net])
     assert data['HostConfig']['NetworkMode'] in ('bridge', 'default')
 
 
