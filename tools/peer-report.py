@@ -57,8 +57,9 @@ def markdown(results):
     """The sections of docs/peer-tests.md: results table, rewrites, known failures."""
     out = ['| file | passed/total | failed | skipped | not run | task seconds |', '|---|---|---|---|---|---|']
     for res in results:
-        out.append('| %s | %d/%d | %d | %d | %d | %.0f |' % (res['unit'], res['passed'], len(res['tasks']), res['failed'],
-                                                       res['skipped'], res['not-run'], res['seconds']))
+        cells = (res['unit'], res['passed'], len(res['tasks']), res['failed'], res['skipped'], res['not-run'],
+                 res['seconds'])
+        out.append('| %s | %d/%d | %d | %d | %d | %.0f |' % cells)
     out += ['', '| target | wall-clock seconds |', '|---|---|']
     by_target = {}
     for res in results:
