@@ -179,8 +179,12 @@ STAND_INS = {
 }
 # a shell or sleep as PID 1 ignores SIGTERM: without this every stop would wait for the 10 s timeout
 # (the revision label makes ensure_images rebuild stand-ins of an older definition)
-STAND_IN_REVISION = '2'
-STAND_INS = {name: 'STOPSIGNAL SIGKILL\nLABEL org.berth.peer.revision=%s\n%s' % (STAND_IN_REVISION, body)
+# the directories and users the tests expect of an alpine image (/root as working directory, user nobody)
+ALPINE_LIKE = ("RUN mkdir -p /etc /root /tmp /home && chmod 1777 /tmp && "
+               "printf 'root:x:0:0:root:/root:/bin/sh\\nnobody:x:65534:65534:nobody:/:/bin/false\\n' > /etc/passwd && "
+               "printf 'root:x:0:\\nnobody:x:65534:\\n' > /etc/group\n")
+STAND_IN_REVISION = '3'
+STAND_INS = {name: 'STOPSIGNAL SIGKILL\n%sLABEL org.berth.peer.revision=%s\n%s' % (ALPINE_LIKE, STAND_IN_REVISION, body)
              for name, body in STAND_INS.items()}
 STAND_IN_FILES = {'hello': HELLO_SCRIPT.encode(), 'health': HEALTH_SCRIPT.encode()}
 
