@@ -212,9 +212,9 @@ class ImageManager:
                 raise DockerError('name is required (the image), unless only container_export is given')
             return self.finish(None)
         if is_image_id(p['name']):
-            if p['state'] == 'present' and p['source'] != 'local':
-                raise DockerError('name %s is an image ID; with state=present only source=local can use an ID '
-                                  '(give a repository name for source=%s)' % (p['name'], p['source']))
+            if p['state'] == 'present' and p['source'] not in ('local', 'load'):
+                raise DockerError('name %s is an image ID; with state=present only source=local and load can use an '
+                                  'ID (give a repository name for source=%s)' % (p['name'], p['source']))
             ref = IdRef(p['name'])
         else:
             ref = self.ref(p['name'], p['tag'])
@@ -302,7 +302,11 @@ class ImageManager:
             raise DockerError('source=load needs load_path: the tar made by docker save (or archive_path)')
         inside = self.load_manifest(path, 'load_path')
         tags = sorted(t for ts in inside.values() for t in ts)
-        if not any(full_name(t) == ref.full for ts in inside.values() for t in ts):
+        if isinstance(ref, IdRef):
+            if ref.name not in inside:
+                raise DockerError('load_path %s does not hold image %s (it holds %s); set name to one of those'
+                                  % (path, ref.name, ', '.join(sorted(inside)) or 'no image'))
+        elif not any(full_name(t) == ref.full for ts in inside.values() for t in ts):
             raise DockerError('load_path %s holds %s, not %s; set name to one of those'
                               % (path, ', '.join(tags) or 'only untagged images', ref.name))
         if not self.load_archive(path, inside, 'load_path'):

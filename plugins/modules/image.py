@@ -24,8 +24,21 @@ author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
   - berth.docker.docker
-  - berth.docker.docker.attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is pulled, built, loaded, imported, saved, tagged, pushed or removed. Pulls and pushes are predicted from the
+        registry's digest, builds from the build hash, loads from the archive's manifest.
+  diff_mode:
+    support: full
+  idempotent:
+    support: partial
+    details:
+      - Idempotent, except O(force_source=true) with O(source=import), which imports every time; forced pulls, builds
+        and loads report a change only when an image ID moved.
 options:
   name:
     description:

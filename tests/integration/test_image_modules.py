@@ -83,6 +83,13 @@ def test_export_then_load(prefix, busybox_image, tmp_path):
     runs = four_step([load])
     assert runs[1].task('load')['image_names'] == [name]
     assert [i['Id'] for i in runs[1].task('load')['images']] == [image_id(name)]
+    # the image module loads by image ID too (the archive must hold that ID)
+    by_id = task('image', {'name': image_id(name), 'source': 'load', 'load_path': path}, name='byid')
+    run = run_tasks([by_id]).assert_ok()
+    assert not run.task('byid')['changed'] and run.task('byid')['image']['Id'] == image_id(name)
+    other = task('image', {'name': 'sha256:' + '0' * 64, 'source': 'load', 'load_path': path}, name='byid')
+    run = run_tasks([other])
+    assert run.rc != 0 and 'does not hold image sha256:000' in run.task('byid')['msg']
 
 
 def test_push_then_pull(prefix, busybox_image, registry, docker_config):  # noqa: F811

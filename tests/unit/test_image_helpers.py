@@ -132,3 +132,24 @@ def test_pull_keeps_a_present_image_unless_forced():
     assert image_ops.pull(None, image_ops.reference('busybox'), before=present) == (present, None)
     with pytest.raises(DockerError, match='name: '):
         image_ops.reference('not a reference!')
+
+
+def test_platform_as_an_architecture_alone_means_linux():
+    from ansible_collections.berth.docker.plugins.module_utils.image_ops import platform_matches, platform_parts
+    assert platform_parts('amd64') == ['linux', 'amd64']
+    assert platform_parts('x86_64') == ['linux', 'x86_64']
+    assert platform_parts('linux') == ['linux']
+    image = {'Os': 'linux', 'Architecture': 'amd64'}
+    assert platform_matches(image, 'amd64') and platform_matches(image, 'linux/x86_64')
+    assert not platform_matches(image, 'arm64') and not platform_matches(image, 'windows')
+
+
+def test_build_container_limits_and_config_proxies(tmp_path, monkeypatch):
+    from ansible_collections.berth.docker.plugins.module_utils.image_ops import config_proxy_args, limit_params
+    assert limit_params({'memory': '7MB', 'memswap': '-1', 'cpushares': 512, 'cpusetcpus': '0,1'}) == {
+        'memory': 7 * 1024 * 1024, 'memswap': -1, 'cpushares': 512, 'cpusetcpus': '0,1'}
+    assert limit_params(None) == {}
+    (tmp_path / 'config.json').write_text('{"proxies": {"default": {"httpProxy": "http://127.0.0.1:3128", "noProxy": "localhost"}}}')
+    monkeypatch.setenv('DOCKER_CONFIG', str(tmp_path))
+    assert config_proxy_args() == {'HTTP_PROXY': 'http://127.0.0.1:3128', 'http_proxy': 'http://127.0.0.1:3128',
+                                   'NO_PROXY': 'localhost', 'no_proxy': 'localhost'}
