@@ -652,13 +652,23 @@ def run_image_tag(module, client):
         manager.ref(repository, ref.tag or 'latest', 'repository')  # all checked before any is tagged
     manager.source_local(ref)
     tagged = []
+    diff = {'before': {'images': []}, 'after': {'images': []}}
     for repository in p['repository']:
+        name = manager.ref(repository, ref.tag or 'latest', 'repository').name
+        existing = manager.inspect(name)
+        entry = {'name': name, 'id': (existing or {}).get('Id'), 'exists': existing is not None}
+        diff['before']['images'].append(entry)
         before = len(manager.results['actions'])
         repo = manager.tag_as(ref, repository, keep=p['existing_images'] == 'keep')
         if repo is not None and len(manager.results['actions']) > before:
             tagged.append(repo.name)
+            entry = {'name': name, 'id': manager.before.get('Id'), 'exists': True}
+        diff['after']['images'].append(entry)
     manager.results['tagged_images'] = tagged
-    return manager.finish(ref)
+    results = manager.finish(ref)
+    if module._diff:
+        results['diff'] = diff  # one entry per repository, as community.docker.docker_image_tag shows it
+    return results
 
 
 def run_image_remove(module, client):
@@ -679,6 +689,18 @@ def run_image_remove(module, client):
             removed.append({'Deleted': image.get('Id')})
     results['deleted'] = [r['Deleted'] for r in removed if isinstance(r, dict) and r.get('Deleted')]
     results['untagged'] = [r['Untagged'] for r in removed if isinstance(r, dict) and r.get('Untagged')]
+    if module._diff:
+        # as community.docker.docker_image_remove shows it: the image's ID, tags and digests before and after
+        before = {'exists': image is not None, 'id': (image or {}).get('Id'),
+                  'tags': sorted((image or {}).get('RepoTags') or []), 'digests': sorted((image or {}).get('RepoDigests') or [])}
+        after = dict(before)
+        if image is not None and results['changed']:
+            if results['deleted']:
+                after = {'exists': False, 'id': image.get('Id'), 'tags': [], 'digests': []}
+            else:
+                gone = set(full_name(t) for t in results['untagged'])
+                after['tags'] = [t for t in before['tags'] if full_name(t) not in gone]
+        results['diff'] = {'before': before, 'after': after}
     return results
 
 

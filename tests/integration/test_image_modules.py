@@ -39,8 +39,12 @@ def test_build_tag_remove(prefix, busybox_image, tmp_path):
     assert run.task('build')['changed'] and image_id(repo + ':1') != built
     built = image_id(repo + ':1')
 
-    tag = task('image_tag', {'name': repo, 'tag': '1', 'repository': [repo + ':stable', prefix + 'other']}, name='tag')
-    runs = four_step([tag])
+    tag = task('image_tag', {'name': repo, 'tag': '1', 'repository': [repo + ':stable', prefix + 'other']}, name='tag',
+               register='res')
+    runs = four_step([tag, {'name': 'diff', 'debug': {'var': 'res.diff'}}], diff=True)
+    diff = runs[0].task('diff')['res.diff']
+    assert [i['exists'] for i in diff['before']['images']] == [False, False]
+    assert [i['id'] for i in diff['after']['images']] == [built, built]
     assert runs[1].task('tag')['tagged_images'] == [repo + ':stable', prefix + 'other:1']
     assert runs[3].task('tag')['tagged_images'] == []
     assert image_id(repo + ':stable') == built and image_id(prefix + 'other:1') == built
@@ -55,8 +59,11 @@ def test_build_tag_remove(prefix, busybox_image, tmp_path):
     assert run.task('tag')['changed'] and image_id(repo + ':stable') == image_id(busybox_image)
 
     # removing one tag of several untags; the last one deletes the image
-    remove = task('image_remove', {'name': prefix + 'other', 'tag': '1'}, name='rm')
-    runs = four_step([remove])
+    remove = task('image_remove', {'name': prefix + 'other', 'tag': '1'}, name='rm', register='res')
+    runs = four_step([remove, {'name': 'diff', 'debug': {'var': 'res.diff'}}], diff=True)
+    diff = runs[1].task('diff')['res.diff']
+    assert diff['before']['exists'] and prefix + 'other:1' in diff['before']['tags']
+    assert diff['after']['exists'] and prefix + 'other:1' not in diff['after']['tags']
     assert runs[0].task('rm')['untagged'] == [prefix + 'other:1'] and runs[0].task('rm')['deleted'] == []
     assert runs[1].task('rm')['untagged'] == [prefix + 'other:1'] and runs[1].task('rm')['deleted'] == []
     assert runs[1].task('rm')['image']['Id'] == built and runs[3].task('rm')['image'] == {}
