@@ -648,18 +648,18 @@ def run_image_tag(module, client):
     p = module.params
     manager, ref = _step(module, client, name=p['name'], tag=p['tag'], source='local',
                          force_tag=p['existing_images'] == 'overwrite')
-    for repository in p['repository']:
-        manager.ref(repository, ref.tag or 'latest', 'repository')  # all checked before any is tagged
+    # a new name without a tag takes the tag option (not the tag in name), as in docker_image_tag;
+    # all are checked before any is tagged
+    names = [manager.ref(repository, p['tag'], 'repository').name for repository in p['repository']]
     manager.source_local(ref)
     tagged = []
     diff = {'before': {'images': []}, 'after': {'images': []}}
-    for repository in p['repository']:
-        name = manager.ref(repository, ref.tag or 'latest', 'repository').name
+    for name in names:
         existing = manager.inspect(name)
         entry = {'name': name, 'id': (existing or {}).get('Id'), 'exists': existing is not None}
         diff['before']['images'].append(entry)
         before = len(manager.results['actions'])
-        repo = manager.tag_as(ref, repository, keep=p['existing_images'] == 'keep')
+        repo = manager.tag_as(ref, name, keep=p['existing_images'] == 'keep')
         if repo is not None and len(manager.results['actions']) > before:
             tagged.append(repo.name)
             entry = {'name': name, 'id': manager.before.get('Id'), 'exists': True}
