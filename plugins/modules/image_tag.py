@@ -35,7 +35,7 @@ options:
     default: latest
   repository:
     description:
-      - The new names, V(repository[:tag]); without a tag, the tag of O(name) (or O(tag)).
+      - The new names, V(repository[:tag]); a name without a tag gets O(tag).
     type: list
     elements: str
     required: true
