@@ -181,6 +181,11 @@ def pull(client, ref, before=None, platform=None, force=False, check_mode=False)
     if before is not None and not force and platform_matches(before, platform):
         return before, None
     if check_mode:
+        if not client.supports('1.30'):
+            # GET /distribution came with Engine API 1.30: an older engine cannot ask the registry,
+            # so check mode predicts the pull instead of claiming the image is missing there
+            return PENDING, 'Would pull %s (Engine API %s cannot ask the registry for its digest)' % (
+                ref.name, client.negotiate())
         digest, offered = registry_digest(client, ref)
         if digest is None:
             raise DockerError('image %s is not in registry %s (or needs a login); check name and tag' % (ref.name, ref.registry))

@@ -17,15 +17,27 @@ description:
     disconnected without recreating. Any other difference, or a changed image ID (after a pull or a local
     rebuild), recreates the container.
   - A container that exits right after it was started is reported with its exit code and last log lines.
-  - Option names follow C(community.docker.docker_container) for the common subset, so a playbook ports by
-    changing the module name.
+  - Every option of C(community.docker.docker_container) is accepted with the same meaning, so a playbook ports by
+    changing the module name (see the migration guide in the collection's docs/migrating.md).
   - Talks to the Engine API with the Python standard library only; nothing needs to be installed on the managed host.
 author:
   - berth.docker developers (@berth-docker)
 extends_documentation_fragment:
   - berth.docker.docker
-  - berth.docker.docker.attributes
-  - berth.docker.docker.actiongroup_docker
+  - berth.docker.attributes
+  - berth.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Nothing is pulled, created, started or removed. A pull is predicted when the image is not on the engine;
+        with O(pull=always) and the image present, O(pull_check_mode_behavior) decides what check mode says.
+  diff_mode:
+    support: full
+  idempotent:
+    support: partial
+    details:
+      - O(recreate=true), O(restart=true) and O(force_kill) with a running container act on every run.
 options:
   name:
     description: Name of the container. It is looked up with one C(GET /containers/NAME/json).

@@ -124,7 +124,7 @@ actions:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.image import run_image_build
+from ansible_collections.berth.docker.plugins.module_utils.image_steps import run_image_build
 
 
 def main():

@@ -70,7 +70,7 @@ actions:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.image import run_image_export
+from ansible_collections.berth.docker.plugins.module_utils.image_steps import run_image_export
 
 
 def main():

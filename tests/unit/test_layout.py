@@ -82,8 +82,7 @@ def test_exec_does_not_ship_compose_orchestration():
 
 # Modules whose attributes their owners wire later (berth.docker.attributes with check_mode, diff_mode and
 # idempotent): expected to fail the attribute test until they are taken off this list.
-ATTRIBUTES_PENDING = {'container', 'image', 'image_build', 'image_export', 'image_load', 'image_pull', 'image_push',
-                      'image_remove', 'image_tag', 'container_copy_into'}
+ATTRIBUTES_PENDING = set()
 SUPPORT = {'full', 'partial', 'none', 'N/A'}
 
 
