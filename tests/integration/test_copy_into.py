@@ -126,9 +126,9 @@ def test_force_false_only_writes_what_is_absent_and_force_true_always(prefix, bu
     assert not run.task('copy')['changed'] and cat(box, '/kept') == 'kept\n'
     run = run_tasks([copy(dict(base, content='new\n', container_path='/new', force=False))]).assert_ok()
     assert run.task('copy')['changed'] and cat(box, '/new') == 'new\n'
-    for _ in range(2):
+    for attempt in range(2):
         run = run_tasks([copy(dict(base, content='new\n', container_path='/new', force=True))]).assert_ok()
-        assert run.task('copy')['changed']
+        assert run.task('copy')['changed'], attempt
 
 
 def test_links_in_the_container_replaced_or_followed(prefix, busybox_image):
