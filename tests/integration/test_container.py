@@ -291,18 +291,18 @@ def test_networks_connect_and_disconnect_without_recreation(prefix, web_image):
     name = prefix + 'net'
     front, back = prefix + 'front', prefix + 'back'
     docker('network', 'create', front)
-    docker('network', 'create', '--subnet', '172.31.77.0/24', back)
+    docker('network', 'create', '--subnet', '10.199.77.0/24', back)
     four_step([ctask({'name': name, 'image': web_image, 'networks': [{'name': front, 'aliases': ['web']}]})])
     cid = container_id(name)
     nets = inspect('container', name)['NetworkSettings']['Networks']
     assert set(nets) == {front} and 'web' in nets[front]['Aliases']
     assert inspect('container', name)['HostConfig']['NetworkMode'] == front
     runs = four_step([ctask({'name': name, 'image': web_image, 'networks': [
-        {'name': front, 'aliases': ['web']}, {'name': back, 'ipv4_address': '172.31.77.20', 'aliases': ['api']}]})])
+        {'name': front, 'aliases': ['web']}, {'name': back, 'ipv4_address': '10.199.77.20', 'aliases': ['api']}]})])
     assert runs[1].task('c')['actions'] == ['connect:%s' % back]
     nets = inspect('container', name)['NetworkSettings']['Networks']
     assert container_id(name) == cid and set(nets) == {front, back}
-    assert nets[back]['IPAddress'] == '172.31.77.20' and 'api' in nets[back]['Aliases']
+    assert nets[back]['IPAddress'] == '10.199.77.20' and 'api' in nets[back]['Aliases']
     runs = four_step([ctask({'name': name, 'image': web_image, 'network_mode': front,
                              'networks': [{'name': front, 'aliases': ['web']}], 'purge_networks': True})])
     assert runs[1].task('c')['actions'] == ['disconnect:%s' % back]

@@ -17,15 +17,15 @@ def attached(net):
 
 def test_create_with_ipam_options_labels_and_remove(prefix):
     name = prefix + 'n'
-    args = {'name': name, 'ipam_config': [{'subnet': '172.30.71.0/24', 'gateway': '172.30.71.1', 'iprange': '172.30.71.128/25',
-                                           'aux_addresses': {'reserved': '172.30.71.2'}}],
+    args = {'name': name, 'ipam_config': [{'subnet': '10.199.71.0/24', 'gateway': '10.199.71.1', 'iprange': '10.199.71.128/25',
+                                           'aux_addresses': {'reserved': '10.199.71.2'}}],
             'internal': True, 'attachable': True, 'labels': {'app': 'shop'},
             'driver_options': {'com.docker.network.bridge.name': prefix[:8] + 'br'}}
     runs = four_step([net_task(args)])
     assert runs[1].task('t')['actions'] == ['create']
     net = inspect('network', name)
-    assert net['IPAM']['Config'] == [{'Subnet': '172.30.71.0/24', 'Gateway': '172.30.71.1', 'IPRange': '172.30.71.128/25',
-                                      'AuxiliaryAddresses': {'reserved': '172.30.71.2'}}]
+    assert net['IPAM']['Config'] == [{'Subnet': '10.199.71.0/24', 'Gateway': '10.199.71.1', 'IPRange': '10.199.71.128/25',
+                                      'AuxiliaryAddresses': {'reserved': '10.199.71.2'}}]
     assert net['Internal'] and net['Attachable'] and net['Labels'] == {'app': 'shop'}
     four_step([net_task({'name': name, 'state': 'absent'})])
     assert not exists('network', name)
@@ -91,10 +91,10 @@ def test_peer_options_scope_config_only_config_from_ipam_driver_options(prefix):
 def test_config_change_on_used_network_needs_force(prefix, web_image):
     name = prefix + 'used'
     user = prefix + 'web'
-    docker('network', 'create', '--subnet', '172.30.72.0/24', name)
-    docker('run', '-d', '--name', user, '--network', name, '--network-alias', 'shop', '--ip', '172.30.72.9', web_image)
+    docker('network', 'create', '--subnet', '10.199.72.0/24', name)
+    docker('run', '-d', '--name', user, '--network', name, '--network-alias', 'shop', '--ip', '10.199.72.9', web_image)
     old_id = inspect('network', name)['Id']
-    args = {'name': name, 'ipam_config': [{'subnet': '172.30.72.0/24'}], 'labels': {'tier': 'back'}}
+    args = {'name': name, 'ipam_config': [{'subnet': '10.199.72.0/24'}], 'labels': {'tier': 'back'}}
     for check in (True, False):
         run = run_tasks([net_task(args)], check=check)
         msg = run.task('t')['msg']
@@ -106,7 +106,7 @@ def test_config_change_on_used_network_needs_force(prefix, web_image):
     net = inspect('network', name)
     assert net['Id'] != old_id and net['Labels'] == {'tier': 'back'} and attached(name) == [user]
     ep = inspect('container', user)['NetworkSettings']['Networks'][name]
-    assert container_id(user) == cid and 'shop' in ep['Aliases'] and ep['IPAddress'] == '172.30.72.9'
+    assert container_id(user) == cid and 'shop' in ep['Aliases'] and ep['IPAddress'] == '10.199.72.9'
 
 
 def test_remove_disconnects_users_and_predefined_is_refused(prefix, web_image):
