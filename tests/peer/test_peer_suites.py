@@ -6,11 +6,38 @@ tasks (so that a broken rewrite or setup cannot pass by running nothing).
 The files of one target run in one playbook, as in the peer (its setup and cleanup around them): the
 first test of a target runs them all, the others read their part of that run."""
 
+import fcntl
+import os
+import uuid
+
 import pytest
 
 from tests.support import peer
 
 _RUNS = {}
+# pytest-xdist may hand the files of one target to both workers: the first to get there runs the target
+# (one target at a time across workers, under a file lock: the targets share stand-in images, host
+# ports and subnets), the other reads the saved results of this same session instead of running it again
+_SESSION = os.environ.get('PYTEST_XDIST_TESTRUNUID') or uuid.uuid4().hex
+_LOCK = os.path.join(peer.ROOT, '.berth', 'peer.lock')
+
+
+def _run_once(target):
+    os.makedirs(os.path.dirname(_LOCK), exist_ok=True)
+    with open(_LOCK, 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            units = [peer.unit_id(target, p) for p in peer.target_units(target)]
+            saved = dict((unit, peer.load_saved(unit)) for unit in units)
+            if all(r is not None and r.get('session') == _SESSION for r in saved.values()):
+                return saved
+            results = peer.run_target(target)
+            for result in results.values():
+                result['session'] = _SESSION
+                peer.save(result)
+            return results
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.mark.integration
@@ -19,7 +46,7 @@ _RUNS = {}
                          ids=[peer.unit_id(t, p) for t, p, _m in peer.units()])
 def test_peer_file(engine, target, path, minimum):
     if target not in _RUNS:
-        _RUNS[target] = peer.run_target(target)
+        _RUNS[target] = _run_once(target)
     result = _RUNS[target][peer.unit_id(target, path)]
     known = peer.known_failures().get(result['unit']) or {}
     tasks = result['tasks']
