@@ -4,6 +4,9 @@
 image_load, image_export): one step of ``berth.docker.image`` each (image.ImageManager), under
 community.docker's option and result names."""
 
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
 from ansible_collections.berth.docker.plugins.module_utils.errors import DockerError
 from ansible_collections.berth.docker.plugins.module_utils.image import IMAGE_SPEC, ImageManager
 from ansible_collections.berth.docker.plugins.module_utils.image_ops import IdRef, full_name
@@ -147,3 +150,64 @@ def run_image_export(module, client):
     manager.results['images'] = [img for img in images if img]
     manager.results.pop('image', None)
     return manager.results
+
+
+# -- each split module whole: its own options (plus the connection options) and its step --------------
+
+STEPS = {
+    'build': (run_image_build, dict(
+        name=dict(type='str', required=True),
+        tag=dict(type='str', default='latest'),
+        path=dict(type='path', required=True),
+        dockerfile=dict(type='str'),
+        cache_from=dict(type='list', elements='str'),
+        pull=dict(type='bool', default=False),
+        network=dict(type='str'),
+        nocache=dict(type='bool', default=False),
+        etc_hosts=dict(type='dict'),
+        args=dict(type='dict'),
+        target=dict(type='str'),
+        platform=dict(type='list', elements='str'),
+        shm_size=dict(type='str'),
+        labels=dict(type='dict'),
+        rebuild=dict(type='str', choices=['auto', 'never', 'always'], default='auto'),
+    )),
+    'export': (run_image_export, dict(
+        names=dict(type='list', elements='str', required=True, aliases=['name']),
+        tag=dict(type='str', default='latest'),
+        path=dict(type='path', required=True),
+        force=dict(type='bool', default=False),
+    )),
+    'load': (run_image_load, dict(
+        path=dict(type='path', required=True),
+    )),
+    'pull': (run_image_pull, dict(
+        name=dict(type='str', required=True),
+        tag=dict(type='str', default='latest'),
+        platform=dict(type='str'),
+        pull=dict(type='str', choices=['always', 'not_present'], default='always'),
+    )),
+    'push': (run_image_push, dict(
+        name=dict(type='str', required=True),
+        tag=dict(type='str', default='latest'),
+    )),
+    'remove': (run_image_remove, dict(
+        name=dict(type='str', required=True),
+        tag=dict(type='str', default='latest'),
+        force=dict(type='bool', default=False),
+        prune=dict(type='bool', default=True),
+    )),
+    'tag': (run_image_tag, dict(
+        name=dict(type='str', required=True),
+        tag=dict(type='str', default='latest'),
+        repository=dict(type='list', elements='str', required=True),
+        existing_images=dict(type='str', choices=['keep', 'overwrite'], default='overwrite'),
+    )),
+}
+
+
+def main(step):
+    """The whole module ``image_<step>``: argument spec, check mode, run."""
+    runner, options = STEPS[step]
+    module = AnsibleModule(argument_spec=docker_argument_spec(dict(options)), supports_check_mode=True)
+    run_module(module, runner)

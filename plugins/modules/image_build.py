@@ -121,34 +121,11 @@ actions:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.image_steps import run_image_build
+from ansible_collections.berth.docker.plugins.module_utils.image_steps import main as step_main
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=docker_argument_spec(dict(
-            name=dict(type='str', required=True),
-            tag=dict(type='str', default='latest'),
-            path=dict(type='path', required=True),
-            dockerfile=dict(type='str'),
-            cache_from=dict(type='list', elements='str'),
-            pull=dict(type='bool', default=False),
-            network=dict(type='str'),
-            nocache=dict(type='bool', default=False),
-            etc_hosts=dict(type='dict'),
-            args=dict(type='dict'),
-            target=dict(type='str'),
-            platform=dict(type='list', elements='str'),
-            shm_size=dict(type='str'),
-            labels=dict(type='dict'),
-            rebuild=dict(type='str', choices=['auto', 'never', 'always'], default='auto'),
-        )),
-        supports_check_mode=True,
-    )
-    run_module(module, run_image_build)
+    step_main('build')
 
 
 if __name__ == '__main__':

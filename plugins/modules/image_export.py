@@ -67,23 +67,11 @@ actions:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.image_steps import run_image_export
+from ansible_collections.berth.docker.plugins.module_utils.image_steps import main as step_main
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=docker_argument_spec(dict(
-            names=dict(type='list', elements='str', required=True, aliases=['name']),
-            tag=dict(type='str', default='latest'),
-            path=dict(type='path', required=True),
-            force=dict(type='bool', default=False),
-        )),
-        supports_check_mode=True,
-    )
-    run_module(module, run_image_export)
+    step_main('export')
 
 
 if __name__ == '__main__':

@@ -58,20 +58,11 @@ actions:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.image_steps import run_image_load
+from ansible_collections.berth.docker.plugins.module_utils.image_steps import main as step_main
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=docker_argument_spec(dict(
-            path=dict(type='path', required=True),
-        )),
-        supports_check_mode=True,
-    )
-    run_module(module, run_image_load)
+    step_main('load')
 
 
 if __name__ == '__main__':

@@ -69,23 +69,11 @@ actions:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.berth.docker.plugins.module_utils.common import docker_argument_spec, run_module
-from ansible_collections.berth.docker.plugins.module_utils.image_steps import run_image_pull
+from ansible_collections.berth.docker.plugins.module_utils.image_steps import main as step_main
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=docker_argument_spec(dict(
-            name=dict(type='str', required=True),
-            tag=dict(type='str', default='latest'),
-            platform=dict(type='str'),
-            pull=dict(type='str', choices=['always', 'not_present'], default='always'),
-        )),
-        supports_check_mode=True,
-    )
-    run_module(module, run_image_pull)
+    step_main('pull')
 
 
 if __name__ == '__main__':
