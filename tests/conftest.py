@@ -1,6 +1,7 @@
 """Shared fixtures: the real engine, test images, random name prefixes, free ports."""
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -89,11 +90,42 @@ def debian_image(engine):
     return images.ensure_debian()
 
 
+# Ports come from below the kernel's ephemeral range (32768-60999), the range the engine also
+# draws from for a `-p 80` with no host port and the kernel for every outgoing connection: a port
+# taken from there with bind(0) could be handed to a peer-tier container or a client socket in the
+# gap between the check and the test's own bind (the CI run where a replica's port answered for
+# someone else: a stream of 502s). Each xdist worker has its own slice, and a port is handed out once
+# per process.
+_PORT_SLICE = 6000
+_PORT_BASE = 20000
+_ports_given = set()
+
+
+def _port_slice():
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    number = int(worker[2:]) if worker[2:].isdigit() else 0
+    start = _PORT_BASE + (number % 2) * _PORT_SLICE
+    return start, start + _PORT_SLICE
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    """A TCP port that nothing listens on right now (on 127.0.0.1 nor on all addresses), outside the
+    ephemeral range, not handed out before in this process."""
+    start, end = _port_slice()
+    rng = random.Random()
+    for _attempt in range(200):
+        port = rng.randrange(start, end)
+        if port in _ports_given:
+            continue
+        try:
+            for address in ('127.0.0.1', '0.0.0.0'):
+                with socket.socket() as sock:
+                    sock.bind((address, port))
+        except OSError:
+            continue
+        _ports_given.add(port)
+        return port
+    raise RuntimeError('no free TCP port in %d-%d' % (start, end))
 
 
 @pytest.fixture
