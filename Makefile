@@ -10,7 +10,7 @@ INVENTORY ?= inventory/local.yml
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help site test quick unit integration lab sanity lint venv deps engine bench clean-test peer
+.PHONY: help site test quick unit integration lab sanity lint venv deps engine bench clean-test peer lab-up lab-down
 
 help:
 	@echo "make site     run playbooks/site.yml on this host (inventory/local.yml)"
@@ -18,6 +18,9 @@ help:
 	@echo "make quick    unit tests and the fast integration tests (no lab, nothing marked slow)"
 	@echo "make bench    benchmarks (ratios against a baseline measured in the same run)"
 	@echo "make peer     community.docker's own integration tests against our modules (docs/peer-tests.md)"
+	@echo "make lab-up   a fleet on this engine: LAB_WEB (2) web nodes + 1 load balancer/db node, no Docker in them;"
+	@echo "              writes .berth/lab/inventory.yml (LAB_CONNECTION=paramiko, LAB_NAME=berth-lab; docs/lab.md)"
+	@echo "make lab-down remove the lab-up nodes, their network and .berth/lab (safe to repeat)"
 
 venv:
 	@tools/venv.sh
@@ -43,6 +46,16 @@ peer: venv engine
 
 lab: venv engine
 	$(BIN)/python -m pytest tests/lab $(PYTEST_ARGS)
+
+# a fleet on this machine's engine (docs/lab.md): <LAB_NAME>-web1..N and <LAB_NAME>-lb1
+LAB_WEB ?= 2
+LAB_NAME ?= berth-lab
+LAB_CONNECTION ?= ssh
+lab-up: venv engine
+	$(BIN)/python -m tests.support.lab up --web $(LAB_WEB) --name $(LAB_NAME) --connection $(LAB_CONNECTION)
+
+lab-down: venv engine
+	$(BIN)/python -m tests.support.lab down --name $(LAB_NAME)
 
 quick: venv engine
 	$(BIN)/python -m pytest tests/unit tests/integration -m "not slow" $(PYTEST_ARGS)

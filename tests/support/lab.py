@@ -5,21 +5,25 @@ Fixtures (import them into a test module with ``from tests.support.lab import *`
 explicit imports): ``lab_image`` (the node image, built once and cached in the engine),
 ``lab_key`` (a throwaway SSH key pair), ``lab`` (a factory: ``lab.node('n1')`` starts a node
 named with the test's prefix and returns a :class:`Node`; ``lab.inventory(nodes)`` writes an
-inventory for them). Nodes are removed by the ``prefix`` fixture's cleanup.
+inventory for them; ``lab.fleet(web=2)`` starts web nodes and a load balancer in parallel on a
+network of their own and returns a :class:`Fleet` with a grouped inventory). Nodes and the
+network are removed by the ``prefix`` fixture's cleanup.
 
-Also a command line for playing with the lab by hand::
+Also the command line behind ``make lab-up`` / ``make lab-down`` (a fleet on this machine)::
 
-    .venv/bin/python -m tests.support.lab up 2   # two nodes; writes .berth/lab/ (key, NAME.ip, inventory.yml)
-    .venv/bin/ansible -i inventory/lab.yml lab -m ping
-    .venv/bin/python -m tests.support.lab down   # remove them
+    .venv/bin/python -m tests.support.lab up [--web N] [--name berth-lab] [--connection ssh|paramiko]
+    .venv/bin/ansible -i .berth/lab/inventory.yml all -m ping
+    .venv/bin/python -m tests.support.lab down [--name berth-lab]
 """
 
+import argparse
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -143,15 +147,28 @@ class Node:
         }
 
 
-def start_node(name, image, key, network=None, timeout=60):
+LAB_LABEL = 'org.berth.lab'        # on the containers and the network of `make lab-up`: the lab's name
+ROLE_LABEL = 'org.berth.lab.role'  # web or lb
+
+
+def start_node(name, image, key, network=None, timeout=60, labels=None):
     """Start a node container, put the SSH key in, wait until systemd runs and sshd answers."""
     args = ['run', '-d', '--name', name, '--hostname', name.rstrip('-')[-63:]] + RUN_FLAGS
     if network:
         args += ['--network', network]
+    for label, value in (labels or {}).items():
+        args += ['--label', '%s=%s' % (label, value)]
     docker(*(args + [image]))
+    return wait_node(name, key, timeout)
+
+
+def wait_node(name, key, timeout=60):
+    """Put the SSH key into a running node (once) and wait until systemd runs and a real SSH login
+    succeeds; the :class:`Node`. Also how `lab up` takes over a node that is already running."""
     with open(key + '.pub') as handle:
         docker('exec', '-i', name, 'sh', '-c',
-               'cat >> /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys',
+               'k=$(cat); grep -qxF "$k" /root/.ssh/authorized_keys 2>/dev/null'
+               ' || echo "$k" >> /root/.ssh/authorized_keys; chmod 600 /root/.ssh/authorized_keys',
                input=handle.read())
     deadline = time.time() + timeout
     state = ''
@@ -182,12 +199,90 @@ def start_node(name, image, key, network=None, timeout=60):
         time.sleep(0.5)
 
 
+def in_parallel(calls):
+    """Call each of ``calls`` in a thread of its own; their results in order, or the first error.
+    Nodes boot in parallel this way: most of a boot is waiting on systemd and sshd."""
+    results = [None] * len(calls)
+    errors = []
+
+    def run(index, call):
+        try:
+            results[index] = call()
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
 def write_inventory(path, nodes, group='lab'):
     """An inventory for ``nodes`` in the format of inventory/lab.yml."""
     data = {'all': {'children': {group: {'hosts': {n.name: n.hostvars() for n in nodes}}}}}
     with open(path, 'w') as handle:
         yaml.safe_dump(data, handle, sort_keys=False)
     return path
+
+
+def fleet_vars(key, connection='ssh'):
+    """Connection settings shared by every host of a fleet inventory (both connection plugins read
+    ansible_ssh_private_key_file and ansible_host_key_checking)."""
+    if connection not in ('ssh', 'paramiko'):
+        raise ValueError('connection must be ssh or paramiko, not %r' % connection)
+    return {
+        'ansible_user': 'root',
+        'ansible_connection': connection,
+        'ansible_ssh_private_key_file': key,
+        'ansible_ssh_common_args': SSH_OPTS,
+        'ansible_host_key_checking': False,
+        'ansible_ssh_retries': 3,
+        'ansible_timeout': 30,
+        'ansible_python_interpreter': '/usr/bin/python3',
+    }
+
+
+def write_fleet_inventory(path, web, lb, key, connection='ssh', header=''):
+    """A grouped inventory: ``webservers`` (the web nodes), ``loadbalancers`` and ``dbservers``
+    (both the one ``lb`` node: the database shares it) and ``lab`` (all of them), the same
+    groups as inventory/lab.yml."""
+    data = {'all': {
+        'vars': fleet_vars(key, connection),
+        'children': {
+            'webservers': {'hosts': {n.name: {'ansible_host': n.ip} for n in web}},
+            'loadbalancers': {'hosts': {lb.name: {'ansible_host': lb.ip}}},
+            'dbservers': {'hosts': {lb.name: None}},
+            'lab': {'children': {'webservers': None, 'loadbalancers': None, 'dbservers': None}},
+        },
+    }}
+    with open(path, 'w') as handle:
+        handle.write(header)
+        yaml.safe_dump(data, handle, sort_keys=False)
+    return path
+
+
+class Fleet:
+    """Web nodes and a load balancer (which is also the database host) on a network of their own;
+    ``inventory`` is the path of their grouped inventory."""
+
+    def __init__(self, web, lb, inventory, network, connection):
+        self.web = web
+        self.lb = lb
+        self.db = lb
+        self.inventory = inventory
+        self.network = network
+        self.connection = connection
+
+    @property
+    def nodes(self):
+        return self.web + [self.lb]
+
+    def __repr__(self):
+        return '<Fleet web=%r lb=%r>' % (self.web, self.lb)
 
 
 class Lab:
@@ -199,6 +294,7 @@ class Lab:
         self.key = key
         self.tmpdir = tmpdir
         self.nodes = []
+        self.fleets = []
 
     def node(self, name='node1', image=None):
         node = start_node(self.prefix + name, image or self.image, self.key)
@@ -207,6 +303,26 @@ class Lab:
 
     def inventory(self, nodes=None):
         return write_inventory(os.path.join(self.tmpdir, 'inventory.yml'), nodes or self.nodes)
+
+    def fleet(self, web=2, connection='ssh', image=None, timeout=120):
+        """``web`` web nodes (<prefix>web1..N) and one load balancer (<prefix>lb1), started in
+        parallel on a network <prefix>lab (so they resolve each other by name); a :class:`Fleet`
+        whose inventory has the groups webservers, loadbalancers, dbservers (the lb node) and lab,
+        reached over ``connection`` (ssh or paramiko)."""
+        fleet_vars(self.key, connection)  # validates connection before anything starts
+        suffix = '' if not self.fleets else str(len(self.fleets) + 1)
+        network = '%slab%s' % (self.prefix, suffix)
+        docker('network', 'create', network)
+        names = ['web%d%s' % (i + 1, suffix) for i in range(web)] + ['lb1' + suffix]
+        nodes = in_parallel([
+            (lambda n=n: start_node(self.prefix + n, image or self.image, self.key, network=network, timeout=timeout))
+            for n in names])
+        self.nodes.extend(nodes)
+        path = os.path.join(self.tmpdir, 'fleet%s.yml' % suffix)
+        fleet = Fleet(nodes[:-1], nodes[-1], write_fleet_inventory(path, nodes[:-1], nodes[-1], self.key, connection),
+                      network, connection)
+        self.fleets.append(fleet)
+        return fleet
 
 
 @pytest.fixture(scope='session')
@@ -235,33 +351,126 @@ def lab(prefix, lab_image, lab_key, tmp_path):
     return Lab(prefix, lab_image, lab_key, str(tmp_path))
 
 
-def main(argv):
-    state = os.path.join(ROOT, '.berth', 'lab')
+# ---- `make lab-up` / `make lab-down`: a fleet on this machine, named <name>-web1..N and <name>-lb1
+
+DEFAULT_NAME = 'berth-lab'
+STATE_FILES = ('id_ed25519', 'id_ed25519.pub', 'inventory.yml')
+
+
+def state_dir(name):
+    """Where a lab keeps its key, NAME.ip files and inventory: .berth/lab for the default lab
+    (inventory/lab.yml reads it), .berth/<name> for any other."""
+    return os.path.join(ROOT, '.berth', 'lab' if name == DEFAULT_NAME else name)
+
+
+def _lab_containers(name):
+    """{container name: inspect data} of the containers of lab ``name``."""
+    ids = docker('ps', '-aq', '--filter', 'label=%s=%s' % (LAB_LABEL, name)).stdout.split()
+    found = {}
+    for cid in ids:
+        info = inspect('container', cid)
+        if info:
+            found[info['Name'].lstrip('/')] = info
+    return found
+
+
+def _show(path):
+    rel = os.path.relpath(path)
+    return path if rel.startswith('..') else rel
+
+
+def lab_up(name=DEFAULT_NAME, web=2, connection='ssh', state=None, timeout=120):
+    """Start (or keep) lab ``name``: ``web`` web nodes and one load balancer on network ``name``;
+    write the key, one NAME.ip file per node and inventory.yml into ``state``. Idempotent: running
+    nodes of the current image are kept, extra web nodes removed, missing ones started."""
+    if web < 1:
+        raise ValueError('a lab has at least one web node')
+    fleet_vars('', connection)
+    state = state or state_dir(name)
+    started = time.time()
     os.makedirs(state, exist_ok=True)
-    if argv[:1] == ['up']:
-        count = int(argv[1]) if len(argv) > 1 else 2
-        main(['down'])
-        image = node_image()
-        key = make_key(state)
-        nodes = [start_node('berth-lab-node%d' % (i + 1), image, key) for i in range(count)]
-        path = write_inventory(os.path.join(state, 'inventory.yml'), nodes)
-        for n in nodes:
-            # inventory/lab.yml reads the addresses from here
-            with open(os.path.join(state, n.name + '.ip'), 'w') as handle:
-                handle.write(n.ip + '\n')
-            print('%s %s' % (n.name, n.ip))
-        print('inventory: %s' % path)
-        return 0
-    if argv[:1] == ['down']:
-        out = docker('ps', '-a', '--format', '{{.Names}}').stdout.split()
-        for name in out:
-            if name.startswith('berth-lab-node'):
-                docker('rm', '-f', '-v', name, check=False)
-                if os.path.exists(os.path.join(state, name + '.ip')):
-                    os.unlink(os.path.join(state, name + '.ip'))
-        return 0
-    print(__doc__)
-    return 2
+    image = node_image()
+    key = make_key(state)
+    if not exists('network', name):
+        docker('network', 'create', '--label', '%s=%s' % (LAB_LABEL, name), name)
+    want = ['%s-web%d' % (name, i + 1) for i in range(web)] + ['%s-lb1' % name]
+    have = _lab_containers(name)
+    for cname, info in sorted(have.items()):
+        keep = (cname in want and info['State']['Running'] and info['Config']['Image'] == image
+                and name in info['NetworkSettings']['Networks'])
+        if not keep:
+            docker('rm', '-f', '-v', cname)
+            del have[cname]
+            print('removed %s' % cname)
+    calls = []
+    for cname in want:
+        if cname in have:
+            calls.append(lambda c=cname: wait_node(c, key, timeout))
+        else:
+            labels = {LAB_LABEL: name, ROLE_LABEL: 'lb' if cname.endswith('-lb1') else 'web'}
+            calls.append(lambda c=cname, labels=labels: start_node(c, image, key, network=name, timeout=timeout,
+                                                                    labels=labels))
+    nodes = in_parallel(calls)
+    for entry in os.listdir(state):
+        if entry.endswith('.ip'):
+            os.unlink(os.path.join(state, entry))
+    for node in nodes:
+        # inventory/lab.yml reads the addresses from here
+        with open(os.path.join(state, node.name + '.ip'), 'w') as handle:
+            handle.write(node.ip + '\n')
+    path = write_fleet_inventory(
+        os.path.join(state, 'inventory.yml'), nodes[:-1], nodes[-1], key, connection,
+        header='# written by `make lab-up` (tests/support/lab.py); `make lab-down` removes it\n')
+    for node in nodes:
+        print('%-8s %s %s' % ('kept' if node.name in have else 'started', node.name, node.ip))
+    print('lab %s up in %.0f s (%d web, 1 lb = db, %s)' % (name, time.time() - started, web, connection))
+    print('inventory: %s' % _show(path))
+    print('try:       .venv/bin/ansible -i %s all -m ping' % _show(path))
+    return nodes
+
+
+def lab_down(name=DEFAULT_NAME, state=None):
+    """Remove everything lab_up made for ``name``: containers, network, state files. Safe to repeat."""
+    state = state or state_dir(name)
+    started = time.time()
+    gone = sorted(_lab_containers(name))
+    if gone:
+        docker('rm', '-f', '-v', *gone, check=False)
+    net = inspect('network', name)
+    if net and (net.get('Labels') or {}).get(LAB_LABEL) == name:
+        docker('network', 'rm', name, check=False)
+        gone.append('network ' + name)
+    if os.path.isdir(state):
+        for entry in os.listdir(state):
+            if entry in STATE_FILES or entry.endswith('.ip'):
+                os.unlink(os.path.join(state, entry))
+        try:
+            os.rmdir(state)  # only when nothing else was put there
+            gone.append(_show(state))
+        except OSError as exc:
+            print('kept %s: %s' % (_show(state), exc))
+    print('lab %s down in %.0f s%s' % (name, time.time() - started,
+                                       (': removed ' + ', '.join(gone)) if gone else ' (nothing to remove)'))
+    return gone
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog='python -m tests.support.lab', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('action', choices=('up', 'down'))
+    parser.add_argument('count', nargs='?', type=int, help='web nodes (same as --web)')
+    parser.add_argument('--web', type=int, default=int(os.environ.get('LAB_WEB') or 2))
+    parser.add_argument('--name', default=os.environ.get('LAB_NAME') or DEFAULT_NAME)
+    parser.add_argument('--connection', default=os.environ.get('LAB_CONNECTION') or 'ssh',
+                        choices=('ssh', 'paramiko'))
+    parser.add_argument('--dir', default=os.environ.get('LAB_DIR') or None,
+                        help='state directory (default .berth/lab, or .berth/NAME for another name)')
+    args = parser.parse_args(argv)
+    if args.action == 'up':
+        lab_up(args.name, args.count or args.web, args.connection, args.dir)
+    else:
+        lab_down(args.name, args.dir)
+    return 0
 
 
 if __name__ == '__main__':
