@@ -36,11 +36,15 @@ class Stack:
         self.replicas = [{'name': 'web1', 'port': free_port()}, {'name': 'web2', 'port': free_port()}]
         self.db_port = free_port()
         self.registry_port = free_port()
+        self.static_port = free_port()
 
-    def vars(self, light=True, web_image=None, busybox_image=None, base_image=None, **extra):
-        """Extra vars for site.yml / rolling_update.yml / teardown.yml."""
+    def vars(self, light=True, web_image=None, busybox_image=None, base_image=None, static=False, **extra):
+        """Extra vars for site.yml / rolling_update.yml / teardown.yml. ``static``: with the static-file
+        service (the role's default; off unless asked, so the other tests keep their four containers)."""
         lb = self.lb
         values = {
+            'web_stack_static_enabled': static,
+            'web_stack_static_port': self.static_port,
             'web_stack_project': self.project,
             'web_stack_project_dir': self.project_dir,
             'web_stack_replicas': self.replicas,
@@ -81,6 +85,13 @@ class Stack:
                 'web_stack_php_volumes': [],
                 'web_stack_web_healthcheck': {'test': ['CMD', 'wget', '-q', '-O-', 'http://127.0.0.1/health'],
                                               'interval': '1s', 'timeout': '1s', 'retries': 3},
+                # the static service on the light image: busybox httpd on the role's document root
+                # (-vv: every request's URL in its log)
+                'web_stack_static_image': web_image,
+                'web_stack_static_volumes': [],
+                'web_stack_static_command': ['httpd', '-f', '-vv', '-p', '80', '-h', '/srv/static'],
+                'web_stack_static_healthcheck': {'test': ['CMD', 'wget', '-q', '-O-', 'http://127.0.0.1/static/app.css'],
+                                                 'interval': '1s', 'timeout': '1s', 'retries': 3},
             })
         else:
             values.update({

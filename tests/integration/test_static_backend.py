@@ -1,0 +1,191 @@
+"""The reference haproxy.cfg in full: playbooks/site.yml deploys the static-file service of the web_stack
+role (service `static`, light tier: busybox httpd on the role's document root) and the HAProxy play
+passes it as haproxy_static_servers, so the rendered configuration holds the tutorial's url_static ACLs,
+`use_backend static if url_static` and `backend static`. Requests matching the ACLs reach the static
+container (its own log and HAProxy's session counters say so), everything else the web replicas in
+round robin. Four runs (check, real, check, real: the last two change nothing), then teardown.yml
+leaves nothing behind."""
+
+import http.client
+import os
+import re
+import shlex
+import subprocess
+
+from tests.support import docker_cli
+from tests.support.ansible_run import run_tasks
+from tests.support.haproxy import http_get, wait_until
+from tests.support.web_stack import SITE, assert_alternates, four_step_playbook, round_robin, teardown_leaves_nothing
+from tests.support.web_stack import stack_fixture  # noqa: F401 (pytest fixture stack)
+
+import pytest
+
+FIXTURES = (stack_fixture,)
+
+# the frontend and backend lines of the tutorial's haproxy.cfg this project replaces
+TUTORIAL = """
+frontend main
+    acl url_static path_beg -i /static /images /javascript /stylesheets
+    acl url_static path_end -i .jpg .gif .png .css .js
+    use_backend static if url_static
+backend static
+    balance roundrobin
+    server static 127.0.0.1:4331 check
+"""
+
+
+def sections(text):
+    """{(kind, name): [tokens of each line]} of an haproxy.cfg, comments and blank lines left out."""
+    result = {}
+    current = None
+    for line in text.splitlines():
+        line = line.split('#', 1)[0].strip()
+        if not line:
+            continue
+        words = shlex.split(line)
+        if words[0] in ('global', 'defaults', 'frontend', 'backend', 'listen', 'userlist', 'resolvers'):
+            current = result.setdefault((words[0], words[1] if len(words) > 1 else ''), [])
+        elif current is not None:
+            current.append(words)
+    return result
+
+
+def assert_tutorial_lines(cfg_text, static_port):
+    """Every tutorial line is in the rendered file, in the same section and order; a server line may carry
+    more options (inter/fall/rise) after the tutorial's, and the port is the test's."""
+    want = sections(TUTORIAL.replace('4331', str(static_port)))
+    got = sections(cfg_text)
+    for section, lines in want.items():
+        assert section in got, 'no %s %s in\n%s' % (section + (cfg_text,))
+        rendered = got[section]
+        positions = []
+        for words in lines:
+            if words[0] == 'server':
+                match = [i for i, r in enumerate(rendered) if r[:3] == words[:3] and set(words[3:]) <= set(r[3:])]
+            else:
+                match = [i for i, r in enumerate(rendered) if r == words]
+            assert match, '%s %s lacks %r:\n%s' % (section + (' '.join(words), cfg_text))
+            positions.append(match[0])
+        assert positions == sorted(positions), 'lines of %s %s out of order:\n%s' % (section + (cfg_text,))
+    # the static requests go to static before the default backend, which stays the replicas' round robin
+    main = got[('frontend', 'main')]
+    assert ['default_backend', 'app'] in main
+    assert ['balance', 'roundrobin'] in got[('backend', 'app')]
+
+
+# a request in the static container's log: busybox httpd -vv (light tier) or nginx's access log (real tier)
+REQUEST_LOG = re.compile(r'^\[(?:::ffff:)?(?P<bb>[^\]]+)\]:\d+: url:(?P<bb_url>\S+)$'
+                         r'|^(?P<ngx>\S+) \S+ \S+ \[[^\]]*\] "GET (?P<ngx_url>\S+) HTTP/')
+
+
+def _urls(container):
+    """The URLs the static container logged for clients other than itself (its healthcheck): the
+    requests HAProxy passed on."""
+    out = docker_cli.docker('logs', container)
+    urls = []
+    for line in (out.stdout + out.stderr).splitlines():
+        match = REQUEST_LOG.match(line)
+        if match:
+            client = match.group('bb') or match.group('ngx')
+            if not client.startswith('127.') and client != '::1':
+                urls.append(match.group('bb_url') or match.group('ngx_url'))
+    return urls
+
+
+def _head(port, path):
+    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=5)
+    try:
+        conn.request('GET', path, headers={'Connection': 'close'})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status, dict(resp.getheaders())
+    finally:
+        conn.close()
+
+
+def _sessions(lb, backend, server):
+    return int(lb.stats_csv()[(backend, server)]['stot'] or 0)
+
+
+@pytest.mark.slow
+def test_site_renders_the_tutorial_static_backend_and_routes_to_the_static_service(stack, web_image, busybox_image):
+    _site_with_static_service(stack, stack.vars(light=True, web_image=web_image, busybox_image=busybox_image, static=True))
+
+
+@pytest.mark.slow
+def test_site_with_the_real_nginx_static_service(stack, debian_image):
+    """The real tier: the static service is the nginx image built FROM the debootstrap'ed base image
+    (tag nginx:static) with the role's static configuration; it marks its answers with X-Berth-Static."""
+    _site_with_static_service(stack, stack.vars(light=False, base_image=debian_image, static=True,
+                                                berth_site_registry=False))
+    assert docker_cli.exists('image', 'berth-test/web-stack-nginx:static')
+
+
+def _site_with_static_service(stack, extra_vars):
+    runs = four_step_playbook(SITE, extra_vars)
+    assert any('The stack is up' in name for name in runs[1].changed)
+    assert any('HAProxy configuration' in name for name in runs[1].changed)
+
+    # the static service: one more container of the project, published on 127.0.0.1 like the replicas
+    names = stack.containers()
+    assert names == sorted('%s-%s-1' % (stack.project, s) for s in ('db', 'php', 'static', 'web1', 'web2')), names
+    static = stack.project + '-static-1'
+    info = docker_cli.inspect('container', static)
+    assert info['State']['Running'] and info['State']['Health']['Status'] in ('starting', 'healthy')
+    assert info['Config']['Labels']['com.docker.compose.service'] == 'static'
+    assert info['HostConfig']['PortBindings']['80/tcp'] == [{'HostIp': '127.0.0.1', 'HostPort': str(stack.static_port)}]
+    with open(os.path.join(stack.project_dir, 'static', 'static', 'app.css')) as handle:
+        app_css = handle.read()
+    assert app_css.startswith('/*') and 'body {' in app_css
+    assert http_get(stack.static_port, '/static/app.css') == (200, app_css)
+    if not extra_vars.get('web_stack_static_command'):  # nginx with the role's static configuration
+        status, headers = _head(stack.static_port, '/x/y.png')
+        assert status == 404 and headers.get('X-Berth-Static') == 'static', (status, headers)
+
+    # the rendered haproxy.cfg holds the tutorial's lines, and HAProxy itself accepts the file
+    with open(stack.lb.cfg) as handle:
+        cfg_text = handle.read()
+    assert_tutorial_lines(cfg_text, stack.static_port)
+    check = subprocess.run(['haproxy', '-c', '-f', stack.lb.cfg], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    # GET / : the web replicas in round robin (round_robin waits until both are UP)
+    assert_alternates(round_robin(stack), 1)
+    lb = stack.lb
+    wait_until(lambda: lb.server_status('static', 'static') == 'UP', timeout=30, what='static UP')
+    assert lb.stats_csv()[('static', 'static')]['check_status'] == 'L4OK'  # `check`: HAProxy health-checks it
+
+    # GET /static/app.css and /x/y.png: the static container answers (the replicas of the light tier
+    # would answer `static web1` for the first and never log a URL), HAProxy counts them on `static`
+    app_before = sum(_sessions(lb, 'app', r['name']) for r in stack.replicas)
+    static_before = _sessions(lb, 'static', 'static')
+    urls_before = _urls(static)
+    assert lb.get('/static/app.css') == (200, app_css)
+    status, _body = lb.get('/x/y.png')
+    assert status == 404  # no such file: the static service's answer (busybox httpd logs it below)
+    for path, marker in (('/images/logo.svg', '<svg'), ('/javascript/app.js', 'berth-static'),
+                         ('/stylesheets/site.css', '@import')):
+        status, body = lb.get(path)
+        assert status == 200 and marker in body, (path, status, body)
+    urls = _urls(static)
+    assert urls[len(urls_before):] == ['/static/app.css', '/x/y.png', '/images/logo.svg', '/javascript/app.js',
+                                       '/stylesheets/site.css'], urls
+    assert '/' not in urls, 'GET / reached the static service'
+    assert _sessions(lb, 'static', 'static') - static_before == 5
+    assert sum(_sessions(lb, 'app', r['name']) for r in stack.replicas) == app_before
+    assert_alternates(round_robin(stack, count=4), 1)
+
+    teardown_leaves_nothing(stack, extra_vars)
+    assert not docker_cli.exists('container', static)
+
+
+def test_web_stack_refuses_a_replica_named_static_or_on_the_static_port(stack, web_image, busybox_image):
+    role_vars = stack.vars(light=True, web_image=web_image, busybox_image=busybox_image, static=True)
+    role_vars = {k: v for k, v in role_vars.items() if k.startswith('web_stack_')}
+    for replicas in ([{'name': 'static', 'port': stack.replicas[0]['port']}],
+                     [{'name': 'web1', 'port': stack.static_port}]):
+        role_vars['web_stack_replicas'] = replicas
+        run = run_tasks([{'name': 'role', 'ansible.builtin.include_role': {'name': 'berth.docker.web_stack'},
+                          'vars': role_vars}])
+        assert run.failed and 'no replica may be named static nor use web_stack_static_port' in run.output, run.output[-3000:]
+        assert stack.containers() == [] and not os.path.exists(stack.project_dir)
