@@ -320,7 +320,9 @@ def summarize(change):
     return clip(' '.join(parts), 240)
 
 
-def table_text(rows):
+def table_text(rows, status):
+    if status == 'refused':
+        return 'Refused: nothing was compared (playbooks/drift.yml runs with --check --diff only).'
     if not rows:
         return 'No drift: nothing would change.'
     head = ('HOST', 'TASK', 'WHAT')
@@ -381,7 +383,7 @@ class CallbackModule(CallbackBase):
                     rows.append((host, entry['task'], summarize(change)))
             for error in report['hosts'][host]['errors']:
                 rows.append((host, error['task'] or '-', clip('ERROR %s' % error['msg'], 200)))
-        report.update(status=status, updated=_utcnow(), table=table_text(rows),
+        report.update(status=status, updated=_utcnow(), table=table_text(rows, status),
                       summary={'hosts': len(report['hosts']),
                                'hosts_with_drift': sum(1 for h in report['hosts'].values() if h['changes']),
                                'changes': changes, 'errors': errors})

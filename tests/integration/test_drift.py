@@ -127,6 +127,7 @@ def test_drift_reports_hand_edits_and_changes_nothing(stack, web_image, busybox_
     run, report, path = run_drift(extra_vars, str(tmp_path / 'refused.json'), check=False)
     assert run.rc != 0 and 'refuses to run without check and diff mode' in run.output, run.output[-4000:]
     assert report['status'] == 'refused' and report['hosts']['localhost']['changes'] == [], report
+    assert report['table'].startswith('Refused: nothing was compared'), report['table']
     assert not [r for r in run.records if r['task'] not in (
         'The report file and this run\'s id (they switch the berth.docker.drift callback on)',
         'Drift only reads - it runs with --check --diff or not at all')], [r['task'] for r in run.records]
