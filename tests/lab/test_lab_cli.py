@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.support.docker_cli import docker, exists, inspect
-from tests.support.lab import LAB_LABEL, lab, lab_image, lab_key, lab_down, state_dir  # noqa: F401
+from tests.support.lab import LAB_LABEL, lab, lab_image, lab_key, lab_down, state_dir  # pylint: disable=unused-import  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +34,8 @@ def _make(target, **env):
     proc = subprocess.run(['make', '-C', ROOT, '--no-print-directory', target], env=_env(**env), text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900, check=False)
     seconds = time.time() - started
-    print('make %s %s: %.1f s\n%s' % (target, ' '.join('%s=%s' % kv for kv in sorted(env.items())), seconds,
-                                     proc.stdout))
+    settings = ' '.join('%s=%s' % kv for kv in sorted(env.items()))
+    print('make %s %s: %.1f s\n%s' % (target, settings, seconds, proc.stdout))
     assert proc.returncode == 0, proc.stdout
     return proc.stdout
 
@@ -96,7 +96,7 @@ def test_make_lab_up_and_down(prefix, lab_image):  # noqa: F811 - the image buil
         out = _make('lab-up', LAB_NAME=name, LAB_WEB='2', LAB_CONNECTION='paramiko')
         assert _containers(name) == first
         assert out.count('kept ') == 3
-        hostvars, _ = _groups(inventory)
+        hostvars = _groups(inventory)[0]
         assert hostvars['ansible_connection'] == 'paramiko'
         _ping(inventory, web + [lb])
 

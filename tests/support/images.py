@@ -81,6 +81,8 @@ def ensure_debian(suite='bookworm'):
             try:
                 subprocess.run(['debootstrap', '--variant=minbase', suite, root, DEBIAN_MIRROR],
                                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                # mkdtemp made the root 0700: a non-root user in the image could not even run /bin/sh
+                os.chmod(root, 0o755)
                 tar = subprocess.Popen(['tar', '-C', root, '-c', '.'], stdout=subprocess.PIPE)
                 subprocess.run(['docker', 'import', '-', tag], stdin=tar.stdout, check=True,
                                stdout=subprocess.DEVNULL)

@@ -408,8 +408,8 @@ def lab_up(name=DEFAULT_NAME, web=2, connection='ssh', state=None, timeout=120):
             calls.append(lambda c=cname: wait_node(c, key, timeout))
         else:
             labels = {LAB_LABEL: name, ROLE_LABEL: 'lb' if cname.endswith('-lb1') else 'web'}
-            calls.append(lambda c=cname, labels=labels: start_node(c, image, key, network=name, timeout=timeout,
-                                                                    labels=labels))
+            calls.append(lambda c=cname, labels=labels: start_node(
+                c, image, key, network=name, timeout=timeout, labels=labels))
     nodes = in_parallel(calls)
     for entry in os.listdir(state):
         if entry.endswith('.ip'):
