@@ -32,7 +32,9 @@ SHARED_GROUPS = {
 # the longest groups first, so that neither worker is left with a long one at the end (the peer
 # tier, tests/peer, is one group of its own: its files share stand-in images and run one at a time)
 FIRST = ('tests/peer/test_peer_suites.py', 'lab', 'tests/integration/test_web_stack.py', 'tests/integration/test_rolling_update.py',
-         'tests/integration/test_container.py', 'tests/integration/test_compose.py', 'main-job')
+         'tests/integration/test_rolling_fleet.py', 'tests/integration/test_drift.py',
+         'tests/integration/test_static_backend.py', 'tests/integration/test_container.py',
+         'tests/integration/test_compose.py', 'main-job')
 
 
 def xdist_group_of(relpath):

@@ -76,8 +76,10 @@ def test_site_deploys_the_light_stack_four_step_then_teardown(stack, web_image, 
 
 @pytest.mark.slow
 def test_site_deploys_the_real_debian_stack(stack, debian_image):
-    """nginx-light, php-fpm and mariadb-server from the Debian mirror, built FROM the debootstrap image."""
-    extra_vars = stack.vars(light=False, base_image=debian_image)
+    """nginx-light, php-fpm and mariadb-server from the Debian mirror, built FROM the debootstrap image,
+    with the static-file service (the nginx image with the role's static configuration, tag nginx:static;
+    tests/integration/test_static_backend.py covers its routing on the light tier)."""
+    extra_vars = stack.vars(light=False, base_image=debian_image, static=True)
     runs = four_step_playbook(SITE, extra_vars)
     assert any('The stack is up' in name for name in runs[1].changed)
 
@@ -89,6 +91,11 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     status, body = stack.lb.get('/')
     assert status == 200 and body.splitlines()[1].startswith('php 8.') and body.splitlines()[2] == 'db reachable', body
     assert stack.lb.get('/static/app.css')[1].startswith('/*')
+    # the static service answers /static and *.png itself (nginx marks its answers), the replicas do not
+    assert docker_cli.exists('image', 'berth-test/web-stack-nginx:static')
+    for port in (stack.lb.port, stack.static_port):
+        status, _body, headers = http_get(port, '/x/y.png', with_headers=True)
+        assert status == 404 and headers.get('X-Berth-Static') == 'static', (port, status, headers)
     _assert_stats_need_credentials(stack)
 
     # the local registry (REFERENCE step 1's docker-registry) answers on 127.0.0.1 and holds the base

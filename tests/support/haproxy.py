@@ -30,8 +30,8 @@ def wait_until(predicate, timeout=20.0, interval=0.2, what='condition'):
     raise AssertionError('timed out after %ss waiting for %s (last: %r)' % (timeout, what, last))
 
 
-def http_get(port, path='/', auth=None, timeout=5.0, host='127.0.0.1'):
-    """(status, body) of one GET on a fresh connection."""
+def http_get(port, path='/', auth=None, timeout=5.0, host='127.0.0.1', with_headers=False):
+    """(status, body) of one GET on a fresh connection; (status, body, headers) with ``with_headers``."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     headers = {'Connection': 'close'}
     if auth:
@@ -39,7 +39,8 @@ def http_get(port, path='/', auth=None, timeout=5.0, host='127.0.0.1'):
     try:
         conn.request('GET', path, headers=headers)
         resp = conn.getresponse()
-        return resp.status, resp.read().decode('utf-8', 'replace')
+        body = resp.read().decode('utf-8', 'replace')
+        return (resp.status, body, dict(resp.getheaders())) if with_headers else (resp.status, body)
     finally:
         conn.close()
 
