@@ -119,7 +119,7 @@ def _site_with_static_service(stack, extra_vars):
     assert http_get(stack.static_port, '/static/app.css') == (200, app_css)
     if not extra_vars.get('web_stack_static_command'):  # nginx with the role's static configuration
         status, _body, headers = http_get(stack.static_port, '/x/y.png', with_headers=True)
-        assert status == 404 and headers.get('X-Berth-Static') == 'static', (status, headers)
+        assert status == 404 and headers.get('x-berth-static') == 'static', (status, headers)
 
     # the rendered haproxy.cfg holds the tutorial's lines, and HAProxy itself accepts the file
     with open(stack.lb.cfg) as handle:

@@ -95,7 +95,7 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     assert docker_cli.exists('image', 'berth-test/web-stack-nginx:static')
     for port in (stack.lb.port, stack.static_port):
         status, _body, headers = http_get(port, '/x/y.png', with_headers=True)
-        assert status == 404 and headers.get('X-Berth-Static') == 'static', (port, status, headers)
+        assert status == 404 and headers.get('x-berth-static') == 'static', (port, status, headers)
     _assert_stats_need_credentials(stack)
 
     # the local registry (REFERENCE step 1's docker-registry) answers on 127.0.0.1 and holds the base

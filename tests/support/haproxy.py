@@ -31,7 +31,7 @@ def wait_until(predicate, timeout=20.0, interval=0.2, what='condition'):
 
 
 def http_get(port, path='/', auth=None, timeout=5.0, host='127.0.0.1', with_headers=False):
-    """(status, body) of one GET on a fresh connection; (status, body, headers) with ``with_headers``."""
+    """(status, body) of one GET on a fresh connection; (status, body, headers) with ``with_headers`` (names in lower case, as HAProxy passes them on)."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     headers = {'Connection': 'close'}
     if auth:
@@ -40,7 +40,7 @@ def http_get(port, path='/', auth=None, timeout=5.0, host='127.0.0.1', with_head
         conn.request('GET', path, headers=headers)
         resp = conn.getresponse()
         body = resp.read().decode('utf-8', 'replace')
-        return (resp.status, body, dict(resp.getheaders())) if with_headers else (resp.status, body)
+        return (resp.status, body, {k.lower(): v for k, v in resp.getheaders()}) if with_headers else (resp.status, body)
     finally:
         conn.close()
 
