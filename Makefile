@@ -3,9 +3,11 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
-# the full suite on two workers sharing the engine (tests/conftest.py groups what cannot overlap);
+# the full suite on two workers sharing the engine, each test file on one worker (--dist loadfile: the
+# peer tier is one file, so its targets run one after another on one worker while the other worker runs
+# the rest; loadgroup's groups are ignored under pytest 9, see tests/conftest.py);
 # PYTEST_PARALLEL= runs it in one process
-PYTEST_PARALLEL ?= -n 2 --dist loadgroup
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
 INVENTORY ?= inventory/local.yml
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
