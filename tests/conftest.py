@@ -17,7 +17,7 @@ sys.path.insert(0, ROOT)
 from tests.support import docker_cli, images  # noqa: E402
 
 
-# `make test` runs the suite on two pytest-xdist workers (--dist loadgroup) against the one shared
+# `make test` runs the suite on two pytest-xdist workers (--dist loadfile; loadgroup once it works) against the one shared
 # engine: tests isolate themselves by random name prefixes and free ports. A test file is one group (its
 # module fixtures are set up once, on one worker); files that share something fixed on this machine
 # share a group, so they never run at the same time:
