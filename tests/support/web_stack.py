@@ -54,6 +54,11 @@ class Stack:
             'berth_site_registry_name': self.prefix + 'registry',
             'berth_site_registry_port': self.registry_port,
             'berth_site_registry_context': os.path.join(self.dir, 'registry-image'),
+            # its own registry image name: the light and real tiers build it FROM different base
+            # images, and check mode cannot hash a context an earlier task has not written yet, so a
+            # shared name built by the other tier made the check run predict no build where the real
+            # run rebuilt (a CI failure). The layer cache keeps the build cheap; cleanup removes it.
+            'berth_site_registry_image': self.prefix + 'registry:1',
             'haproxy_apt_update_cache': False,
             'haproxy_config_path': lb.cfg,
             'haproxy_pid_file': lb.pid_file,
