@@ -1,0 +1,187 @@
+"""playbooks/site.yml in fleet mode on a lab fleet: two web nodes and one node that is the load balancer,
+the database host and the registry host (the groups webservers, loadbalancers, dbservers of lab.fleet()).
+
+The light web tier (berth-test/web replicas and static service, busybox stand-ins for php and the database,
+the database stand-in answering on 3306): the images are given to the registry host (docker load, with the
+prebuilt registry image of test_fleet_registry.py) and site.yml pushes them to the fleet registry once; the
+web hosts pull them. The engines are installed first (the engine role), then site.yml runs four times (check,
+real, check, real: check mode predicts exactly the real run's changes per host, the last two change
+nothing). Then: the database runs on the db node only; requests through the lb node's HAProxy reach all
+four replicas of both web hosts in round robin; /static/app.css goes to the static backend; the stats
+listener answers only with the credentials; the database port refuses this machine and answers the web
+hosts. Witnesses: docker inside the nodes (docker exec), HTTP and TCP from here to the lb node's address."""
+
+import os
+import socket
+import stat
+import time
+
+import pytest
+
+from tests.lab.test_fleet_registry import REGISTRY_IMAGE, _base_image, _load, _registry_image
+from tests.support.ansible_run import ROOT, run_playbook, run_tasks
+from tests.support.haproxy import http_get, wait_until
+from tests.support.lab import in_parallel, lab, lab_image, lab_key  # pylint: disable=unused-import  # noqa: F401
+
+pytestmark = pytest.mark.slow
+
+SITE = os.path.join(ROOT, 'playbooks', 'site.yml')
+IDLE = ['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1; done"]
+DB_PORT = 3306
+PROJECT = 'berth-web'
+
+
+def _light_vars(web_image, busybox_image):
+    health = {'interval': '1s', 'timeout': '1s', 'retries': 3}
+    return {
+        'berth_site_base_image': False,
+        'berth_registry_image': REGISTRY_IMAGE,
+        'berth_registry_build_image': False,
+        'web_stack_build_images': False,
+        'web_stack_web_image': web_image,
+        'web_stack_php_image': busybox_image,
+        'web_stack_db_image': busybox_image,
+        'web_stack_php_command': IDLE,
+        # the database stand-in: something that answers on MariaDB's port
+        'web_stack_db_command': ['httpd', '-f', '-p', str(DB_PORT), '-h', '/etc'],
+        'web_stack_db_healthcheck': {},
+        'web_stack_db_port': DB_PORT,
+        'web_stack_web_volumes': [],
+        'web_stack_php_volumes': [],
+        'web_stack_web_healthcheck': dict(health, test=['CMD', 'wget', '-q', '-O-', 'http://127.0.0.1/health']),
+        'web_stack_static_image': web_image,
+        'web_stack_static_volumes': [],
+        'web_stack_static_command': ['httpd', '-f', '-p', '80', '-h', '/srv/static'],
+        'web_stack_static_healthcheck': dict(health, test=['CMD', 'wget', '-q', '-O-', 'http://127.0.0.1/static/app.css']),
+        'haproxy_server_options': {'inter': '500ms', 'fall': 2, 'rise': 1},
+    }
+
+
+def _changed(run):
+    """{host: [changed task names in order]}: check mode must predict each host's changes."""
+    found = {}
+    for record in run.records:
+        if record['result'].get('changed'):
+            found.setdefault(record['host'], []).append(record['task'])
+    return found
+
+
+def _services(node):
+    out = node.sh("docker ps --format '{{.Label \"com.docker.compose.service\"}}'").stdout
+    return sorted(line for line in out.splitlines() if line)
+
+
+def _connect(host, port):
+    """'open' or the error of a TCP connection from this machine."""
+    try:
+        with socket.create_connection((host, port), timeout=5):
+            return 'open'
+    except OSError as exc:
+        return type(exc).__name__
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image, debian_image):  # noqa: F811
+    started = time.time()
+    _registry_image(_base_image(debian_image), tmp_path)
+    fleet = lab.fleet(web=2)
+    lb, web = fleet.lb, fleet.web
+    print('fleet up after %.0f s' % (time.time() - started))
+
+    engine = [{'name': 'engine', 'ansible.builtin.include_role': {'name': 'berth.docker.engine'}}]
+    run_tasks(engine, hosts='all', inventory=fleet.inventory, timeout=1200).assert_ok()
+    # the registry host has the images (as if it had built them); the web hosts get them from the registry
+    _load(lb, REGISTRY_IMAGE, busybox_image, web_image)
+    print('engines and images ready after %.0f s' % (time.time() - started))
+
+    extra = _light_vars(web_image, busybox_image)
+    runs = []
+    for check in (True, False, True, False):
+        run = run_playbook(SITE, check=check, inventory=fleet.inventory, extra_vars=extra, timeout=1800)
+        assert run.rc == 0 and not run.failed, run.output[-8000:]
+        runs.append(run)
+        print('site.yml %s done after %.0f s' % ('--check' if check else 'run', time.time() - started))
+    check, real, check2, real2 = runs
+    assert set(_changed(real)) == {n.name for n in fleet.nodes}, _changed(real)
+    assert _changed(check) == _changed(real), (_changed(check), _changed(real))
+    assert not check2.changed, check2.output[-6000:]
+    assert not real2.changed, real2.output[-6000:]
+
+    # one database, on the db node, published on its address; the web nodes run the web tier and no db
+    assert _services(lb) == ['db'], _services(lb)
+    for node in web:
+        assert _services(node) == ['php', 'static', 'web1', 'web2'], (node.name, _services(node))
+    ports = lb.sh("docker port %s-db-1 3306/tcp" % PROJECT).stdout.split()
+    assert ports == ['%s:%d' % (lb.ip, DB_PORT)], ports
+    # its root password: generated once on the controller for the db host only, 0600, never shown
+    creds = tmp_path / '.credentials'
+    password_file = creds / lb.name / 'mariadb_root_password'
+    assert _mode(str(password_file)) == 0o600
+    assert not any((creds / n.name / 'mariadb_root_password').exists() for n in web)
+    password = password_file.read_text().split()[0]
+    assert all(password not in run.output for run in runs)
+
+    # images: pulled from the registry on the web nodes, not built there and not given to them
+    endpoint = '%s:5443' % lb.ip
+    for node in web:
+        assert node.sh('docker image inspect %s/%s' % (endpoint, web_image), check=False).returncode == 0
+        assert node.sh('docker image inspect %s' % web_image, check=False).returncode != 0
+        image = node.sh("docker inspect -f '{{.Config.Image}}' %s-web1-1" % PROJECT).stdout.strip()
+        assert image == '%s/%s' % (endpoint, web_image), image
+
+    # HAProxy on the lb node: every replica of both web hosts, by address, in round robin
+    stats_password = (creds / lb.name / 'haproxy_stats_password').read_text().split()[0]
+    assert http_get(9001, '/haproxy_stats', host=lb.ip)[0] == 401
+    assert http_get(9001, '/haproxy_stats', host=lb.ip, auth=('admin', 'wrong'))[0] == 401
+    assert http_get(9001, '/haproxy_stats', host=lb.ip, auth=('admin', stats_password))[0] == 200
+    replicas = ['%s-web%d' % (n.name, i) for n in web for i in (1, 2)]
+    statics = ['%s-static' % n.name for n in web]
+
+    def stats():
+        status, body = http_get(9001, '/haproxy_stats;csv', host=lb.ip, auth=('admin', stats_password))
+        assert status == 200, body
+        lines = body.splitlines()
+        header = lines[0][2:].split(',')
+        return {(r['pxname'], r['svname']): r for r in (dict(zip(header, line.split(','))) for line in lines[1:] if line)}
+
+    wait_until(lambda: all(stats()[('app', s)]['status'] == 'UP' for s in replicas)
+               and all(stats()[('static', s)]['status'] == 'UP' for s in statics),
+               timeout=60, what='every replica and static service UP')
+    rows = stats()
+    config = lb.sh('cat /etc/haproxy/haproxy.cfg').stdout
+    servers = {words[1]: words[2] for words in (line.split() for line in config.splitlines()) if words[:1] == ['server']}
+    for node in web:
+        for port, name in ((8001, '-web1'), (8002, '-web2'), (4331, '-static')):
+            assert servers[node.name + name] == '%s:%d' % (node.ip, port), servers
+    for name in replicas:
+        assert rows[('app', name)]['check_status'] == 'L7OK', rows[('app', name)]
+    assert 'balance roundrobin' in config.split('backend app', 1)[1], config
+    wait_until(lambda: http_get(80, '/', host=lb.ip)[0] == 200, timeout=30, what='a first answer through HAProxy')
+    answers = []
+    for _n in range(12):
+        status, body = http_get(80, '/', host=lb.ip)
+        assert status == 200, (status, body)
+        answers.append(body.splitlines()[0])
+    assert set(answers) == {'%s 1' % r for r in replicas}, answers
+    assert all(answers[i] == answers[i + 4] for i in range(8)), 'not round robin: %s' % answers
+    assert all(answers[i] != answers[i + 1] for i in range(11)), 'not round robin: %s' % answers
+
+    # a static path goes to the static backend (the replicas would answer `static HOST-web1 1`)
+    before = sum(int(stats()[('static', s)]['stot'] or 0) for s in statics)
+    for _n in range(2):
+        status, body = http_get(80, '/static/app.css', host=lb.ip)
+        assert status == 200 and body.startswith('/*') and 'body {' in body, (status, body)
+    assert sum(int(stats()[('static', s)]['stot'] or 0) for s in statics) == before + 2
+
+    # the database port: refused from this machine (not a web host), open from each web host
+    assert _connect(lb.ip, DB_PORT) == 'ConnectionRefusedError'
+    probe = ("python3 -c \"import socket; s = socket.create_connection(('%s', %d), 5); "
+             "s.sendall(b'GET /hostname HTTP/1.0\\r\\n\\r\\n'); print(s.recv(64).decode())\"" % (lb.ip, DB_PORT))
+    for node in web:
+        assert node.sh(probe).stdout.startswith('HTTP/1.'), node.name
+    rules = lb.sh('iptables -S DOCKER-USER').stdout
+    assert rules.count('berth-db-%s' % PROJECT) == 3, rules
+    print('done after %.0f s' % (time.time() - started))
