@@ -49,7 +49,7 @@ def under_load(label, port, workers, playbook, extra_vars):
     failed = load.failed[before_failed:]
     kinds = {}
     for failure in failed:
-        key = str(failure).split('(')[0]
+        key = str(failure).split('(', maxsplit=1)[0]
         kinds[key] = kinds.get(key, 0) + 1
     return {'step': label, 'workers': workers, 'answered': load.ok - before_ok + len(failed),
             'failed': len(failed), 'failures': kinds, 'seconds': round(seconds, 1)}
