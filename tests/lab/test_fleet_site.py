@@ -20,12 +20,13 @@ import pytest
 
 from tests.lab.test_fleet_registry import REGISTRY_IMAGE, _base_image, _load, _registry_image
 from tests.support.ansible_run import ROOT, run_playbook, run_tasks
-from tests.support.haproxy import http_get, wait_until
+from tests.support.haproxy import Load, http_get, wait_until
 from tests.support.lab import in_parallel, lab, lab_image, lab_key  # pylint: disable=unused-import  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 SITE = os.path.join(ROOT, 'playbooks', 'site.yml')
+ROLLING_UPDATE = os.path.join(ROOT, 'playbooks', 'rolling_update.yml')
 IDLE = ['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1; done"]
 DB_PORT = 3306
 PROJECT = 'berth-web'
@@ -184,4 +185,32 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
         assert node.sh(probe).stdout.startswith('HTTP/1.'), node.name
     rules = lb.sh('iptables -S DOCKER-USER').stdout
     assert rules.count('berth-db-%s' % PROJECT) == 3, rules
+    print('site.yml checks done after %.0f s' % (time.time() - started))
+
+    # rolling_update.yml on the fleet (it reads the same fleet settings, playbooks/vars/fleet_web.yml) under a
+    # steady load through the lb node's address: host by host, replica by replica, drained on the load
+    # balancer; not one failed request, every answer during it from version 1 or 2, every answer after it from 2
+    with Load(80, workers=2, host=lb.ip) as load:
+        time.sleep(1.0)
+        before = load.ok
+        roll_started = time.time()
+        roll = run_playbook(ROLLING_UPDATE, inventory=fleet.inventory, extra_vars=dict(extra, web_stack_version='2'),
+                            timeout=1200)
+        roll_seconds = time.time() - roll_started
+        time.sleep(1.0)
+    figures = {'ok_during_roll': load.ok - before, 'failed': len(load.failed), 'roll_seconds': round(roll_seconds, 1),
+               'answers': load.answers}
+    print('rolling update on the fleet: %s' % figures)
+    assert roll.rc == 0 and not roll.failed, roll.output[-8000:]
+    assert load.failed == [], 'failed requests during the rollout: %s (%s)' % (load.failed[:10], figures)
+    assert load.ok - before >= 5000, figures
+    assert set(load.answers) <= {'%s %s' % (r, v) for r in replicas for v in ('1', '2')}, figures
+    order = [(r['host'], r['task'].rsplit(': ', 1)[-1]) for r in roll.records if r['task'].startswith(('Drain', 'Enable'))]
+    assert order == [(n.name, w) for n in web for w in ('web1', 'web1', 'web2', 'web2')], order
+    answers = [http_get(80, '/', host=lb.ip)[1].splitlines()[0] for _n in range(8)]
+    assert set(answers) == {'%s 2' % r for r in replicas}, answers
+    # with version 2 in the inventory, site.yml finds nothing to do on any host
+    after = run_playbook(SITE, check=True, inventory=fleet.inventory, extra_vars=dict(extra, web_stack_version='2'),
+                         timeout=1800)
+    assert after.rc == 0 and not after.changed, (after.changed, after.output[-6000:])
     print('done after %.0f s' % (time.time() - started))

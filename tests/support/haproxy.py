@@ -197,11 +197,13 @@ def two_webs_fixture(prefix, web_image):
 class Load:
     """A steady load of sequential GETs from ``workers`` threads; counts failures."""
 
-    def __init__(self, port, workers=4, path='/'):
+    def __init__(self, port, workers=4, path='/', host='127.0.0.1'):
         self.port = port
         self.path = path
+        self.host = host
         self.ok = 0
         self.failed = []
+        self.answers = {}  # the first line of each 200 answer: how often it came
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._loop, daemon=True) for _n in range(workers)]
@@ -209,10 +211,12 @@ class Load:
     def _loop(self):
         while not self._stop.is_set():
             try:
-                status, _body = http_get(self.port, self.path, timeout=5)
+                status, body = http_get(self.port, self.path, timeout=5, host=self.host)
                 with self._lock:
                     if status == 200:
                         self.ok += 1
+                        first = body.split('\n', 1)[0]
+                        self.answers[first] = self.answers.get(first, 0) + 1
                     else:
                         self.failed.append(status)
             except OSError as exc:
