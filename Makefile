@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # the full suite on two workers sharing the engine, each test file on one worker (--dist loadfile: the
 # peer tier is one file, so its targets run one after another on one worker while the other worker runs
-# the rest; loadgroup's groups are ignored under pytest 9, see tests/conftest.py);
+# the rest; loadgroup's groups are ignored under pytest 9, see tests/conftest.py). --no-loadscope-reorder:
+# files are handed out in the order tests/conftest.py sorts them (the long ones first); xdist's default
+# reorder by number of tests per file sent the long one-test files (the lab, the rolling updates) last,
+# where they ran one after another (a fresh-clone run spent its last 30 minutes that way);
 # PYTEST_PARALLEL= runs it in one process
-PYTEST_PARALLEL ?= -n 2 --dist loadfile
+PYTEST_PARALLEL ?= -n 2 --dist loadfile --no-loadscope-reorder
 INVENTORY ?= inventory/local.yml
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)

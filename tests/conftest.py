@@ -30,7 +30,9 @@ SHARED_GROUPS = {
     'main-job': ('tests/integration/test_site.py', 'tests/integration/test_packaging.py'),
 }
 # the longest groups first, so that neither worker is left with a long one at the end (the peer
-# tier, tests/peer, is one group of its own: its files share stand-in images and run one at a time)
+# tier, tests/peer, is one group of its own: its files share stand-in images and run one at a time);
+# `make test` passes --no-loadscope-reorder, without which xdist hands out files by their number of
+# tests instead, the one-test long files last
 FIRST = ('tests/peer/test_peer_suites.py', 'lab', 'tests/integration/test_web_stack.py', 'tests/integration/test_rolling_update.py',
          'tests/integration/test_rolling_fleet.py', 'tests/integration/test_drift.py',
          'tests/integration/test_static_backend.py', 'tests/integration/test_container.py',
