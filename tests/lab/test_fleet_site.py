@@ -190,7 +190,8 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     # rolling_update.yml on the fleet (it reads the same fleet settings, playbooks/vars/fleet_web.yml) under a
     # steady load through the lb node's address: host by host, replica by replica, drained on the load
     # balancer; not one failed request, every answer during it from version 1 or 2, every answer after it from 2
-    with Load(80, workers=2, host=lb.ip) as load:
+    # paced (2 threads, 10 ms between requests each): enough requests, without starving the CI machine's 2 cores
+    with Load(80, workers=2, host=lb.ip, pause=0.01) as load:
         time.sleep(1.0)
         before = load.ok
         roll_started = time.time()

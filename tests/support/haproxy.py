@@ -197,10 +197,11 @@ def two_webs_fixture(prefix, web_image):
 class Load:
     """A steady load of sequential GETs from ``workers`` threads; counts failures."""
 
-    def __init__(self, port, workers=4, path='/', host='127.0.0.1'):
+    def __init__(self, port, workers=4, path='/', host='127.0.0.1', pause=0.0):
         self.port = port
         self.path = path
         self.host = host
+        self.pause = pause  # seconds each thread waits between two requests (0: none)
         self.ok = 0
         self.failed = []
         self.answers = {}  # the first line of each 200 answer: how often it came
@@ -222,6 +223,8 @@ class Load:
             except OSError as exc:
                 with self._lock:
                     self.failed.append(repr(exc))
+            if self.pause:
+                self._stop.wait(self.pause)
 
     def __enter__(self):
         for thread in self._threads:
