@@ -107,17 +107,17 @@ def debian_image(engine):
 # draws from for a `-p 80` with no host port and the kernel for every outgoing connection: a port
 # taken from there with bind(0) could be handed to a peer-tier container or a client socket in the
 # gap between the check and the test's own bind (the CI run where a replica's port answered for
-# someone else: a stream of 502s). Each xdist worker has its own slice, and a port is handed out once
-# per process.
-_PORT_SLICE = 6000
-_PORT_BASE = 20000
+# someone else: a stream of 502s). Each xdist worker (up to four) has its own slice of 14000-32767,
+# and a port is handed out once per process.
+_PORT_SLICE = 4500
+_PORT_BASE = 14000
 _ports_given = set()
 
 
 def _port_slice():
     worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
     number = int(worker[2:]) if worker[2:].isdigit() else 0
-    start = _PORT_BASE + (number % 2) * _PORT_SLICE
+    start = _PORT_BASE + (number % 4) * _PORT_SLICE
     return start, start + _PORT_SLICE
 
 
