@@ -16,6 +16,11 @@ sys.path.insert(0, ROOT)
 
 from tests.support import docker_cli, images  # noqa: E402
 
+# ansible-playbook runs are forked from a process that has imported Ansible once (tests/support/ansible_fork.py):
+# the same ansible-playbook main() in a fresh process, without its 1.5 s of imports each time.
+# BERTH_ANSIBLE_FORK=0 runs every playbook as a process of its own.
+os.environ.setdefault('BERTH_ANSIBLE_FORK', '1')
+
 
 # `make test` runs the suite on two pytest-xdist workers (--dist loadfile; loadgroup once it works) against the one shared
 # engine: tests isolate themselves by random name prefixes and free ports. A test file is one group (its

@@ -13,6 +13,8 @@ import tempfile
 
 import yaml
 
+from tests.support.ansible_fork import ForkServer
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CALLBACK_DIR = os.path.join(ROOT, 'tests', 'support', 'callback')
 BIN = os.path.dirname(sys.executable)
@@ -73,6 +75,36 @@ class Run:
         return self
 
 
+_FORK = None
+
+
+def _fork_server():
+    """The fork server of this test process (tests/support/ansible_fork.py), or None: tests/conftest.py turns
+    it on (BERTH_ANSIBLE_FORK=1) unless BERTH_ANSIBLE_FORK=0 is set; elsewhere (benchmarks, tools) every
+    run is a process of its own."""
+    global _FORK
+    if os.environ.get('BERTH_ANSIBLE_FORK') != '1':
+        return None
+    if _FORK is None:
+        _FORK = ForkServer(sys.executable, ansible_env())
+    return _FORK
+
+
+def _run(cmd, env, timeout, tmp):
+    """(rc, output) of ansible-playbook ``cmd``: forked from the fork server when it can take the run,
+    else a process of its own."""
+    server = _fork_server()
+    if server is not None and server.usable_for(env):
+        out = os.path.join(tmp, 'output.txt')
+        rc = server.run(cmd, env, ROOT, out, timeout)
+        if rc is not None:
+            with open(out, 'rb') as handle:
+                return rc, handle.read()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=timeout, check=False)
+    return proc.returncode, proc.stdout
+
+
 def run_playbook(plays, check=False, diff=False, extra_vars=None, inventory=None, limit=None,
                  env=None, timeout=900, args=None):
     """Run ``plays`` (a list of plays, or a path to a playbook) and return a Run."""
@@ -95,13 +127,12 @@ def run_playbook(plays, check=False, diff=False, extra_vars=None, inventory=None
         if extra_vars:
             cmd += ['-e', json.dumps(extra_vars)]
         cmd += list(args or [])
-        proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(dict(env or {}, BERTH_RECORD=record)),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        rc, output = _run(cmd, ansible_env(dict(env or {}, BERTH_RECORD=record)), timeout, tmp)
         records = []
         if os.path.exists(record):
             with open(record) as handle:
                 records = json.load(handle)
-        return Run(proc.returncode, proc.stdout.decode('utf-8', 'replace'), records)
+        return Run(rc, output.decode('utf-8', 'replace'), records)
 
 
 def play(tasks, hosts='localhost', vars=None, gather_facts=False, **extra):
