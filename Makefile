@@ -3,14 +3,16 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
-# the full suite on two workers sharing the engine, each test file on one worker (--dist loadfile: the
-# peer tier is one file, so its targets run one after another on one worker while the other worker runs
-# the rest; loadgroup's groups are ignored under pytest 9, see tests/conftest.py). --no-loadscope-reorder:
+# the full suite on three workers sharing the engine, each test file on one worker (--dist loadfile: the
+# peer tier is one file, so its targets run one after another on one worker while the others run the
+# rest; loadgroup's groups are ignored under pytest 9, see tests/conftest.py). --no-loadscope-reorder:
 # files are handed out in the order tests/conftest.py sorts them (the long ones first); xdist's default
 # reorder by number of tests per file sent the long one-test files (the lab, the rolling updates) last,
-# where they ran one after another (a fresh-clone run spent its last 30 minutes that way);
+# where they ran one after another. Three workers on the 2-core build machine: the playbook runs are
+# forked from a process that imported Ansible once (tests/support/ansible_fork.py), so much of a test's
+# time is waiting (health checks, drains), which a third worker fills.
 # PYTEST_PARALLEL= runs it in one process
-PYTEST_PARALLEL ?= -n 2 --dist loadfile --no-loadscope-reorder
+PYTEST_PARALLEL ?= -n 3 --dist loadfile --no-loadscope-reorder
 INVENTORY ?= inventory/local.yml
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
