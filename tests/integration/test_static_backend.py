@@ -4,13 +4,15 @@ passes it as haproxy_static_servers, so the rendered configuration holds the tut
 `use_backend static if url_static` and `backend static`. Requests matching the ACLs reach the static
 container (its own log and HAProxy's session counters say so), everything else the web replicas in
 round robin. Four runs (check, real, check, real: the last two change nothing), then teardown.yml
-leaves nothing behind."""
+leaves nothing behind. The light test is also site.yml's main light-stack test: every service running in
+one project, the generated passwords 0600 and in no output (the real Debian stack is test_web_stack.py's)."""
 
 import os
 import re
 import shlex
 import subprocess
 
+from tests.integration.test_web_stack import assert_db_password_files, assert_stats_need_credentials
 from tests.support import docker_cli
 from tests.support.ansible_run import run_tasks
 from tests.support.haproxy import http_get, wait_until
@@ -105,9 +107,20 @@ def _site_with_static_service(stack, extra_vars):
     assert any('The stack is up' in name for name in runs[1].changed)
     assert any('HAProxy configuration' in name for name in runs[1].changed)
 
-    # the static service: one more container of the project, published on 127.0.0.1 like the replicas
+    # the static service: one more container of the project, published on 127.0.0.1 like the replicas;
+    # the docker CLI as witness: one project, every service running
     names = stack.containers()
     assert names == sorted('%s-%s-1' % (stack.project, s) for s in ('db', 'php', 'static', 'web1', 'web2')), names
+    for name in names:
+        assert docker_cli.docker('inspect', '-f', '{{.State.Running}}', name).stdout.strip() == 'true'
+        assert docker_cli.docker('inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', name).stdout.strip() == stack.project
+    for replica in stack.replicas:
+        assert http_get(replica['port'], '/health') == (200, '%s 1\n' % replica['name'])
+    # the generated passwords: 0600 on the controller (and the host), never in any output
+    stats_password = assert_stats_need_credentials(stack)
+    db_password = assert_db_password_files(stack)
+    for run in runs:
+        assert stats_password not in run.output and db_password not in run.output
     static = stack.project + '-static-1'
     info = docker_cli.inspect('container', static)
     assert info['State']['Running'] and info['State']['Health']['Status'] in ('starting', 'healthy')

@@ -3,9 +3,9 @@ project), HAProxy in front (private master-worker daemon, temp paths, free ports
 four runs (check, real, check, real: the last two change nothing), round robin through HAProxy,
 stats behind generated credentials, then playbooks/teardown.yml leaves nothing behind.
 
-The fast test uses the light web tier (berth-test/web replicas, busybox stand-ins for php and
-db); the slow one builds and runs the real nginx / php-fpm / MariaDB images FROM the
-debootstrap'ed Debian base image (cached in the engine afterwards)."""
+The light web tier (berth-test/web replicas, busybox stand-ins for php and db) is deployed by
+tests/integration/test_static_backend.py; the slow test here builds and runs the real nginx / php-fpm /
+MariaDB images FROM the debootstrap'ed Debian base image (cached in the engine afterwards)."""
 
 import json
 import os
@@ -27,7 +27,7 @@ def _mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def _assert_stats_need_credentials(stack):
+def assert_stats_need_credentials(stack):
     password = stack.stats_password()
     password_file = os.path.join(stack.credentials, 'haproxy_stats_password')
     assert _mode(password_file) == 0o600 and len(password) == 24
@@ -37,7 +37,7 @@ def _assert_stats_need_credentials(stack):
     return password
 
 
-def _assert_db_password_files(stack):
+def assert_db_password_files(stack):
     controller = os.path.join(stack.credentials, 'mariadb_root_password')
     host = os.path.join(stack.project_dir, 'secrets', 'db_root_password')
     assert _mode(controller) == 0o600 and _mode(os.path.dirname(controller)) == 0o700
@@ -50,29 +50,8 @@ def _assert_db_password_files(stack):
     return password
 
 
-@pytest.mark.slow
-def test_site_deploys_the_light_stack_four_step_then_teardown(stack, web_image, busybox_image):
-    extra_vars = stack.vars(light=True, web_image=web_image, busybox_image=busybox_image)
-    runs = four_step_playbook(SITE, extra_vars)
-    assert any('The stack is up' in name for name in runs[1].changed)
-    assert any('HAProxy configuration' in name for name in runs[1].changed)
-
-    # the docker CLI as witness: one project, db + php + two web replicas, running
-    names = stack.containers()
-    assert names == sorted('%s-%s-1' % (stack.project, s) for s in ('db', 'php', 'web1', 'web2')), names
-    for name in names:
-        assert docker_cli.docker('inspect', '-f', '{{.State.Running}}', name).stdout.strip() == 'true'
-        assert docker_cli.docker('inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', name).stdout.strip() == stack.project
-    for replica in stack.replicas:
-        assert http_get(replica['port'], '/health') == (200, '%s 1\n' % replica['name'])
-
-    assert_alternates(round_robin(stack), 1)
-    stats_password = _assert_stats_need_credentials(stack)
-    db_password = _assert_db_password_files(stack)
-    for run in runs:
-        assert stats_password not in run.output and db_password not in run.output
-    teardown_leaves_nothing(stack, extra_vars)
-
+# site.yml's light-stack test (four runs, every service, the passwords, teardown) is
+# tests/integration/test_static_backend.py's, with the static service that site.yml deploys by default
 
 @pytest.mark.slow
 def test_site_deploys_the_real_debian_stack(stack, debian_image):
@@ -96,7 +75,7 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     for port in (stack.lb.port, stack.static_port):
         status, _body, headers = http_get(port, '/x/y.png', with_headers=True)
         assert status == 404 and headers.get('x-berth-static') == 'static', (port, status, headers)
-    _assert_stats_need_credentials(stack)
+    assert_stats_need_credentials(stack)
 
     # the local registry (REFERENCE step 1's docker-registry) answers on 127.0.0.1 and holds the base
     # image, tagged and pushed by site.yml (step 2's docker tag + docker push)
@@ -106,7 +85,7 @@ def test_site_deploys_the_real_debian_stack(stack, debian_image):
     assert registry['HostConfig']['PortBindings']['5000/tcp'] == [{'HostIp': '127.0.0.1', 'HostPort': str(stack.registry_port)}]
 
     # MariaDB: the generated root password works over TCP, no password does not
-    password = _assert_db_password_files(stack)
+    password = assert_db_password_files(stack)
     db = stack.project + '-db-1'
     out = docker_cli.docker('exec', db, 'mariadb', '-uroot', '-p' + password, '-h127.0.0.1', '-N', '-e', 'select 40+2')
     assert out.stdout.strip() == '42'
