@@ -27,19 +27,22 @@ pytestmark = pytest.mark.slow
 
 SITE = os.path.join(ROOT, 'playbooks', 'site.yml')
 ROLLING_UPDATE = os.path.join(ROOT, 'playbooks', 'rolling_update.yml')
+TEARDOWN = os.path.join(ROOT, 'playbooks', 'teardown.yml')
 IDLE = ['sh', '-c', "trap 'exit 0' TERM; while :; do sleep 1; done"]
 DB_PORT = 3306
 PROJECT = 'berth-web'
 
 
-def _light_vars(web_image, busybox_image):
+def _light_vars(web_image, busybox_image, image_prefix):
     health = {'interval': '1s', 'timeout': '1s', 'retries': 3}
     return {
         'berth_site_base_image': False,
         'berth_registry_image': REGISTRY_IMAGE,
         'berth_registry_build_image': False,
         'web_stack_build_images': False,
-        'web_stack_web_image': web_image,
+        # the replicas' image: the role's default name, PREFIXnginx:VERSION (each version its own image,
+        # put on the registry host as if it had built it); the static service keeps web_image
+        'web_stack_image_prefix': image_prefix,
         'web_stack_php_image': busybox_image,
         'web_stack_db_image': busybox_image,
         'web_stack_php_command': IDLE,
@@ -96,9 +99,12 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     run_tasks(engine, hosts='all', inventory=fleet.inventory, timeout=1200).assert_ok()
     # the registry host has the images (as if it had built them); the web hosts get them from the registry
     _load(lb, REGISTRY_IMAGE, busybox_image, web_image)
+    image_prefix = lab.prefix
+    version_image = {v: '%snginx:%s' % (image_prefix, v) for v in ('1', '2', '3')}
+    lb.sh('docker tag %s %s' % (web_image, version_image['1']))
     print('engines and images ready after %.0f s' % (time.time() - started))
 
-    extra = _light_vars(web_image, busybox_image)
+    extra = _light_vars(web_image, busybox_image, image_prefix)
     runs = []
     for check in (True, False, True, False):
         run = run_playbook(SITE, check=check, inventory=fleet.inventory, extra_vars=extra, timeout=1800)
@@ -131,7 +137,7 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
         assert node.sh('docker image inspect %s/%s' % (endpoint, web_image), check=False).returncode == 0
         assert node.sh('docker image inspect %s' % web_image, check=False).returncode != 0
         image = node.sh("docker inspect -f '{{.Config.Image}}' %s-web1-1" % PROJECT).stdout.strip()
-        assert image == '%s/%s' % (endpoint, web_image), image
+        assert image == '%s/%s' % (endpoint, version_image['1']), image
 
     # HAProxy on the lb node: every replica of both web hosts, by address, in round robin
     stats_password = (creds / lb.name / 'haproxy_stats_password').read_text().split()[0]
@@ -188,8 +194,11 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     print('site.yml checks done after %.0f s' % (time.time() - started))
 
     # rolling_update.yml on the fleet (it reads the same fleet settings, playbooks/vars/fleet_web.yml) under a
-    # steady load through the lb node's address: host by host, replica by replica, drained on the load
-    # balancer; not one failed request, every answer during it from version 1 or 2, every answer after it from 2
+    # steady load through the lb node's address: version 2 is a new image that only the registry host has
+    # (playbooks/fleet_images.yml pushes it there and every web host pulls it before the first drain); host by
+    # host, replica by replica, drained on the load balancer; not one failed request, every answer during it
+    # from version 1 or 2, every answer after it from 2
+    _derive(lb, version_image['1'], version_image['2'], 'LABEL org.berth.test.version=2')
     # paced (2 threads, 10 ms between requests each): enough requests, without starving the CI machine's 2 cores
     with Load(80, workers=2, host=lb.ip, pause=0.01) as load:
         time.sleep(1.0)
@@ -206,12 +215,84 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     assert load.failed == [], 'failed requests during the rollout: %s (%s)' % (load.failed[:10], figures)
     assert load.ok - before >= 5000, figures
     assert set(load.answers) <= {'%s %s' % (r, v) for r in replicas for v in ('1', '2')}, figures
-    order = [(r['host'], r['task'].rsplit(': ', 1)[-1]) for r in roll.records if r['task'].startswith(('Drain', 'Enable'))]
-    assert order == [(n.name, w) for n in web for w in ('web1', 'web1', 'web2', 'web2')], order
+    assert _drains(roll) == [(n.name, w) for n in web for w in ('web1', 'web1', 'web2', 'web2')], _drains(roll)
     answers = [http_get(80, '/', host=lb.ip)[1].splitlines()[0] for _n in range(8)]
     assert set(answers) == {'%s 2' % r for r in replicas}, answers
-    # with version 2 in the inventory, site.yml finds nothing to do on any host
-    after = run_playbook(SITE, check=True, inventory=fleet.inventory, extra_vars=dict(extra, web_stack_version='2'),
-                         timeout=1800)
-    assert after.rc == 0 and not after.changed, (after.changed, after.output[-6000:])
+    for node in web:
+        for replica in ('web1', 'web2'):
+            image = node.sh("docker inspect -f '{{.Config.Image}} {{index .Config.Labels \"org.berth.test.version\"}}' "
+                            "%s-%s-1" % (PROJECT, replica)).stdout.split()
+            assert image == ['%s/%s' % (endpoint, version_image['2']), '2'], (node.name, replica, image)
+    # with version 2 in the inventory, site.yml finds nothing to do on any host; this run over paramiko
+    after = run_playbook(SITE, check=True, inventory=fleet.inventory, timeout=1800,
+                         extra_vars=dict(extra, web_stack_version='2', ansible_connection='paramiko'))
+    assert after.rc == 0 and not after.changed, (after.changed, [r for r in after.records if r['status'] == 'unreachable'],
+                                                 after.output[-6000:])
+    print('rollout checks done after %.0f s' % (time.time() - started))
+
+    # version 3 never becomes healthy (its server exits at once). First with a release phase that fails: nothing
+    # is drained. Then without: the rollout stops at the first web host, which goes back to version 2 by
+    # itself; the second web host is never touched. Not one failed request through it all.
+    _derive(lb, version_image['2'], version_image['3'], 'CMD ["sh", "-c", "exit 1"]')
+    untouched = {n.name: _started(n) for n in web}
+    v3 = dict(extra, web_stack_version='3', rolling_update_health_retries=10)
+    with Load(80, workers=2, host=lb.ip, pause=0.01) as load:
+        release = run_playbook(ROLLING_UPDATE, inventory=fleet.inventory, timeout=1200,
+                               extra_vars=dict(v3, rolling_update_release='exit 3'))
+        assert {n.name: _started(n) for n in web} == untouched
+        broken = run_playbook(ROLLING_UPDATE, inventory=fleet.inventory, extra_vars=v3, timeout=1200)
+        time.sleep(1.0)
+    print('failed release phase and broken release: %d requests, failed %s, answers %s' % (
+        load.ok, load.failed[:10], load.answers))
+    assert release.rc != 0, release.output[-4000:]
+    assert 'The release phase failed on %s' % web[0].name in release.output, release.output[-4000:]
+    assert 'rc 3' in release.output, release.output[-4000:]
+    assert _drains(release) == [], _drains(release)
+    assert broken.rc != 0, broken.output[-4000:]
+    assert '%s: replica web1 failed to become healthy as version 3' % web[0].name in broken.output, broken.output[-6000:]
+    assert {host for host, _replica in _drains(broken)} == {web[0].name}, _drains(broken)
+    assert _started(web[1]) == untouched[web[1].name]
+    assert load.failed == [], load.failed[:10]
+    assert set(load.answers) <= {'%s 2' % r for r in replicas}, load.answers
+    assert load.ok > 0
+    wait_until(lambda: all(stats()[('app', s)]['status'] == 'UP' for s in replicas), timeout=60,
+               what='every replica UP again after the broken release')
+    answers = [http_get(80, '/', host=lb.ip)[1].splitlines()[0] for _n in range(8)]
+    assert set(answers) == {'%s 2' % r for r in replicas}, answers
+    print('broken release checks done after %.0f s' % (time.time() - started))
+
+    # teardown.yml in fleet mode, over paramiko, four steps: the stack, the database's firewall rules, the fleet
+    # registry with its CA and login, and HAProxy's configuration are gone; the images stay
+    paramiko = dict(extra, web_stack_version='2', ansible_connection='paramiko')
+    runs = [run_playbook(TEARDOWN, check=check, inventory=fleet.inventory, extra_vars=paramiko, timeout=1200)
+            for check in (True, False, True, False)]
+    for run in runs:
+        assert run.rc == 0 and not run.failed, run.output[-8000:]
+    assert _changed(runs[0]) == _changed(runs[1]), (_changed(runs[0]), _changed(runs[1]))
+    assert set(_changed(runs[1])) == {n.name for n in fleet.nodes}, _changed(runs[1])
+    assert not runs[2].changed and not runs[3].changed, (runs[2].changed, runs[3].changed)
+    for node in fleet.nodes:
+        assert node.sh("docker ps -aq --filter label=com.docker.compose.project=%s" % PROJECT).stdout.strip() == '', node.name
+        assert node.sh('test -e /etc/docker/certs.d/%s' % endpoint, check=False).returncode != 0, node.name
+    assert 'berth-db-' not in lb.sh('iptables -S DOCKER-USER').stdout
+    assert lb.sh('docker ps -aq --filter name=berth-fleet-registry').stdout.strip() == ''
+    assert lb.sh('test -e /etc/haproxy/haproxy.cfg', check=False).returncode != 0
+    assert web[0].sh('docker image inspect %s/%s' % (endpoint, version_image['2']), check=False).returncode == 0
     print('done after %.0f s' % (time.time() - started))
+
+
+def _derive(node, base, tag, instruction):
+    """Build ``tag`` FROM ``base`` plus one Dockerfile line in ``node``'s engine (what a registry host's build
+    of a new version would leave there)."""
+    node.sh("printf 'FROM %s\\n%s\\n' | DOCKER_BUILDKIT=0 docker build -q -t %s -" % (base, instruction.replace("'", "'\\''"), tag))
+
+
+def _drains(run):
+    """(host, replica) of every drain and enable of a rollout, in order."""
+    return [(r['host'], r['task'].rsplit(': ', 1)[-1]) for r in run.records if r['task'].startswith(('Drain', 'Enable'))]
+
+
+def _started(node):
+    """{replica: its container's start time} of a web node: a redeploy changes it."""
+    return {replica: node.sh("docker inspect -f '{{.State.StartedAt}}' %s-%s-1" % (PROJECT, replica)).stdout.strip()
+            for replica in ('web1', 'web2')}
