@@ -18,6 +18,7 @@ Protocol, one JSON object per line: the client writes {"argv", "env", "cwd", "ou
 answers {"pid": PID} at once and {"rc": RC} when the child has exited.
 """
 
+import atexit
 import json
 import os
 import random
@@ -59,6 +60,8 @@ def _child(request):
         traceback.print_exc()
     finally:
         try:
+            # what the interpreter does on exit: Ansible's atexit handlers remove its local temp directory
+            atexit._run_exitfuncs()  # pylint: disable=protected-access
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
