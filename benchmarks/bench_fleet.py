@@ -119,8 +119,8 @@ def main():
         print(json.dumps(figures), flush=True)
     base = results[0]['no_change_s']
     print()
-    print('%5s %10s %11s %7s %10s %9s %12s %12s' % ('hosts', 'converge s', 'no-change s', 'ratio', 'rollout s',
-                                                       's / host', 'roll failed', 'naive failed'))
+    header = ('hosts', 'converge s', 'no-change s', 'ratio', 'rollout s', 's / host', 'roll failed', 'naive failed')
+    print('%5s %10s %11s %7s %10s %9s %12s %12s' % header)
     for f in results:
         print('%5d %10.1f %11.1f %6.2fx %10.1f %9.1f %5d/%-6d %5d/%-6d' % (
             f['web_hosts'], f['converge_s'], f['no_change_s'], f['no_change_s'] / base, f['rollout_s'],
