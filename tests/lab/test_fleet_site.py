@@ -14,6 +14,7 @@ hosts. Witnesses: docker inside the nodes (docker exec), HTTP and TCP from here 
 import os
 import socket
 import stat
+import threading
 import time
 
 import pytest
@@ -21,7 +22,9 @@ import pytest
 from tests.lab.test_fleet_registry import REGISTRY_IMAGE, _base_image, _load, _registry_image
 from tests.support.ansible_run import ROOT, run_playbook, run_tasks
 from tests.support.haproxy import Load, http_get, wait_until
+from tests.support import docker_cli
 from tests.support.lab import in_parallel, lab, lab_image, lab_key  # pylint: disable=unused-import  # noqa: F401
+from tests.support.lab import wait_node, write_fleet_inventory
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +103,7 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     # the registry host has the images (as if it had built them); the web hosts get them from the registry
     _load(lb, REGISTRY_IMAGE, busybox_image, web_image)
     image_prefix = lab.prefix
-    version_image = {v: '%snginx:%s' % (image_prefix, v) for v in ('1', '2', '3')}
+    version_image = {v: '%snginx:%s' % (image_prefix, v) for v in ('1', '2', '3', '4')}
     lb.sh('docker tag %s %s' % (web_image, version_image['1']))
     print('engines and images ready after %.0f s' % (time.time() - started))
 
@@ -223,9 +226,11 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
             image = node.sh("docker inspect -f '{{.Config.Image}} {{index .Config.Labels \"org.berth.test.version\"}}' "
                             "%s-%s-1" % (PROJECT, replica)).stdout.split()
             assert image == ['%s/%s' % (endpoint, version_image['2']), '2'], (node.name, replica, image)
-    # with version 2 in the inventory, site.yml finds nothing to do on any host; this run over paramiko
-    after = run_playbook(SITE, check=True, inventory=fleet.inventory, timeout=1800,
-                         extra_vars=dict(extra, web_stack_version='2', ansible_connection='paramiko'))
+    # with version 2 in the inventory, site.yml finds nothing to do on any host; this run over paramiko (set in the
+    # inventory, as users do: an ansible_connection extra var would also take the controller's own tasks to ssh)
+    paramiko = _paramiko_inventory(fleet, lab.key)
+    after = run_playbook(SITE, check=True, inventory=paramiko, timeout=1800,
+                         extra_vars=dict(extra, web_stack_version='2'))
     assert after.rc == 0 and not after.changed, (after.changed, [r for r in after.records if r['status'] == 'unreachable'],
                                                  after.output[-6000:])
     print('rollout checks done after %.0f s' % (time.time() - started))
@@ -238,7 +243,7 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     v3 = dict(extra, web_stack_version='3', rolling_update_health_retries=10)
     with Load(80, workers=2, host=lb.ip, pause=0.01) as load:
         release = run_playbook(ROLLING_UPDATE, inventory=fleet.inventory, timeout=1200,
-                               extra_vars=dict(v3, rolling_update_release='exit 3'))
+                               extra_vars=dict(v3, rolling_update_release="sh -c 'exit 3'"))
         assert {n.name: _started(n) for n in web} == untouched
         broken = run_playbook(ROLLING_UPDATE, inventory=fleet.inventory, extra_vars=v3, timeout=1200)
         time.sleep(1.0)
@@ -255,23 +260,72 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     assert load.failed == [], load.failed[:10]
     assert set(load.answers) <= {'%s 2' % r for r in replicas}, load.answers
     assert load.ok > 0
-    wait_until(lambda: all(stats()[('app', s)]['status'] == 'UP' for s in replicas), timeout=60,
-               what='every replica UP again after the broken release')
+    try:
+        wait_until(lambda: all(stats()[('app', s)]['status'] == 'UP' for s in replicas), timeout=60,
+                   what='every replica UP again after the broken release')
+    except AssertionError as exc:
+        status = {s: (stats()[('app', s)]['status'], stats()[('app', s)]['check_status']) for s in replicas}
+        raise AssertionError('%s: %s\n%s' % (exc, status, broken.output[-10000:])) from None
     answers = [http_get(80, '/', host=lb.ip)[1].splitlines()[0] for _n in range(8)]
     assert set(answers) == {'%s 2' % r for r in replicas}, answers
     print('broken release checks done after %.0f s' % (time.time() - started))
 
+    # a web host dies mid-rollout: the second web node is killed (docker kill) while the first one rolls to
+    # version 4. HAProxy marks its servers DOWN and serves from the first host: no failed request after that
+    # (the ones before it are counted); the first host finishes on version 4; the play reports the dead host
+    # unreachable and, with rolling_update_max_fail_percentage 0, fails
+    _derive(lb, version_image['2'], version_image['4'], 'LABEL org.berth.test.version=4')
+    dead = web[1]
+    down = ['%s-%s' % (dead.name, r) for r in ('web1', 'web2')]
+    roll4 = {}
+    killed = {}
+    with Load(80, workers=2, host=lb.ip, pause=0.01) as load:
+        thread = threading.Thread(target=lambda: roll4.update(run=run_playbook(
+            ROLLING_UPDATE, inventory=fleet.inventory, extra_vars=dict(extra, web_stack_version='4'), timeout=1200)))
+        thread.start()
+        wait_until(lambda: stats()[('app', '%s-web1' % web[0].name)]['status'] in ('MAINT', 'DRAIN'), timeout=300,
+                   what='the first web host drained')
+        killed['at'] = len(load.failed), load.ok  # before the kill: its in-flight requests (502) count after it
+        docker_cli.docker('kill', dead.name)
+        wait_until(lambda: all(stats()[('app', s)]['status'].startswith('DOWN') for s in down), timeout=60,
+                   what="HAProxy marking the dead host's servers DOWN")
+        time.sleep(6.0)  # requests sent before that end within their 5 s timeout: they count as before
+        killed['down'] = len(load.failed), load.ok
+        thread.join(1200)
+        time.sleep(1.0)
+    kill_run = roll4['run']
+    before_down = load.failed[killed['at'][0]:killed['down'][0]]
+    after_down = load.failed[killed['down'][0]:]
+    print('web host killed mid-rollout: %d requests after the kill, %d failed before HAProxy marked it down %s, '
+          '%d failed after; answers %s' % (load.ok - killed['at'][1] + len(load.failed) - killed['at'][0],
+                                           len(before_down), before_down[:5], len(after_down), load.answers))
+    assert after_down == [], after_down[:10]
+    assert load.failed[:killed['at'][0]] == [], load.failed[:10]
+    assert set(load.answers) <= {'%s %s' % (r, v) for r in replicas for v in ('2', '4')}, load.answers
+    assert kill_run.rc != 0, kill_run.output[-6000:]
+    assert [r['host'] for r in kill_run.records if r['status'] == 'unreachable'][:1] == [dead.name], kill_run.output[-6000:]
+    assert {h for h, _r in _drains(kill_run)} == {web[0].name}, _drains(kill_run)
+    answers = {http_get(80, '/', host=lb.ip)[1].splitlines()[0] for _n in range(8)}
+    assert answers == {'%s-%s 4' % (web[0].name, r) for r in ('web1', 'web2')}, answers
+    # the dead host boots again (its address may change: the inventories follow it) for the teardown below
+    docker_cli.docker('start', dead.name)
+    web[1] = wait_node(dead.name, lab.key, timeout=120)
+    write_fleet_inventory(fleet.inventory, web, lb, lab.key)
+    paramiko = _paramiko_inventory(fleet, lab.key)
+    wait_until(lambda: web[1].sh('docker info', check=False).returncode == 0, timeout=120, what='the engine back')
+    print('host killed mid-rollout checks done after %.0f s' % (time.time() - started))
+
     # teardown.yml in fleet mode, over paramiko, four steps: the stack, the database's firewall rules, the fleet
     # registry with its CA and login, and HAProxy's configuration are gone; the images stay
-    paramiko = dict(extra, web_stack_version='2', ansible_connection='paramiko')
-    runs = [run_playbook(TEARDOWN, check=check, inventory=fleet.inventory, extra_vars=paramiko, timeout=1200)
+    runs = [run_playbook(TEARDOWN, check=check, inventory=paramiko, extra_vars=dict(extra, web_stack_version='2'),
+                         timeout=1200)
             for check in (True, False, True, False)]
     for run in runs:
         assert run.rc == 0 and not run.failed, run.output[-8000:]
     assert _changed(runs[0]) == _changed(runs[1]), (_changed(runs[0]), _changed(runs[1]))
     assert set(_changed(runs[1])) == {n.name for n in fleet.nodes}, _changed(runs[1])
     assert not runs[2].changed and not runs[3].changed, (runs[2].changed, runs[3].changed)
-    for node in fleet.nodes:
+    for node in web + [lb]:
         assert node.sh("docker ps -aq --filter label=com.docker.compose.project=%s" % PROJECT).stdout.strip() == '', node.name
         assert node.sh('test -e /etc/docker/certs.d/%s' % endpoint, check=False).returncode != 0, node.name
     assert 'berth-db-' not in lb.sh('iptables -S DOCKER-USER').stdout
@@ -279,6 +333,13 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     assert lb.sh('test -e /etc/haproxy/haproxy.cfg', check=False).returncode != 0
     assert web[0].sh('docker image inspect %s/%s' % (endpoint, version_image['2']), check=False).returncode == 0
     print('done after %.0f s' % (time.time() - started))
+
+
+def _paramiko_inventory(fleet, key):
+    """The fleet's inventory with ansible_connection paramiko, next to the ssh one (the credentials directory
+    is next to the inventory: both find the same passwords and CA)."""
+    path = os.path.join(os.path.dirname(fleet.inventory), 'fleet-paramiko.yml')
+    return write_fleet_inventory(path, fleet.web, fleet.lb, key, connection='paramiko')
 
 
 def _derive(node, base, tag, instruction):

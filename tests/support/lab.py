@@ -77,7 +77,10 @@ RUN /usr/local/sbin/berth-build-repo /srv/docker-repo \\
 }
 EL_REPO_URL = 'file:///srv/docker-repo'
 
-SSH_OPTS = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'
+# ServerAlive: a node that dies (the fleet test kills one mid-rollout) ends the ssh connection Ansible keeps open
+# to it (ControlPersist) within 15 s, instead of leaving the next task waiting on a dead TCP connection
+SSH_OPTS = ('-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'
+            ' -o ServerAliveInterval=5 -o ServerAliveCountMax=3')
 
 RUN_FLAGS = [
     '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_PTRACE',
