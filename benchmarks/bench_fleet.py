@@ -81,8 +81,10 @@ def one_size(web, forks, workers, registry_image):
         run_tasks(engine, hosts='all', inventory=fleet.inventory, timeout=3600, args=['-f', str(forks)]).assert_ok()
         busybox, web_image = ensure_busybox(), ensure_web()
         _load(fleet.lb, registry_image, busybox, web_image)
-        fleet.lb.sh('docker tag %s %snginx:1 && printf "FROM %snginx:1\\nLABEL v=2\\n" | DOCKER_BUILDKIT=0 docker build -q -t %snginx:2 -'
-                    % (web_image, prefix, prefix, prefix))
+        fleet.lb.sh('docker tag %s %snginx:1' % (web_image, prefix))
+        for version in ('2', '3'):  # the rollout's and the naive redeploy's versions, only on the registry host
+            fleet.lb.sh('printf "FROM %snginx:1\\nLABEL v=%s\\n" | DOCKER_BUILDKIT=0 docker build -q -t %snginx:%s -'
+                        % (prefix, version, prefix, version))
         setup = round(time.time() - started, 1)
         extra = _light_vars(web_image, busybox, prefix)
         _run, converge = timed(SITE, fleet.inventory, extra, forks)
