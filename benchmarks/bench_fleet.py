@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tests.lab.test_fleet_registry import REGISTRY_IMAGE, _base_image, _load, _registry_image  # noqa: E402
-from tests.lab.test_fleet_site import _light_vars  # noqa: E402
+from tests.lab.test_fleet_site import _derive, _light_vars  # noqa: E402
 from tests.support import docker_cli  # noqa: E402
 from tests.support.ansible_run import run_playbook, run_tasks  # noqa: E402
 from tests.support.haproxy import Load, http_get, wait_until  # noqa: E402
@@ -83,8 +83,7 @@ def one_size(web, forks, workers, registry_image):
         _load(fleet.lb, registry_image, busybox, web_image)
         fleet.lb.sh('docker tag %s %snginx:1' % (web_image, prefix))
         for version in ('2', '3'):  # the rollout's and the naive redeploy's versions, only on the registry host
-            fleet.lb.sh('printf "FROM %snginx:1\\nLABEL v=%s\\n" | DOCKER_BUILDKIT=0 docker build -q -t %snginx:%s -'
-                        % (prefix, version, prefix, version))
+            _derive(fleet.lb, '%snginx:1' % prefix, '%snginx:%s' % (prefix, version), 'LABEL v=%s' % version)
         setup = round(time.time() - started, 1)
         extra = _light_vars(web_image, busybox, prefix)
         _run, converge = timed(SITE, fleet.inventory, extra, forks)

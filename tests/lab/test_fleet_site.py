@@ -227,7 +227,7 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
                             "%s-%s-1" % (PROJECT, replica)).stdout.split()
             assert image == ['%s/%s' % (endpoint, version_image['2']), '2'], (node.name, replica, image)
     # with version 2 in the inventory, site.yml finds nothing to do on any host; this run over paramiko (set in the
-    # inventory, as users do: an ansible_connection extra var would also take the controller's own tasks to ssh)
+    # inventory, as users do: an ansible_connection extra var would also take the controller's own tasks to paramiko)
     paramiko = _paramiko_inventory(fleet, lab.key)
     after = run_playbook(SITE, check=True, inventory=paramiko, timeout=1800,
                          extra_vars=dict(extra, web_stack_version='2'))
@@ -278,29 +278,28 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     dead = web[1]
     down = ['%s-%s' % (dead.name, r) for r in ('web1', 'web2')]
     roll4 = {}
-    killed = {}
     with Load(80, workers=2, host=lb.ip, pause=0.01) as load:
         thread = threading.Thread(target=lambda: roll4.update(run=run_playbook(
             ROLLING_UPDATE, inventory=fleet.inventory, extra_vars=dict(extra, web_stack_version='4'), timeout=1200)))
         thread.start()
         wait_until(lambda: stats()[('app', '%s-web1' % web[0].name)]['status'] in ('MAINT', 'DRAIN'), timeout=300,
                    what='the first web host drained')
-        killed['at'] = len(load.failed), load.ok  # before the kill: its in-flight requests (502) count after it
+        failed_at_kill, ok_at_kill = len(load.failed), load.ok  # before the kill: its in-flight requests count after
         docker_cli.docker('kill', dead.name)
         wait_until(lambda: all(stats()[('app', s)]['status'].startswith('DOWN') for s in down), timeout=60,
                    what="HAProxy marking the dead host's servers DOWN")
         time.sleep(6.0)  # requests sent before that end within their 5 s timeout: they count as before
-        killed['down'] = len(load.failed), load.ok
+        failed_at_down = len(load.failed)
         thread.join(1200)
         time.sleep(1.0)
     kill_run = roll4['run']
-    before_down = load.failed[killed['at'][0]:killed['down'][0]]
-    after_down = load.failed[killed['down'][0]:]
+    before_down = load.failed[failed_at_kill:failed_at_down]
+    after_down = load.failed[failed_at_down:]
     print('web host killed mid-rollout: %d requests after the kill, %d failed before HAProxy marked it down %s, '
-          '%d failed after; answers %s' % (load.ok - killed['at'][1] + len(load.failed) - killed['at'][0],
+          '%d failed after; answers %s' % (load.ok - ok_at_kill + len(load.failed) - failed_at_kill,
                                            len(before_down), before_down[:5], len(after_down), load.answers))
     assert after_down == [], after_down[:10]
-    assert load.failed[:killed['at'][0]] == [], load.failed[:10]
+    assert load.failed[:failed_at_kill] == [], load.failed[:10]
     assert set(load.answers) <= {'%s %s' % (r, v) for r in replicas for v in ('2', '4')}, load.answers
     assert kill_run.rc != 0, kill_run.output[-6000:]
     assert [r['host'] for r in kill_run.records if r['status'] == 'unreachable'][:1] == [dead.name], kill_run.output[-6000:]
@@ -325,7 +324,7 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     assert _changed(runs[0]) == _changed(runs[1]), (_changed(runs[0]), _changed(runs[1]))
     assert set(_changed(runs[1])) == {n.name for n in fleet.nodes}, _changed(runs[1])
     assert not runs[2].changed and not runs[3].changed, (runs[2].changed, runs[3].changed)
-    for node in web + [lb]:
+    for node in fleet.nodes:
         assert node.sh("docker ps -aq --filter label=com.docker.compose.project=%s" % PROJECT).stdout.strip() == '', node.name
         assert node.sh('test -e /etc/docker/certs.d/%s' % endpoint, check=False).returncode != 0, node.name
     assert 'berth-db-' not in lb.sh('iptables -S DOCKER-USER').stdout
