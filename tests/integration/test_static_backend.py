@@ -167,8 +167,39 @@ def _site_with_static_service(stack, extra_vars):
     assert sum(_sessions(lb, 'app', r['name']) for r in stack.replicas) == app_before
     assert_alternates(round_robin(stack, count=4), 1)
 
+    _static_off_and_one_replica(stack, extra_vars, static)
+
     teardown_leaves_nothing(stack, extra_vars)
     assert not docker_cli.exists('container', static)
+
+
+def _static_off_and_one_replica(stack, extra_vars, static):
+    """Declared state shrinks: web_stack_static_enabled off and web2 dropped from web_stack_replicas. Four runs
+    (check mode predicts the removals); afterwards neither container exists, haproxy.cfg has no static
+    backend, no url_static ACL and no web2, every path reaches web1, and the other containers were left
+    running (not recreated)."""
+    before = dict((name, docker_cli.inspect('container', name)['Id']) for name in stack.containers())
+    smaller = dict(extra_vars, web_stack_static_enabled=False, web_stack_replicas=stack.replicas[:1])
+    runs = four_step_playbook(SITE, smaller)
+    assert any('The stack is up' in name for name in runs[1].changed), runs[1].changed
+    assert any('HAProxy configuration' in name for name in runs[1].changed), runs[1].changed
+    gone = ['%s-%s-1' % (stack.project, s) for s in ('static', 'web2')]
+    assert stack.containers() == sorted(n for n in before if n not in gone), stack.containers()
+    for name in stack.containers():  # db, php, web1: untouched
+        assert docker_cli.inspect('container', name)['Id'] == before[name], name
+        assert docker_cli.docker('inspect', '-f', '{{.State.Running}}', name).stdout.strip() == 'true'
+    assert static in gone and not docker_cli.exists('container', static)
+    with open(stack.lb.cfg) as handle:
+        cfg = sections(handle.read())
+    assert ('backend', 'static') not in cfg and not any('url_static' in words for words in cfg[('frontend', 'main')])
+    assert [w[1] for w in cfg[('backend', 'app')] if w[0] == 'server'] == ['web1']
+    lb = stack.lb
+    wait_until(lambda: ('app', 'web2') not in lb.stats_csv(), timeout=30, what='web2 gone from the stats')
+    web1_before = _sessions(lb, 'app', 'web1')
+    assert lb.get('/') == (200, 'web1 1\n')
+    assert lb.get('/static/app.css') == (200, 'static web1 1\n')  # the replica's own file, not the static service's
+    assert lb.get('/x/y.png')[0] == 404
+    assert _sessions(lb, 'app', 'web1') - web1_before == 3
 
 
 def test_web_stack_refuses_a_replica_named_static_or_on_the_static_port(stack, web_image, busybox_image):
