@@ -14,7 +14,12 @@ then times, with ``ansible-playbook -f FORKS`` (10 by default):
    drained), under the same load: its failed requests.
 
 Then it prints the table and the no-change ratio of every size against the 2-host fleet (the issue's
-target: 6 hosts within 1.5x of 2). Traffic goes only to the lab nodes' addresses. Every node, network and
+target: 6 hosts within 1.5x of 2). Where the engine's containers have cgroup v1 CPU accounting
+(/sys/fs/cgroup/cpuacct/docker), the no-change run's CPU-seconds are split into the controller's (everything
+outside the engine's containers: ansible-playbook, ssh) and the lab nodes' (sshd, the modules, the nodes'
+engines and containers), and the nodes' idle background (the light tier's 1 s healthchecks) is measured for
+10 s before it: on this machine every node shares the same cores, so those figures say where a no-change
+run's time goes. Traffic goes only to the lab nodes' addresses. Every node, network and
 file it made is removed. It asserts nothing beyond each run succeeding.
 
     .venv/bin/python benchmarks/bench_fleet.py [--hosts 2,4,6] [--forks 10] [--workers 2]
@@ -49,6 +54,26 @@ class _Path(str):
 
     def __truediv__(self, other):
         return _Path(os.path.join(self, other))
+
+
+CPUACCT = '/sys/fs/cgroup/cpuacct'
+
+
+def cpu_seconds():
+    """(everything, the engine's containers) in CPU-seconds since boot, or None without cgroup v1 cpuacct."""
+    try:
+        with open(os.path.join(CPUACCT, 'cpuacct.usage')) as total, open(os.path.join(CPUACCT, 'docker', 'cpuacct.usage')) as docker:
+            return int(total.read()) / 1e9, int(docker.read()) / 1e9
+    except OSError:
+        return None
+
+
+def cpu_split(before, after):
+    """{controller, nodes} CPU-seconds between two cpu_seconds() readings (None when unknown)."""
+    if before is None or after is None:
+        return {'controller': None, 'nodes': None}
+    nodes = after[1] - before[1]
+    return {'controller': round(after[0] - before[0] - nodes, 1), 'nodes': round(nodes, 1)}
 
 
 def timed(playbook, inventory, extra, forks, load=None):
@@ -87,14 +112,22 @@ def one_size(web, forks, workers, registry_image):
         setup = round(time.time() - started, 1)
         extra = _light_vars(web_image, busybox, prefix)
         _run, converge = timed(SITE, fleet.inventory, extra, forks)
+        idle_before = cpu_seconds()
+        time.sleep(10)
+        idle = cpu_split(idle_before, cpu_seconds())
+        cpu_before = cpu_seconds()
         again, no_change = timed(SITE, fleet.inventory, extra, forks)
+        cpu = cpu_split(cpu_before, cpu_seconds())
         wait_until(lambda: http_get(80, '/', host=fleet.lb.ip)[0] == 200, timeout=60, what='an answer through HAProxy')
         _run, roll, roll_requests, roll_failed = under_load(fleet.lb.ip, workers, ROLLING_UPDATE, fleet.inventory,
                                                             dict(extra, web_stack_version='2'), forks)
         _run, naive, naive_requests, naive_failed = under_load(fleet.lb.ip, workers, SITE, fleet.inventory,
                                                                dict(extra, web_stack_version='3'), forks)
         return {'web_hosts': web, 'setup_s': setup, 'converge_s': converge, 'no_change_s': no_change,
-                'no_change_changed': len(again.changed), 'rollout_s': roll, 'rollout_s_per_host': round(roll / web, 1),
+                'no_change_changed': len(again.changed),
+                'no_change_cpu_controller_s': cpu['controller'], 'no_change_cpu_nodes_s': cpu['nodes'],
+                'idle_nodes_cores': None if idle['nodes'] is None else round(idle['nodes'] / 10, 2),
+                'rollout_s': roll, 'rollout_s_per_host': round(roll / web, 1),
                 'rollout_requests': roll_requests, 'rollout_failed': roll_failed,
                 'naive_s': naive, 'naive_requests': naive_requests, 'naive_failed': naive_failed}
     finally:
@@ -128,6 +161,16 @@ def main():
             f['rollout_s_per_host'], f['rollout_failed'], f['rollout_requests'], f['naive_failed'], f['naive_requests']))
     print('no-change site.yml: %d hosts %.2fx the %d-host run (target: within 1.5x)' % (
         results[-1]['web_hosts'], results[-1]['no_change_s'] / base, results[0]['web_hosts']))
+    if results[0]['no_change_cpu_nodes_s'] is not None:
+        print()
+        print('the no-change run\'s CPU-seconds (this machine: %d cores shared by the controller and every node)' % os.cpu_count())
+        print('%5s %11s %14s %9s %11s %12s' % ('hosts', 'controller', 'vs first', 'nodes', 'vs first', 'idle nodes'))
+        first = results[0]
+        for f in results:
+            print('%5d %11.1f %13.2fx %9.1f %10.2fx %8.2f cores' % (
+                f['web_hosts'], f['no_change_cpu_controller_s'],
+                f['no_change_cpu_controller_s'] / first['no_change_cpu_controller_s'], f['no_change_cpu_nodes_s'],
+                f['no_change_cpu_nodes_s'] / first['no_change_cpu_nodes_s'], f['idle_nodes_cores']))
 
 
 if __name__ == '__main__':
