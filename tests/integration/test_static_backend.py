@@ -188,7 +188,7 @@ def _static_off_and_one_replica(stack, extra_vars, static):
     for name in stack.containers():  # db, php, web1: untouched
         assert docker_cli.inspect('container', name)['Id'] == before[name], name
         assert docker_cli.docker('inspect', '-f', '{{.State.Running}}', name).stdout.strip() == 'true'
-    assert static in gone and not docker_cli.exists('container', static)
+    assert not docker_cli.exists('container', static)
     with open(stack.lb.cfg) as handle:
         cfg = sections(handle.read())
     assert ('backend', 'static') not in cfg and not any('url_static' in words for words in cfg[('frontend', 'main')])
