@@ -19,8 +19,9 @@ def test_remove_orphans_is_off_only_where_the_db_tier_shares_the_host(tmp_path):
         'loadbalancers': {'hosts': {'lb': None}}}}}))
     play = [{'hosts': 'webservers', 'gather_facts': False,
              'vars_files': [os.path.join(ROOT, 'playbooks', 'vars', f) for f in ('fleet.yml', 'fleet_web.yml')],
-             'tasks': [{'name': 'orphans', 'ansible.builtin.set_fact': {'seen': '{{ web_stack_remove_orphans | bool }}',
-                                                                    'shared': '{{ __berth_fleet_tiers_share_host | bool }}'}}]}]
+             'tasks': [{'name': 'orphans', 'ansible.builtin.set_fact': {
+                 'seen': '{{ web_stack_remove_orphans | bool }}',
+                 'shared': '{{ __berth_fleet_tiers_share_host | bool }}'}}]}]
     run = run_playbook(play, inventory=str(inventory)).assert_ok()
     assert run.task('orphans', host='both')['ansible_facts']['seen'] is False
     assert run.task('orphans', host='webonly')['ansible_facts']['seen'] is True
