@@ -4,6 +4,7 @@
 engine_service (systemd or a direct daemon) and host_network (address safety) together."""
 
 import grp
+import importlib.util
 import os
 import platform
 import pwd
@@ -267,6 +268,8 @@ class Engine:
         p = self.p
         osinfo = read_os()
         self.result['os'] = {'id': osinfo.id, 'version': osinfo.version_id, 'family': osinfo.family}
+        # what berth.docker.compose needs of this Python: the engine role installs the package only without it
+        self.result['python_yaml'] = importlib.util.find_spec('yaml') is not None
         source = p['source']
         if p['manage_packages']:
             try:

@@ -285,6 +285,13 @@ os:
   description: The operating system as read from /etc/os-release (id, version, family).
   returned: always
   type: dict
+python_yaml:
+  description:
+    - Whether the Python that runs the module can import PyYAML, which M(berth.docker.compose) needs on the host.
+    - The C(berth.docker.engine) role installs the PyYAML package only when this is false.
+  returned: always
+  type: bool
+  sample: true
 service_manager:
   description: V(systemd) or V(direct).
   returned: always
