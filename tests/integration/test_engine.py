@@ -37,6 +37,8 @@ def test_direct_daemon_started_configured_four_step(second_engine):  # noqa: F81
     assert 'start dockerd' in check['actions'] and any(a.startswith('write ') for a in check['actions'])
     assert real['service_manager'] == 'direct' and real['enabled'] == 'n/a' and real['active'] is True
     assert real['engine']['storage_driver'] == 'vfs'
+    # the module runs with this interpreter (localhost), which imports PyYAML (a dev dependency)
+    assert check['python_yaml'] is True and real['python_yaml'] is True
     pid = second.pid()
     assert pid and real['pid'] == pid
     assert runs[3].task('engine')['pid'] == pid

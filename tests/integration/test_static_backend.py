@@ -10,6 +10,7 @@ one project, the generated passwords 0600 and in no output (the real Debian stac
 import os
 import re
 import shlex
+import stat
 import subprocess
 
 from tests.integration.test_web_stack import assert_db_password_files, assert_stats_need_credentials
@@ -167,10 +168,66 @@ def _site_with_static_service(stack, extra_vars):
     assert sum(_sessions(lb, 'app', r['name']) for r in stack.replicas) == app_before
     assert_alternates(round_robin(stack, count=4), 1)
 
+    _hand_edits_put_back(stack, extra_vars)
     _static_off_and_one_replica(stack, extra_vars, static)
 
     teardown_leaves_nothing(stack, extra_vars)
     assert not docker_cli.exists('container', static)
+
+
+def _written(run):
+    """{task name without the role: [what it wrote]} of one run: the items a loop task changed, or True."""
+    found = {}
+    for record in run.records:
+        result = record['result']
+        if not result.get('changed'):
+            continue
+        name = record['task'].split(' : ', 1)[-1]
+        if 'results' in result:
+            items = [r['item'] for r in result['results'] if r.get('changed')]
+            found[name] = sorted(i.get('dest') or i.get('path') for i in items)
+        else:
+            found[name] = True
+    return found
+
+
+COMPOSE_FILE_TASK = 'Compose file (for people and for docker-compose ps/logs; the task below passes the same definition)'
+
+
+def _hand_edits_put_back(stack, extra_vars):
+    """The role looks at the project's directories and files once and writes only those that differ
+    (roles/web_stack/tasks/present.yml): a template edited by hand, one removed, a directory and a file
+    with another mode are found and put back, check mode predicting each item; a file of the user's own
+    under static/ is left alone, nothing else is written and no container is recreated."""
+    root = stack.project_dir
+    site_css = os.path.join(root, 'static', 'stylesheets', 'site.css')
+    with open(site_css) as handle:
+        rendered = handle.read()
+    with open(site_css, 'a') as handle:
+        handle.write('/* edited by hand */\n')
+    os.remove(os.path.join(root, 'static', 'images', 'logo.svg'))
+    os.chmod(os.path.join(root, 'secrets'), 0o755)
+    os.chmod(os.path.join(root, 'docker-compose.yaml'), 0o600)
+    own = os.path.join(root, 'static', 'images', 'own.png')
+    with open(own, 'wb') as handle:
+        handle.write(b'\x89PNG not the role\'s')
+    ids = dict((name, docker_cli.inspect('container', name)['Id']) for name in stack.containers())
+
+    runs = four_step_playbook(SITE, extra_vars)
+    want = {'Project directories': ['secrets'],
+            'Static-file service content and nginx configuration': ['static/images/logo.svg', 'static/stylesheets/site.css'],
+            COMPOSE_FILE_TASK: True}
+    assert _written(runs[0]) == want, _written(runs[0])  # check mode, item by item
+    assert _written(runs[1]) == want, _written(runs[1])
+    with open(site_css) as handle:
+        assert handle.read() == rendered
+    assert os.path.exists(os.path.join(root, 'static', 'images', 'logo.svg'))
+    assert stat.S_IMODE(os.stat(os.path.join(root, 'secrets')).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(os.path.join(root, 'docker-compose.yaml')).st_mode) == 0o644
+    with open(own, 'rb') as handle:
+        assert handle.read() == b'\x89PNG not the role\'s'
+    os.remove(own)
+    assert dict((name, docker_cli.inspect('container', name)['Id']) for name in stack.containers()) == ids
 
 
 def _static_off_and_one_replica(stack, extra_vars, static):

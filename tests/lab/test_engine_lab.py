@@ -16,6 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 ROLE_TASK = 'berth.docker.engine : Install, configure and run the Docker engine'
+PYYAML_TASK = 'berth.docker.engine : Install PyYAML for berth.docker.compose'
 
 
 def engine(args, name='engine'):
@@ -44,6 +45,7 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
 
     # 1. install + configure + enable + start through the role, four steps
     node.sh('useradd -m deploy')
+    had_yaml = node.sh("python3 -c 'import yaml'", check=False).returncode == 0
     role = [{'name': 'engine role', 'ansible.builtin.include_role': {'name': 'berth.docker.engine'},
              'vars': {'engine_daemon_config': {'labels': ['berth.lab=one']}, 'engine_users': ['deploy']}}]
     runs = four_step(role, **kw)
@@ -56,6 +58,10 @@ def test_engine_lifecycle_on_a_fresh_node(lab, busybox_image):  # noqa: F811
     assert node.sh('systemctl is-active docker').stdout.strip() == 'active'
     assert node.sh("docker info --format '{{json .Labels}}'").stdout.strip() == '["berth.lab=one"]'
     assert node.sh("python3 -c 'import yaml'").returncode == 0  # compose support
+    # the module says whether the host's Python imports PyYAML; the role's package task runs only when not
+    assert check['python_yaml'] is had_yaml and runs[3].task(ROLE_TASK)['python_yaml'] is True
+    assert runs[1].status(PYYAML_TASK) == ('skipped' if had_yaml else 'ok')
+    assert runs[3].status(PYYAML_TASK) == 'skipped'
     assert 'docker' in node.sh('id -nG deploy').stdout.split() and real['users_added'] == ['deploy']
     assert runs[3].task(ROLE_TASK)['users_added'] == []
     pid = main_pid(node)
