@@ -7,7 +7,8 @@ prebuilt registry image of test_fleet_registry.py) and site.yml pushes them to t
 web hosts pull them. The engines are installed first (the engine role), then site.yml runs four times (check,
 real, check, real: check mode predicts exactly the real run's changes per host, the last two change
 nothing). Then: the database runs on the db node only; requests through the lb node's HAProxy reach all
-four replicas of both web hosts in round robin; /static/app.css goes to the static backend; the stats
+four replicas of both web hosts in round robin, and each of them reaches the database itself (GET /cgi-bin/db);
+/static/app.css goes to the static backend; the stats
 listener answers only with the credentials; the database port refuses this machine and answers the web
 hosts. Witnesses: docker inside the nodes (docker exec), HTTP and TCP from here to the lb node's address."""
 
@@ -56,6 +57,8 @@ def _light_vars(web_image, busybox_image, image_prefix):
         'web_stack_web_volumes': [],
         'web_stack_php_volumes': [],
         'web_stack_web_healthcheck': dict(health, test=['CMD', 'wget', '-q', '-O-', 'http://127.0.0.1/health']),
+        # GET /cgi-bin/db of the light replica: it connects to the database itself (the role's fleet settings say where)
+        'web_stack_web_environment': {'DB_ADDRESS': '{{ web_stack_db_address }}', 'DB_PORT': '{{ web_stack_db_address_port }}'},
         'web_stack_static_image': web_image,
         'web_stack_static_volumes': [],
         'web_stack_static_command': ['httpd', '-f', '-p', '80', '-h', '/srv/static'],
@@ -178,6 +181,17 @@ def test_site_gives_each_group_its_part(lab, tmp_path, busybox_image, web_image,
     assert set(answers) == {'%s 1' % r for r in replicas}, answers
     assert all(answers[i] == answers[i + 4] for i in range(8)), 'not round robin: %s' % answers
     assert all(answers[i] != answers[i + 1] for i in range(11)), 'not round robin: %s' % answers
+    # every replica on every host reaches the one database itself: GET /cgi-bin/db connects from inside the
+    # replica to the db host's published port (through its firewall, which lets the web hosts in)
+    answers = []
+    for _n in range(8):
+        status, body = http_get(80, '/cgi-bin/db', host=lb.ip)
+        assert status == 200, (status, body)
+        answers.append(body.strip())
+    assert set(answers) == {'%s 1 db reachable' % r for r in replicas}, answers
+    # and the same probe says so when it gets no connection (a port nothing listens on)
+    probe = web[0].sh('docker exec -e DB_PORT=1 %s-web1-1 /www/cgi-bin/db' % PROJECT).stdout
+    assert probe.strip().endswith('db unreachable (%s:1)' % lb.ip), probe
 
     # a static path goes to the static backend (the replicas would answer `static HOST-web1 1`)
     before = sum(int(stats()[('static', s)]['stot'] or 0) for s in statics)

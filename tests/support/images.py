@@ -10,13 +10,13 @@ import threading
 from tests.support.docker_cli import docker, exists
 
 BUSYBOX = 'berth-test/busybox:1'
-WEB = 'berth-test/web:1'
+WEB = 'berth-test/web:2'
 DEBIAN = 'berth-test/debian:bookworm'
 DEBIAN_MIRROR = os.environ.get('BERTH_DEBIAN_MIRROR', 'http://deb.debian.org/debian')
 
 _lock = threading.Lock()
 
-# busybox httpd answering with the container's host name (or $WEB_NAME) on every path;
+# busybox httpd answering with the container's host name (or $WEB_NAME) on every path but /cgi-bin/db;
 # SIGKILL as stop signal because busybox as PID 1 ignores SIGTERM (test image only).
 WEB_SCRIPT = """#!/bin/sh
 name="${WEB_NAME:-$(hostname)}"
@@ -25,9 +25,21 @@ echo "static $name" > /www/static/app.css
 echo "$name" > /www/health
 exec httpd -f -v -p "${WEB_PORT:-80}" -h /www
 """
+# GET /cgi-bin/db (busybox httpd CGI, which keeps the container's environment): the replica itself opens a
+# TCP connection to the database, $DB_ADDRESS:$DB_PORT (default db:3306), and says whether it got one
+DB_CGI = """#!/bin/sh
+printf 'Content-Type: text/plain\\r\\n\\r\\n'
+name="${WEB_NAME:-$(hostname)}"
+if nc -w 2 "${DB_ADDRESS:-db}" "${DB_PORT:-3306}" </dev/null >/dev/null 2>&1; then
+    echo "$name db reachable"
+else
+    echo "$name db unreachable (${DB_ADDRESS:-db}:${DB_PORT:-3306})"
+fi
+"""
 WEB_DOCKERFILE = """FROM %(busybox)s
 COPY web.sh /web.sh
-RUN mkdir -p /www/static && chmod +x /web.sh
+COPY db.cgi /www/cgi-bin/db
+RUN mkdir -p /www/static && chmod +x /web.sh /www/cgi-bin/db
 EXPOSE 80
 STOPSIGNAL SIGKILL
 LABEL org.berth.test=web
@@ -67,7 +79,7 @@ def ensure_web():
     ensure_busybox()
     with _lock:
         if not exists('image', WEB):
-            _build(WEB, WEB_DOCKERFILE % {'busybox': BUSYBOX}, {'web.sh': WEB_SCRIPT.encode()})
+            _build(WEB, WEB_DOCKERFILE % {'busybox': BUSYBOX}, {'web.sh': WEB_SCRIPT.encode(), 'db.cgi': DB_CGI.encode()})
     return WEB
 
 
